@@ -22,7 +22,11 @@ const vendored: ReadonlyArray<readonly [string, string, string]> = [
   ["google/api/field_behavior.proto", "google-proto-files", "google/api/field_behavior.proto"],
   ["google/rpc/error_details.proto", "google-proto-files", "google/rpc/error_details.proto"],
   ["grpc/health/v1/health.proto", "grpc-health-check", "proto/health/v1/health.proto"],
-  ["grpc/reflection/v1/reflection.proto", "@grpc/reflection", "build/proto/grpc/reflection/v1/reflection.proto"],
+  [
+    "grpc/reflection/v1/reflection.proto",
+    "@grpc/reflection",
+    "build/proto/grpc/reflection/v1/reflection.proto",
+  ],
   [
     "grpc/reflection/v1alpha/reflection.proto",
     "@grpc/reflection",
@@ -42,7 +46,12 @@ function vendor(): void {
 
 function run(cmd: string[]): void {
   const PATH = `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`;
-  const result = Bun.spawnSync(cmd, { cwd: root, stdout: "inherit", stderr: "inherit", env: { ...process.env, PATH } });
+  const result = Bun.spawnSync(cmd, {
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+    env: { ...process.env, PATH },
+  });
   if (result.exitCode !== 0) {
     console.error(`failed: ${cmd.join(" ")}`);
     process.exit(result.exitCode ?? 1);
@@ -85,7 +94,9 @@ if (mode === "--lint") {
         problems.push(`differs from a fresh generation: gen/${f}`);
     }
     if (problems.length > 0) {
-      console.error(`${problems.join("\n")}\ngen/ is out of date: run \`bun run gen\` and commit the result.`);
+      console.error(
+        `${problems.join("\n")}\ngen/ is out of date: run \`bun run gen\` and commit the result.`,
+      );
       process.exit(1);
     }
     console.log(`gen/ is up to date (${fresh.length} files)`);
