@@ -1,0 +1,65 @@
+/**
+ * Child-process helpers for the dev scripts. Every child gets a closed stdin, so no script can
+ * ever stop and wait for a keyboard (CI runs with no stdin at all).
+ */
+
+/** Output and exit code of a finished child process. */
+export interface Captured {
+  /** Exit code; 127 when the program could not be started at all. */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Where and with which environment a child runs. */
+export interface ProcOptions {
+  /** Working directory (default: the current one). */
+  readonly cwd?: string;
+  /** Full environment for the child (default: this process's environment). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * Runs `cmd` to completion with stdin closed and captures both outputs. Never throws for a
+ * non-zero exit or a missing program (that is code 127), so callers decide what a failure means.
+ */
+export async function capture(cmd: readonly string[], opts: ProcOptions = {}): Promise<Captured> {
+  try {
+    const child = Bun.spawn([...cmd], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    return { code, stdout, stderr };
+  } catch (error) {
+    return { code: 127, stdout: "", stderr: `cannot run ${cmd[0]}: ${(error as Error).message}\n` };
+  }
+}
+
+/**
+ * Runs `cmd` with stdin closed and both of its outputs written to this process's stderr, so
+ * progress shows live without ever reaching stdout (which scripts reserve for results).
+ * Returns the exit code (127 when the program could not be started).
+ */
+export async function runToStderr(cmd: readonly string[], opts: ProcOptions = {}): Promise<number> {
+  try {
+    const child = Bun.spawn([...cmd], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdin: "ignore",
+      stdout: 2,
+      stderr: 2,
+    });
+    return await child.exited;
+  } catch (error) {
+    process.stderr.write(`cannot run ${cmd[0]}: ${(error as Error).message}\n`);
+    return 127;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Authentication: access tokens are HS256 JWTs (`jose`) with issuer, audience and expiry pinned. One
+ * interceptor verifies the `authorization: Bearer` header on every call except the public methods and
+ * puts the caller in the request's context values; handlers read it with `principalOf`.
+ */
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+
+/** The authenticated caller. */
+export interface Principal {
+  readonly userId: string;
+  readonly email: string;
+  /** The user's IANA time zone: the default for their tasks and for reading the dates they type. */
+  readonly timeZone: string;
+}
+
+/** Issues and verifies access tokens. */
+export interface TokenService {
+  issue(principal: Principal): Promise<{ token: string; expireTime: Date }>;
+  verify(token: string): Promise<Principal>;
+}
+
+/** Token settings. The secret must be at least 32 bytes; it comes from the environment or a secret store. */
+export interface TokenOptions {
+  readonly secret: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+}
+
+const ALGORITHM = "HS256";
+
+/** Creates the token service for `options`. */
+export function createTokenService(options: TokenOptions): TokenService {
+  if (Buffer.byteLength(options.secret) < 32) throw new Error("JWT_SECRET must be at least 32 bytes long");
+  const key = new TextEncoder().encode(options.secret);
+  return {
+    async issue(principal) {
+      const expireTime = new Date((Math.floor(Date.now() / 1000) + options.ttlSeconds) * 1000);
+      const token = await new SignJWT({ email: principal.email, tz: principal.timeZone })
+        .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+        .setSubject(principal.userId)
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(expireTime.getTime() / 1000))
+        .sign(key);
+      return { token, expireTime };
+    },
+    async verify(token) {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [ALGORITHM],
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ["sub", "exp"],
+      });
+      const { sub, email, tz } = payload;
+      if (typeof sub !== "string" || typeof email !== "string" || typeof tz !== "string") {
+        throw new joseErrors.JWTClaimValidationFailed("missing claims", payload);
+      }
+      return { userId: sub, email, timeZone: tz };
+    },
+  };
+}
+
+/** Where the auth interceptor leaves the caller for the handlers. */
+export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });
+
+/** The caller of an authenticated method; UNAUTHENTICATED when there is none. */
+export function principalOf(ctx: HandlerContext): Principal {
+  const principal = ctx.values.get(principalKey);
+  if (!principal)
+    throw new ConnectError("sign in first: this call needs an access token", Code.Unauthenticated);
+  return principal;
+}
+
+/**
+ * Verifies the bearer token of every call except `publicMethods` (full names such as
+ * `todo.identity.v1.AuthService.SignIn`, or whole services such as `grpc.health.v1.Health`).
+ */
+export function createAuthInterceptor(tokens: TokenService, publicMethods: readonly string[]): Interceptor {
+  const open = new Set(publicMethods);
+  return (next) => async (req) => {
+    if (open.has(req.service.typeName) || open.has(`${req.service.typeName}.${req.method.name}`)) {
+      return next(req);
+    }
+    const header = req.header.get("authorization");
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match?.[1]) {
+      throw new ConnectError(
+        "missing access token: send `authorization: Bearer <access_token>` from SignIn or SignUp",
+        Code.Unauthenticated,
+      );
+    }
+    let principal: Principal;
+    try {
+      principal = await tokens.verify(match[1]);
+    } catch (cause) {
+      const expired = cause instanceof joseErrors.JWTExpired;
+      throw new ConnectError(
+        expired ? "access token expired: sign in again" : "invalid access token: sign in again",
+        Code.Unauthenticated,
+        undefined,
+        undefined,
+        cause,
+      );
+    }
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The in-process `EventBus` of the embedded mode. Each (topic, group) is one ordered queue, like a
+ * single Kafka partition: events reach a group in publish order, one at a time, and the handlers of
+ * a group take turns. A failing handler is retried with exponential backoff; after `maxAttempts` the
+ * event goes to `<topic>.dlq` carrying the error, and the queue moves on.
+ *
+ * `publish` resolves only when every group subscribed at that moment has handled the event (or
+ * dead-lettered it), so an outbox relay deletes its row only then: a crash of the process in between
+ * loses nothing, the event is published again on restart. Consequently a handler must never await a
+ * publish to its own topic (it would wait on itself); handlers produce events through the outbox.
+ * Events published to a topic with no subscribed group are dropped, so subscribe every consumer before
+ * starting the outbox relays.
+ */
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type CloudEvent,
+  deadLetterTopic,
+  type EventBus,
+  type EventHandler,
+  eventContext,
+  type Subscription,
+} from "./events";
+import { createLogger, type Logger } from "./logger";
+
+/** Retry and logging settings of the in-process bus. */
+export interface MemoryBusOptions {
+  /** Handler calls per event before it is dead-lettered; default 5. */
+  readonly maxAttempts?: number;
+  /** Wait before the first retry, doubling up to `maxBackoffMs`; defaults 50 ms and 5 s. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly logger?: Logger;
+}
+
+interface Delivery {
+  readonly key: string;
+  readonly event: CloudEvent;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Member {
+  readonly handler: EventHandler;
+}
+
+interface Group {
+  readonly topic: string;
+  readonly name: string;
+  readonly queue: Delivery[];
+  readonly members: Member[];
+  turn: number;
+  /** The running pump, while the queue is being worked. */
+  pump: Promise<void> | undefined;
+  /** The member whose handler is running, so its subscription can wait for it. */
+  busy: { member: Member; done: Promise<unknown> } | undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Creates an in-process event bus. */
+export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  const minBackoff = options.minBackoffMs ?? 50;
+  const maxBackoff = options.maxBackoffMs ?? 5000;
+  const log = options.logger ?? createLogger("event-bus");
+  const tracer = trace.getTracer("todo.event-bus");
+  const topics = new Map<string, Map<string, Group>>();
+  const sleepers = new Set<() => void>();
+  let closed = false;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+  const enqueue = (topic: string, key: string, event: CloudEvent): Promise<void> => {
+    if (closed) return Promise.reject(new Error("event bus closed"));
+    const groups = [...(topics.get(topic)?.values() ?? [])];
+    if (groups.length === 0) {
+      log.debug("event published with no subscriber", { topic, event_id: event.id, type: event.type });
+      return Promise.resolve();
+    }
+    return Promise.all(
+      groups.map(
+        (group) =>
+          new Promise<void>((resolve, reject) => {
+            group.queue.push({ key, event, resolve, reject });
+            if (!group.pump) {
+              // Never run a handler inside publish(): start the pump on a later tick.
+              group.pump = new Promise<void>((r) => queueMicrotask(r)).then(() => pump(group));
+            }
+          }),
+      ),
+    ).then(() => {});
+  };
+
+  const invoke = (group: Group, member: Member, event: CloudEvent) =>
+    tracer.startActiveSpan(
+      `${group.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "in-process",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": group.topic,
+          "messaging.consumer.group.name": group.name,
+          "messaging.message.id": event.id,
+          "cloudevents.event_type": event.type,
+        },
+      },
+      eventContext(event),
+      async (span) => {
+        try {
+          await member.handler(event);
+        } catch (err) {
+          span.recordException(err instanceof Error ? err : new Error(String(err)));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+
+  /** Delivers one event to its group: retries, then dead-letters. Never throws. */
+  const deliver = async (group: Group, d: Delivery) => {
+    for (let attempt = 1; ; attempt++) {
+      if (closed) return d.reject(new Error("event bus closed"));
+      const member = group.members[group.turn++ % group.members.length];
+      if (!member) return d.reject(new Error(`group ${group.name} has no subscriber left`));
+      let failure: unknown;
+      const done = invoke(group, member, d.event).then(
+        () => undefined,
+        (err: unknown) => {
+          failure = err ?? new Error("handler failed");
+        },
+      );
+      group.busy = { member, done };
+      await done;
+      group.busy = undefined;
+      if (failure === undefined) return d.resolve();
+      if (closed) return d.reject(new Error("event bus closed"));
+      if (attempt >= maxAttempts) {
+        deadLetter(group, d, failure, attempt);
+        return d.resolve();
+      }
+      log.warn("event handler failed; retrying", {
+        topic: group.topic,
+        group: group.name,
+        event_id: d.event.id,
+        attempt,
+        err: failure,
+      });
+      await sleep(Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1)));
+    }
+  };
+
+  const deadLetter = (group: Group, d: Delivery, failure: unknown, attempts: number) => {
+    log.error("event handler kept failing; dead-lettering the event", {
+      topic: group.topic,
+      group: group.name,
+      event_id: d.event.id,
+      type: d.event.type,
+      subject: d.event.subject,
+      attempts,
+      err: failure,
+    });
+    if (group.topic.endsWith(".dlq")) return;
+    const event: CloudEvent = {
+      ...d.event,
+      extensions: {
+        ...d.event.extensions,
+        dlqerror: errorText(failure),
+        dlqtopic: group.topic,
+        dlqgroup: group.name,
+        dlqattempts: String(attempts),
+      },
+    };
+    // Not awaited: the group moves on as soon as the event is handed to the dead-letter queue.
+    enqueue(deadLetterTopic(group.topic), d.key, event).catch((err) =>
+      log.error("dead-lettering failed", { event_id: d.event.id, err }),
+    );
+  };
+
+  const pump = async (group: Group) => {
+    try {
+      for (let d = group.queue.shift(); d; d = group.queue.shift()) await deliver(group, d);
+    } finally {
+      group.pump = undefined;
+    }
+  };
+
+  const dropQueue = (group: Group, reason: string) => {
+    for (let d = group.queue.shift(); d; d = group.queue.shift()) d.reject(new Error(reason));
+  };
+
+  return {
+    publish: enqueue,
+
+    async subscribe(topic, groupName, handler): Promise<Subscription> {
+      if (closed) throw new Error("event bus closed");
+      let groups = topics.get(topic);
+      if (!groups) {
+        groups = new Map();
+        topics.set(topic, groups);
+      }
+      let group = groups.get(groupName);
+      if (!group) {
+        group = { topic, name: groupName, queue: [], members: [], turn: 0, pump: undefined, busy: undefined };
+        groups.set(groupName, group);
+      }
+      const member: Member = { handler };
+      group.members.push(member);
+      const owner = group;
+      let active = true;
+      return {
+        async unsubscribe() {
+          if (!active) return;
+          active = false;
+          const i = owner.members.indexOf(member);
+          if (i >= 0) owner.members.splice(i, 1);
+          if (owner.members.length === 0) {
+            topics.get(topic)?.delete(groupName);
+            dropQueue(owner, `group ${groupName} has no subscriber left`);
+          }
+          if (owner.busy?.member === member) await owner.busy.done;
+        },
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const wake of [...sleepers]) wake();
+      const pumps: Promise<void>[] = [];
+      for (const groups of topics.values()) {
+        for (const group of groups.values()) {
+          dropQueue(group, "event bus closed");
+          if (group.pump) pumps.push(group.pump);
+        }
+      }
+      await Promise.all(pumps);
+      topics.clear();
+    },
+  };
+}

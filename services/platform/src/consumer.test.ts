@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
+import { ensureProcessedEvents, idempotentHandler, pruneProcessedEvents } from "./consumer";
+import { type CloudEvent, fromCloudEvent, toCloudEvent } from "./events";
+import { createTestDatabase, type TestDatabase } from "./testing";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await ensureProcessedEvents(db.sql, "svc");
+  await ensureProcessedEvents(db.sql, "svc"); // idempotent
+  await db.sql`create table svc.effects (event_id text not null, name text not null)`;
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+function event(name: string): CloudEvent {
+  return toCloudEvent(
+    TagDeletedSchema,
+    { userId: "u", tagId: "t", name },
+    { source: "test", type: "todo.tag.v1.deleted", subject: "t" },
+  );
+}
+
+async function effects(): Promise<string[]> {
+  const rows = await db.sql<{ name: string }[]>`select name from svc.effects order by name`;
+  return rows.map((r) => r.name);
+}
+
+describe("idempotent consumer", () => {
+  test("applies an event once, however often it is delivered", async () => {
+    await db.sql`delete from svc.effects`;
+    const handler = idempotentHandler(db.sql, "svc", "c1", async (tx, e) => {
+      await tx`insert into svc.effects values (${e.id}, ${fromCloudEvent(TagDeletedSchema, e).name})`;
+    });
+    const a = event("a");
+    const b = event("b");
+    await handler(a);
+    await handler(a);
+    await handler(b);
+    await Promise.all([handler(b), handler(a), handler(b)]);
+    expect(await effects()).toEqual(["a", "b"]);
+  });
+
+  test("two consumers each process the same event", async () => {
+    await db.sql`delete from svc.effects`;
+    const write = (label: string) =>
+      idempotentHandler(db.sql, "svc", label, async (tx, e) => {
+        await tx`insert into svc.effects values (${e.id}, ${label})`;
+      });
+    const e = event("x");
+    await write("one")(e);
+    await write("two")(e);
+    await write("one")(e);
+    expect(await effects()).toEqual(["one", "two"]);
+  });
+
+  test("a failed attempt leaves neither effects nor a record, so the retry applies it", async () => {
+    await db.sql`delete from svc.effects`;
+    let calls = 0;
+    const handler = idempotentHandler(db.sql, "svc", "c2", async (tx, e) => {
+      calls++;
+      await tx`insert into svc.effects values (${e.id}, ${`attempt${calls}`})`;
+      if (calls === 1) throw new Error("transient");
+    });
+    const e = event("retry");
+    await expect(handler(e)).rejects.toThrow("transient");
+    expect(await effects()).toEqual([]);
+    await handler(e);
+    await handler(e);
+    expect(await effects()).toEqual(["attempt2"]);
+    expect(calls).toBe(2);
+  });
+
+  test("prunes old processed ids", async () => {
+    await db.sql`update svc.processed_events set process_time = now() - interval '30 days' where consumer = 'c1'`;
+    const pruned = await pruneProcessedEvents(db.sql, "svc", new Date(Date.now() - 7 * 86_400_000));
+    expect(pruned).toBe(2);
+    const [left] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from svc.processed_events where consumer = 'c1'`;
+    expect(left?.n).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Idempotent consumers. Every bus delivers at least once, so a consumer records the id of each event
+ * it processed in `<schema>.processed_events`, in the same transaction as the event's effects: a
+ * redelivered event finds its id there and changes nothing, and a failed attempt leaves no trace, so
+ * its retry starts clean.
+ */
+import type { Sql, TxSql } from "./db";
+import type { CloudEvent, EventHandler } from "./events";
+
+const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Creates `<schema>.processed_events` when missing. Call it right after the service's own `migrate`;
+ * it is idempotent and takes the same advisory lock as `migrate`.
+ */
+export async function ensureProcessedEvents(sql: Sql, schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
+    await tx.unsafe(`create schema if not exists ${schema}`);
+    await tx.unsafe(
+      `create table if not exists ${schema}.processed_events (
+         consumer text not null,
+         event_id text not null,
+         process_time timestamptz not null default now(),
+         primary key (consumer, event_id))`,
+    );
+  });
+}
+
+/** The effects of one event, written through `tx` (the transaction that also records the event id). */
+export type TransactionalHandler = (tx: TxSql, event: CloudEvent) => Promise<void>;
+
+/**
+ * Wraps `handle` so that each event id is processed at most once by `consumer` (a stable name such as
+ * `tag.task-events`): `handle` runs in a transaction that first records (consumer, event id) in
+ * `<schema>.processed_events`; when the id is already there the event is skipped. Two concurrent
+ * deliveries of one event serialise on that row, and the second one finds it.
+ */
+export function idempotentHandler(
+  sql: Sql,
+  schema: string,
+  consumer: string,
+  handle: TransactionalHandler,
+): EventHandler {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  const table = `${schema}.processed_events`;
+  return async (event) => {
+    await sql.begin(async (tx) => {
+      const fresh = await tx`
+        insert into ${tx(table)} (consumer, event_id) values (${consumer}, ${event.id})
+        on conflict do nothing
+        returning 1 as fresh`;
+      if (fresh.length === 0) return;
+      await handle(tx, event);
+    });
+  };
+}
+
+/** Forgets processed event ids older than `olderThan` (far beyond any redelivery window); returns how many. */
+export async function pruneProcessedEvents(sql: Sql, schema: string, olderThan: Date): Promise<number> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  const result =
+    await sql`delete from ${sql(`${schema}.processed_events`)} where process_time < ${olderThan}`;
+  return result.count;
+}

@@ -1,0 +1,163 @@
+/**
+ * The event port. Services exchange facts as CloudEvents 1.0 whose data is a binary Protobuf message
+ * from `proto/todo/events/v1/`; the `EventBus` moves them between services with at-least-once
+ * delivery, per-key order and a dead-letter topic. One adapter per run mode implements it (in-process
+ * today, Kafka and Dapr later), so producers and consumers never know which one they talk to.
+ */
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import { type Context, context as otelContext, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
+
+/**
+ * One event: the CloudEvents 1.0 attributes plus Protobuf-binary data (binary content mode, so on
+ * Kafka the attributes become `ce_*` headers and `data` the record value).
+ */
+export interface CloudEvent {
+  /** Unique per event; consumers deduplicate by it. */
+  readonly id: string;
+  /** The producing service, as a URI reference (`/todo/tag`). */
+  readonly source: string;
+  /** What happened, for example `todo.task.v1.completed`. */
+  readonly type: string;
+  /** What it happened to: the task or tag id. */
+  readonly subject: string;
+  /** When it happened. */
+  readonly time: Date;
+  /** The W3C trace context of the change that caused the event, when one was being traced. */
+  readonly traceparent?: string;
+  readonly dataContentType: "application/protobuf";
+  /** The full name of the Protobuf message in `data` (`todo.events.v1.TaskCreated`). */
+  readonly dataSchema: string;
+  readonly data: Uint8Array;
+  /**
+   * CloudEvents extension attributes (lower-case alphanumeric names). The bus adds `dlqerror`,
+   * `dlqtopic`, `dlqgroup` and `dlqattempts` when it dead-letters an event.
+   */
+  readonly extensions?: Readonly<Record<string, string>>;
+}
+
+/** Handles one event. A rejection means "not processed": the bus retries it, then dead-letters it. */
+export type EventHandler = (event: CloudEvent) => Promise<void>;
+
+/** An active subscription. */
+export interface Subscription {
+  /** Stops delivering to this handler; waits for a delivery in progress to finish. */
+  unsubscribe(): Promise<void>;
+}
+
+/** Moves events between services: at least once, in order per key within a topic. */
+export interface EventBus {
+  /**
+   * Publishes `event` on `topic`; events with the same `key` (the task or tag id) are delivered in
+   * the order they were published. Resolves once the bus has taken responsibility for the event.
+   */
+  publish(topic: string, key: string, event: CloudEvent): Promise<void>;
+  /** Handlers of one group share the work; each group gets every event. Handler errors are retried with
+   *  backoff (configurable attempts), then the event goes to `<topic>.dlq` with the error attached. */
+  subscribe(topic: string, group: string, handler: EventHandler): Promise<Subscription>;
+  /** Stops delivering and releases resources. */
+  close(): Promise<void>;
+}
+
+/** The topics of the system; each has a dead-letter twin named by `deadLetterTopic`. */
+export const Topics = {
+  taskEvents: "task-events",
+  tagEvents: "tag-events",
+  reminders: "reminders",
+  taskUpdates: "task-updates",
+} as const;
+
+/** One of the system's topics. */
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+/** Where events that keep failing on `topic` end up: `<topic>.dlq`. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+/** The CloudEvents `type` of every event in `proto/todo/events/v1/`. */
+export const EventTypes = {
+  taskCreated: "todo.task.v1.created",
+  taskUpdated: "todo.task.v1.updated",
+  taskCompleted: "todo.task.v1.completed",
+  taskReopened: "todo.task.v1.reopened",
+  taskDeleted: "todo.task.v1.deleted",
+  tagRenamed: "todo.tag.v1.renamed",
+  tagDeleted: "todo.tag.v1.deleted",
+} as const;
+
+/** The attributes `toCloudEvent` needs besides the data. */
+export interface CloudEventAttributes {
+  readonly source: string;
+  readonly type: string;
+  readonly subject: string;
+  /** Defaults to a fresh UUIDv7. */
+  readonly id?: string;
+  /** Defaults to now. */
+  readonly time?: Date;
+  /** The context whose trace the event continues; defaults to the active one. */
+  readonly context?: Context;
+}
+
+const traceSetter = {
+  set(carrier: Record<string, string>, key: string, value: string) {
+    carrier[key] = value;
+  },
+};
+const traceGetter = {
+  keys: (carrier: Record<string, string>) => Object.keys(carrier),
+  get: (carrier: Record<string, string>, key: string) => carrier[key],
+};
+
+/**
+ * Packs `message` into a CloudEvent, carrying the W3C `traceparent` of the active (or given) context
+ * when a trace is being recorded, so a consumer's work joins the producer's trace.
+ */
+export function toCloudEvent<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageInitShape<Desc>,
+  attrs: CloudEventAttributes,
+): CloudEvent {
+  const carrier: Record<string, string> = {};
+  propagation.inject(attrs.context ?? otelContext.active(), carrier, traceSetter);
+  const traceparent = carrier.traceparent;
+  return {
+    id: attrs.id ?? Bun.randomUUIDv7(),
+    source: attrs.source,
+    type: attrs.type,
+    subject: attrs.subject,
+    time: attrs.time ?? new Date(),
+    ...(traceparent ? { traceparent } : {}),
+    dataContentType: "application/protobuf",
+    dataSchema: schema.typeName,
+    data: toBinary(schema, create(schema, message)),
+  };
+}
+
+/** Whether `event` carries a `schema` message. */
+export function isEventOf(schema: DescMessage, event: CloudEvent): boolean {
+  return event.dataSchema === schema.typeName;
+}
+
+/** Unpacks the data of `event`; throws when it carries another message type. */
+export function fromCloudEvent<Desc extends DescMessage>(
+  schema: Desc,
+  event: CloudEvent,
+): MessageShape<Desc> {
+  if (!isEventOf(schema, event)) {
+    throw new Error(`event ${event.id} carries ${event.dataSchema}, not ${schema.typeName}`);
+  }
+  return fromBinary(schema, event.data);
+}
+
+/** The trace context an event was produced in (the root context when it carries none). */
+export function eventContext(event: CloudEvent): Context {
+  if (!event.traceparent) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent }, traceGetter);
+}

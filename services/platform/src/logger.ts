@@ -1,0 +1,50 @@
+/**
+ * JSON logs, one object per line on stderr, carrying the active trace and span ids so a log line can
+ * be found from a trace and back. The level comes from `LOG_LEVEL` (debug, info, warn, error; default
+ * info).
+ */
+import { trace } from "@opentelemetry/api";
+
+const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+/** A log level name. */
+export type LogLevel = keyof typeof levels;
+
+function threshold(): number {
+  const name = (process.env.LOG_LEVEL ?? "info").toLowerCase();
+  return name in levels ? levels[name as LogLevel] : levels.info;
+}
+
+/** A structured logger bound to a component name. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+function serialise(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
+
+/** Creates a logger whose lines carry `component`. */
+export function createLogger(component: string): Logger {
+  const min = threshold();
+  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (levels[level] < min) return;
+    const line: Record<string, unknown> = { time: new Date().toISOString(), level, component, msg };
+    const span = trace.getActiveSpan()?.spanContext();
+    if (span && span.traceId !== "00000000000000000000000000000000") {
+      line.trace_id = span.traceId;
+      line.span_id = span.spanId;
+    }
+    if (fields) for (const [k, v] of Object.entries(fields)) line[k] = serialise(v);
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}

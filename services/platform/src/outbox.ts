@@ -1,0 +1,330 @@
+/**
+ * The transactional outbox. A service writes its change and the events describing it in one
+ * transaction (`enqueueEvent` inserts into `<schema>.outbox`); a relay (`startOutboxRelay`) later
+ * publishes the rows on the `EventBus` and deletes them only once the bus accepted them. A crash
+ * between commit and publish therefore loses nothing: the rows are still there when a relay next
+ * looks, and the worst case is a duplicate that idempotent consumers ignore.
+ *
+ * Ordering: rows are published in `seq` (insertion) order per key. Producers keep that order equal
+ * to commit order by locking the entity a key stands for (the task or tag row) before enqueueing,
+ * which every write path does anyway.
+ *
+ * Several relays may run on one schema (replicas): each claims a batch with `FOR UPDATE SKIP LOCKED`
+ * and a time-limited lease, skipping any row whose key has an earlier row held by someone else, so
+ * one key is never published by two relays at once. The relay holds no transaction while it
+ * publishes — PGlite runs one transaction at a time, so doing so would stall every other query.
+ */
+
+import type { Sql, TxSql } from "./db";
+import type { CloudEvent, EventBus } from "./events";
+import { createLogger, type Logger } from "./logger";
+
+const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** The relay's queries are fixed per schema: prepare them once per connection and reuse them. */
+const PREPARED = { prepare: true } as const;
+
+function checkSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  return schema;
+}
+
+/** The LISTEN/NOTIFY channel `enqueueEvent` notifies and relays listen on: `<schema>_outbox`. */
+export function outboxChannel(schema: string): string {
+  return `${checkSchema(schema)}_outbox`;
+}
+
+/**
+ * Creates `<schema>.outbox` when missing. Call it right after the service's own `migrate`; it is
+ * idempotent and takes the same advisory lock as `migrate`, so replicas starting together are safe.
+ */
+export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
+  checkSchema(schema);
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
+    await tx.unsafe(`create schema if not exists ${schema}`);
+    await tx
+      .unsafe(
+        `create table if not exists ${schema}.outbox (
+           seq bigint generated always as identity primary key,
+           topic text not null,
+           key text not null,
+           event_id text not null,
+           source text not null,
+           type text not null,
+           subject text not null,
+           event_time timestamptz not null,
+           traceparent text,
+           data_schema text not null,
+           data bytea not null,
+           extensions jsonb,
+           create_time timestamptz not null default now(),
+           claim uuid,
+           claimed_until timestamptz,
+           attempts integer not null default 0,
+           last_error text
+         );
+         create index if not exists outbox_key_seq on ${schema}.outbox (key, seq);`,
+      )
+      .simple();
+  });
+}
+
+/** One event to publish: on `topic`, ordered with the other events of `key`. */
+export interface OutboxEntry {
+  readonly topic: string;
+  readonly key: string;
+  readonly event: CloudEvent;
+}
+
+/**
+ * Adds `entry` to `<schema>.outbox` inside the caller's transaction `tx`, and notifies
+ * `<schema>_outbox` so relays on a real PostgreSQL wake when the transaction commits. In-process
+ * relays (the embedded mode, where NOTIFY does not reach listeners) need `relay.wake()` after commit.
+ */
+export async function enqueueEvent(tx: TxSql, schema: string, entry: OutboxEntry): Promise<void> {
+  const { event } = entry;
+  const data = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
+  // One round trip: the insert, and the notification (delivered at commit, repeats collapsed).
+  await tx`
+    with added as (
+      insert into ${tx(`${checkSchema(schema)}.outbox`)}
+        (topic, key, event_id, source, type, subject, event_time, traceparent, data_schema, data, extensions)
+      values (${entry.topic}, ${entry.key}, ${event.id}, ${event.source}, ${event.type}, ${event.subject},
+        ${event.time}, ${event.traceparent ?? null}, ${event.dataSchema}, ${data},
+        ${event.extensions ? tx.json(event.extensions) : null})
+      returning 1)
+    select pg_notify(${outboxChannel(schema)}, '') from added`;
+}
+
+/** How a relay runs. */
+export interface OutboxRelayOptions {
+  readonly sql: Sql;
+  readonly schema: string;
+  readonly bus: EventBus;
+  /** How often to look for rows without being woken; default 1000 ms (use ~250 ms in embedded mode). */
+  readonly pollIntervalMs?: number;
+  /** LISTEN on `<schema>_outbox` (real PostgreSQL only; default true). Pass false for PGlite. */
+  readonly listen?: boolean;
+  /** Rows claimed per round; default 100. */
+  readonly batchSize?: number;
+  /**
+   * How long a claim lasts before another relay may take the rows over (rows a crashed relay had
+   * claimed wait this long); default 30 s.
+   */
+  readonly leaseMs?: number;
+  /** First and longest wait after a failure (doubling in between); default 100 ms and 10 s. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly logger?: Logger;
+}
+
+/** A running relay. */
+export interface OutboxRelay {
+  /** Looks for new rows now (call after committing a transaction that enqueued events). */
+  wake(): void;
+  /** Stops the relay after the round in progress; unpublished rows stay for the next start. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  key: string;
+  event_id: string;
+  source: string;
+  type: string;
+  subject: string;
+  event_time: Date;
+  traceparent: string | null;
+  data_schema: string;
+  data: Uint8Array;
+  extensions: Record<string, string> | null;
+}
+
+function rowToEvent(row: OutboxRow): CloudEvent {
+  return {
+    id: row.event_id,
+    source: row.source,
+    type: row.type,
+    subject: row.subject,
+    time: row.event_time,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    dataContentType: "application/protobuf",
+    dataSchema: row.data_schema,
+    data: new Uint8Array(row.data),
+    ...(row.extensions ? { extensions: row.extensions } : {}),
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Starts publishing `<schema>.outbox` on `bus`: woken by NOTIFY (real PostgreSQL), by `wake()`, and
+ * every `pollIntervalMs` as a fallback; it backs off exponentially while publishing or the database
+ * fails. A row is deleted only after `bus.publish` resolved for it.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { sql, bus } = options;
+  const schema = checkSchema(options.schema);
+  const table = `${schema}.outbox`;
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const minBackoff = options.minBackoffMs ?? 100;
+  const maxBackoff = options.maxBackoffMs ?? 10_000;
+  const log = options.logger ?? createLogger(`outbox-relay.${schema}`);
+
+  let stopped = false;
+  let woken = false;
+  let interrupt: (() => void) | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+
+  /** Waits `ms`, or less when woken (if `wakeable`) or stopped. */
+  const pause = (ms: number, wakeable: boolean) =>
+    new Promise<void>((resolve) => {
+      if (stopped || (wakeable && woken)) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        interrupt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      interrupt = () => {
+        if (stopped || wakeable) done();
+      };
+    });
+
+  const wake = () => {
+    woken = true;
+    interrupt?.();
+  };
+
+  /** Claims up to `batchSize` rows that are the head of their key among the unclaimed rows. */
+  const claim = (token: string) =>
+    sql.unsafe<OutboxRow[]>(
+      `with batch as materialized (
+         select seq, key from ${table}
+         where claimed_until is null or claimed_until < now()
+         order by seq
+         limit $1
+         for update skip locked
+       ), heads as (
+         select b.seq from batch b
+         where not exists (
+           select 1 from ${table} p
+           where p.key = b.key and p.seq < b.seq
+             and not exists (select 1 from batch q where q.seq = p.seq))
+       )
+       update ${table} o
+       set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
+       from heads h where o.seq = h.seq
+       returning o.seq::text as seq, o.topic, o.key, o.event_id, o.source, o.type, o.subject, o.event_time,
+         o.traceparent, o.data_schema, o.data, o.extensions`,
+      [batchSize, token, leaseMs],
+      PREPARED,
+    );
+
+  /** Publishes one claimed batch; returns how many rows it claimed and whether any publish failed. */
+  const round = async (): Promise<{ claimed: number; failed: boolean }> => {
+    const token = crypto.randomUUID();
+    const rows = await claim(token);
+    if (rows.length === 0) return { claimed: 0, failed: false };
+    rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+    const byKey = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const list = byKey.get(row.key);
+      if (list) list.push(row);
+      else byKey.set(row.key, [row]);
+    }
+    const published: string[] = [];
+    const failures: { seq: string; error: string }[] = [];
+    // Keys are independent: publish them concurrently, each key's rows strictly one after another,
+    // stopping at a key's first failure so nothing overtakes it.
+    await Promise.all(
+      [...byKey.values()].map(async (list) => {
+        for (const row of list) {
+          try {
+            await bus.publish(row.topic, row.key, rowToEvent(row));
+            published.push(row.seq);
+          } catch (err) {
+            failures.push({ seq: row.seq, error: errorText(err) });
+            log.warn("publishing an outbox event failed", { event_id: row.event_id, topic: row.topic, err });
+            return;
+          }
+        }
+      }),
+    );
+    await sql.begin(async (tx) => {
+      if (published.length > 0) {
+        await tx.unsafe(
+          `delete from ${table} where seq = any($1::bigint[]) and claim = $2`,
+          [published, token],
+          PREPARED,
+        );
+      }
+      for (const f of failures) {
+        await tx.unsafe(
+          `update ${table} set attempts = attempts + 1, last_error = $2 where seq = $1::bigint and claim = $3`,
+          [f.seq, f.error, token],
+          PREPARED,
+        );
+      }
+      // Release what was not published (failed rows and the rows queued behind them).
+      await tx.unsafe(
+        `update ${table} set claim = null, claimed_until = null where claim = $1`,
+        [token],
+        PREPARED,
+      );
+    });
+    return { claimed: rows.length, failed: failures.length > 0 };
+  };
+
+  let backoff = 0;
+  const loop = async () => {
+    while (!stopped) {
+      woken = false;
+      let outcome: { claimed: number; failed: boolean };
+      try {
+        outcome = await round();
+      } catch (err) {
+        if (stopped) break;
+        log.error("outbox relay round failed", { err });
+        outcome = { claimed: 0, failed: true };
+      }
+      if (stopped) break;
+      if (outcome.failed) {
+        backoff = backoff === 0 ? minBackoff : Math.min(maxBackoff, backoff * 2);
+        await pause(backoff, false);
+        continue;
+      }
+      backoff = 0;
+      if (outcome.claimed >= batchSize) continue;
+      await pause(pollMs, true);
+    }
+  };
+
+  if (options.listen ?? true) {
+    sql
+      .listen(outboxChannel(schema), wake, wake)
+      .then(async (meta) => {
+        if (stopped) await meta.unlisten();
+        else unlisten = () => meta.unlisten();
+      })
+      .catch((err) => log.warn("LISTEN failed; relying on polling", { err }));
+  }
+  const running = loop();
+
+  return {
+    wake,
+    async stop() {
+      if (stopped) return running;
+      stopped = true;
+      interrupt?.();
+      await running;
+      await unlisten?.().catch(() => {});
+    },
+  };
+}

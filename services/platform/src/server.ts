@@ -1,0 +1,132 @@
+/**
+ * Serving. One Connect router answers on two listeners: HTTP/1.1 on `httpPort` (Connect and gRPC-web,
+ * what browsers speak, plus an optional fallback for the web app) and h2c on `grpcPort` (gRPC, Connect
+ * and gRPC-web over HTTP/2). Both carry the same interceptors, `grpc.health.v1.Health` and server
+ * reflection. `close()` flips health to NOT_SERVING first, then drains.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "@todo/gen/grpc/health/v1/health_pb";
+import { createAuthInterceptor, type TokenService } from "./auth";
+import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
+import { registerReflection } from "./reflection";
+import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
+import { createValidationInterceptor, type ServiceValidators } from "./validation";
+
+/** A service implementation ready to be served, with its request validators. */
+export interface ServiceRegistration {
+  readonly desc: DescService;
+  readonly validators: ServiceValidators;
+  register(router: ConnectRouter): void;
+}
+
+/** Pairs a descriptor with its implementation, keeping the full `ServiceImpl` type check. */
+export function defineService<S extends DescService>(
+  desc: S,
+  impl: ServiceImpl<S>,
+  validators: ServiceValidators = {},
+): ServiceRegistration {
+  return { desc, validators, register: (router) => router.service(desc, impl) };
+}
+
+/** What to serve and where. */
+export interface ServerOptions {
+  /** Names the server in logs and traces. */
+  readonly name: string;
+  readonly services: readonly ServiceRegistration[];
+  readonly tokens: TokenService;
+  /** Methods or whole services callable without a token (health and reflection always are). */
+  readonly publicMethods?: readonly string[];
+  readonly host: string;
+  /** HTTP/1.1 port; 0 picks a free one. */
+  readonly httpPort: number;
+  /** h2c port; 0 picks a free one. */
+  readonly grpcPort: number;
+  /** Answers HTTP/1.1 requests that are not RPCs (the web app). */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Interceptors that run after authentication and before validation. */
+  readonly interceptors?: readonly Interceptor[];
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly health: HealthRegistry;
+  close(): Promise<void>;
+}
+
+/** Starts both listeners; resolves once both accept connections. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const health = createHealthRegistry(options.services.map((s) => s.desc.typeName));
+  const routes = (router: ConnectRouter) => {
+    for (const s of options.services) s.register(router);
+    router.service(Health, createHealthService(health));
+    registerReflection(router, [...options.services.map((s) => s.desc), Health]);
+  };
+  const interceptors: Interceptor[] = [
+    createTracingInterceptor(options.name),
+    createErrorInterceptor(options.name),
+    createAuthInterceptor(options.tokens, [
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+      ...(options.publicMethods ?? []),
+    ]),
+    ...(options.interceptors ?? []),
+    createValidationInterceptor(new Map(options.services.map((s) => [s.desc, s.validators]))),
+  ];
+  const notFound = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not found\n");
+  };
+  const h1 = http.createServer(
+    connectNodeAdapter({
+      routes,
+      interceptors,
+      // The HTTP/1.1 listener only ever hands HTTP/1.1 requests to its fallback.
+      fallback: (req, res) => (options.fallback ?? notFound)(req as IncomingMessage, res as ServerResponse),
+    }),
+  );
+  const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors }));
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  const listen = (server: http.Server | http2.Http2Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, options.host, () => {
+        server.off("error", reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const httpPort = await listen(h1, options.httpPort);
+  const grpcPort = await listen(h2, options.grpcPort).catch(async (err) => {
+    await new Promise((r) => h1.close(r));
+    throw err;
+  });
+  return {
+    httpPort,
+    grpcPort,
+    health,
+    async close() {
+      health.shutdown();
+      const h1Closed = new Promise((r) => h1.close(r));
+      const h2Closed = new Promise((r) => h2.close(r));
+      h1.closeIdleConnections();
+      for (const s of sessions) s.close();
+      const timer = setTimeout(() => {
+        h1.closeAllConnections();
+        for (const s of sessions) s.destroy();
+      }, 3000);
+      await Promise.all([h1Closed, h2Closed]);
+      clearTimeout(timer);
+    },
+  };
+}

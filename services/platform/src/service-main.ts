@@ -1,0 +1,68 @@
+/**
+ * The composition root shared by the services when each runs as its own process against PostgreSQL
+ * (`DATABASE_URL`, required). It reads the common settings, opens the database, lets the service
+ * build its parts, serves them, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { type Sql, openDatabase } from "./db";
+import { createTokenService, type TokenService } from "./auth";
+import { envInt, envString } from "./config";
+import { createLogger } from "./logger";
+import { type ServiceRegistration, startServer } from "./server";
+import { startTelemetry } from "./telemetry";
+
+/** What a service gets to build itself from. */
+export interface ServiceContext {
+  readonly sql: Sql;
+  readonly tokens: TokenService;
+}
+
+/** What a service hands back to be served. */
+export interface ServiceParts {
+  readonly services: readonly ServiceRegistration[];
+  readonly publicMethods?: readonly string[];
+  /** Stops background work (relays, consumers) before the database closes. */
+  close?(): Promise<void>;
+}
+
+/** Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET, JWT_TTL_SECONDS. */
+export async function runService(name: string, build: (ctx: ServiceContext) => Promise<ServiceParts>): Promise<void> {
+  const log = createLogger(name);
+  const url = envString("DATABASE_URL");
+  const secret = envString("JWT_SECRET");
+  if (!url) throw new Error(`${name}: set DATABASE_URL to a PostgreSQL URL (or use \`bun start\` for the embedded mode)`);
+  if (!secret) throw new Error(`${name}: set JWT_SECRET (the same 32+ byte value in every service)`);
+  const stopTelemetry = await startTelemetry(name);
+  const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000) });
+  const tokens = createTokenService({
+    secret,
+    issuer: "todo",
+    audience: "todo-api",
+    ttlSeconds: envInt("JWT_TTL_SECONDS", 7 * 24 * 3600, 60),
+  });
+  const parts = await build({ sql: db.sql, tokens });
+  const server = await startServer({
+    name,
+    services: parts.services,
+    publicMethods: parts.publicMethods ?? [],
+    tokens,
+    host: envString("HOST", "127.0.0.1"),
+    httpPort: envInt("PORT", 8080, 0, 65535),
+    grpcPort: envInt("GRPC_PORT", 50051, 0, 65535),
+  });
+  log.info("listening", { http: server.httpPort, grpc: server.grpcPort });
+  console.log(`${name}: http://127.0.0.1:${server.httpPort} (HTTP/1.1), http://127.0.0.1:${server.grpcPort} (h2c)`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await server.close();
+    await parts.close?.();
+    await db.close();
+    await stopTelemetry();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}

@@ -1,0 +1,61 @@
+/**
+ * Test support: every test file gets a database of its own on the PostgreSQL server named by
+ * `DATABASE_URL`, so files running in parallel cannot see each other's rows. Tests that need
+ * PostgreSQL fail loudly when it is missing — they are never skipped.
+ */
+import postgres from "postgres";
+import { openDatabase, type Sql } from "./db";
+
+/** A fresh, empty database for one test file. */
+export interface TestDatabase {
+  /** Its connection URL (for code under test that opens its own pool). */
+  readonly url: string;
+  /** A pool on it, configured exactly like production's (`openDatabase`). */
+  readonly sql: Sql;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** The admin URL from `DATABASE_URL`; throws, with how to fix it, when unset. */
+export function requireDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      "DATABASE_URL is not set: these tests need a PostgreSQL server. Start one with `bun scripts/infra.ts up` " +
+        "and export the DATABASE_URL it prints.",
+    );
+  }
+  return url;
+}
+
+/** Creates `todo_test_<random>` on the server of `DATABASE_URL` and opens a pool on it. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = requireDatabaseUrl();
+  const name = `todo_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const target = new URL(adminUrl);
+  target.pathname = `/${name}`;
+  const url = target.toString();
+  const db = await openDatabase({ url, maxConnections: 10 });
+  let dropped = false;
+  return {
+    url,
+    sql: db.sql,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await db.close();
+      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleanup.end({ timeout: 5 });
+      }
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * How the tag service learns about tasks: it consumes `task-events` (every event carries the owner and
+ * the full task snapshot) and keeps, per task, its tag keys and whether it is open. Events older than
+ * what is stored (by the etag's version, else `update_time`) are ignored; a deleted task leaves a
+ * tombstone so nothing late revives it. A tag a task uses that is not in the catalogue is added as an
+ * implicit tag; an implicit tag that no task carries any more is removed, so stale in-flight events
+ * (say, from before a rename reached the task service) cannot leave ghosts behind.
+ */
+import { type DescMessage, isMessage } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  TaskCompletedSchema,
+  TaskCreatedSchema,
+  TaskDeletedSchema,
+  TaskReopenedSchema,
+  TaskUpdatedSchema,
+} from "@todo/gen/todo/events/v1/task_events_pb";
+import { type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { type CloudEvent, type EventHandler, fromCloudEvent, type Sql, type TxSql } from "@todo/platform";
+import { idempotentHandler } from "@todo/platform/consumer";
+import { defaultTagColor } from "./colors";
+import { lockUser, tagKey } from "./store";
+
+/** The consumer name under which processed task events are recorded. */
+export const TASK_EVENTS_CONSUMER = "tag.task-events";
+
+/** What the handler needs. */
+export interface TaskEventsHandlerDeps {
+  readonly sql: Sql;
+}
+
+/** The events this consumer understands, by message name; `deleted` marks the terminal one. */
+const SNAPSHOT_EVENTS: ReadonlyMap<string, { schema: DescMessage; deleted: boolean }> = new Map(
+  [
+    { schema: TaskCreatedSchema, deleted: false },
+    { schema: TaskUpdatedSchema, deleted: false },
+    { schema: TaskCompletedSchema, deleted: false },
+    { schema: TaskReopenedSchema, deleted: false },
+    { schema: TaskDeletedSchema, deleted: true },
+  ].map((e) => [e.schema.typeName, e]),
+);
+
+interface Snapshot {
+  readonly userId: string;
+  readonly task: Task;
+  readonly deleted: boolean;
+}
+
+/** The owner and task of a task event; undefined for events this consumer does not use. */
+function decode(event: CloudEvent): Snapshot | undefined {
+  const known = SNAPSHOT_EVENTS.get(event.dataSchema);
+  if (!known) return undefined;
+  const message = fromCloudEvent(known.schema, event) as unknown as { userId: string; task?: unknown };
+  if (!isMessage(message.task, TaskSchema) || message.task.id === "" || message.userId === "") {
+    throw new Error(`task event ${event.id} has no task snapshot or owner`);
+  }
+  return { userId: message.userId, task: message.task, deleted: known.deleted };
+}
+
+/** The version number inside an etag such as `"7"` (undefined when it holds none). */
+export function etagVersion(etag: string): bigint | undefined {
+  const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(etag.trim());
+  return match?.[1] ? BigInt(match[1]) : undefined;
+}
+
+interface StoredTask {
+  user_id: string;
+  tag_keys: string[];
+  deleted: boolean;
+  version: string | null;
+  update_time: Date;
+}
+
+/** Whether an event at (version, updateTime) is newer than what is stored. */
+function isNewer(version: bigint | undefined, updateTime: Date, stored: StoredTask): boolean {
+  if (version !== undefined && stored.version !== null) return version > BigInt(stored.version);
+  return updateTime.getTime() > stored.update_time.getTime();
+}
+
+/** Applies one task event inside `tx` (the idempotent consumer's transaction). */
+export async function applyTaskEvent(tx: TxSql, event: CloudEvent): Promise<void> {
+  const snapshot = decode(event);
+  if (!snapshot) return;
+  const { userId, task, deleted } = snapshot;
+  await lockUser(tx, userId);
+  const [stored] = await tx<StoredTask[]>`
+    select user_id, tag_keys, deleted, version::text as version, update_time
+    from tag.task_tags where task_id = ${task.id} for update`;
+  if (stored && (stored.deleted || stored.user_id !== userId)) return;
+  const version = etagVersion(task.etag);
+  const updateTime = task.updateTime ? timestampDate(task.updateTime) : new Date(0);
+  if (stored && !deleted && !isNewer(version, updateTime, stored)) return;
+
+  const names = new Map<string, string>();
+  if (!deleted) {
+    for (const raw of task.tags) {
+      const name = raw.trim();
+      if (name !== "" && !names.has(tagKey(name))) names.set(tagKey(name), name);
+    }
+  }
+  const keys = [...names.keys()];
+  const open = !deleted && task.status !== TaskStatus.COMPLETED;
+  await tx`
+    insert into tag.task_tags (task_id, user_id, tag_keys, open, deleted, version, update_time)
+    values (${task.id}, ${userId}, ${keys}::text[], ${open}, ${deleted}, ${version?.toString() ?? null}::bigint,
+      ${updateTime})
+    on conflict (task_id) do update set tag_keys = excluded.tag_keys, open = excluded.open,
+      deleted = excluded.deleted, version = excluded.version, update_time = excluded.update_time`;
+
+  if (keys.length > 0) {
+    const spelled = [...names.values()];
+    await tx`
+      insert into tag.tags (id, user_id, name, name_key, color, explicit, create_time, update_time)
+      select n.id, ${userId}, n.name, n.key, n.color, false, now(), now()
+      from unnest(${keys.map(() => Bun.randomUUIDv7())}::uuid[], ${spelled}::text[], ${keys}::text[],
+        ${spelled.map(defaultTagColor)}::text[]) as n(id, name, key, color)
+      on conflict (user_id, name_key) do nothing`;
+  }
+  const removed = (stored?.tag_keys ?? []).filter((k) => !names.has(k));
+  if (removed.length > 0) {
+    await tx`
+      delete from tag.tags t
+      where t.user_id = ${userId} and not t.explicit and t.name_key = any(${removed}::text[])
+        and not exists (
+          select 1 from tag.task_tags u where u.user_id = ${userId} and u.tag_keys @> array[t.name_key])`;
+  }
+}
+
+/** The `task-events` handler of the tag service (subscribe it in group `tag`). */
+export function createTaskEventsHandler(deps: TaskEventsHandlerDeps): EventHandler {
+  return idempotentHandler(deps.sql, "tag", TASK_EVENTS_CONSUMER, applyTaskEvent);
+}

@@ -1,0 +1,189 @@
+/**
+ * The task service's data: `task.tasks` and its idempotency keys. Every statement is scoped by the
+ * caller's user id, and every change writes its event to the outbox in the same transaction.
+ */
+import { join } from "node:path";
+import { migrate, readMigrations, type Sql, type TxSql } from "@todo/platform";
+import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { ensureOutbox } from "@todo/platform/outbox";
+import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
+
+/** What happened to a task, for its event. */
+export type TaskChange = "created" | "updated" | "completed" | "reopened" | "deleted";
+
+/** Writes the event of a change inside the change's transaction. */
+export type EmitTaskEvent = (tx: TxSql, change: TaskChange, row: TaskRow, updateMask?: string[]) => Promise<void>;
+
+/** The stored fields a create or update may set. */
+export interface TaskValues {
+  title: string;
+  description: string;
+  priority: number;
+  tags: string[];
+  due_time: Date | null;
+  time_zone: string;
+  rrule: string | null;
+  recurrence_anchor: number;
+  reminders: TaskRow["reminders"];
+}
+
+/** Applies the task migrations and creates the outbox and processed-event tables. */
+export async function migrateTasks(sql: Sql): Promise<number[]> {
+  const applied = await migrate(sql, "task", readMigrations(join(import.meta.dir, "..", "migrations")));
+  await ensureOutbox(sql, "task");
+  await ensureProcessedEvents(sql, "task");
+  return applied;
+}
+
+/** Result of a conditional write. */
+export type WriteResult = { row: TaskRow } | { missing: true } | { stale: TaskRow };
+
+/** Reads and writes the caller's tasks. */
+export interface TaskStore {
+  readonly sql: Sql;
+  create(userId: string, values: TaskValues, requestId: string, now: Date): Promise<TaskRow>;
+  get(userId: string, id: string): Promise<TaskRow | undefined>;
+  /**
+   * Loads the task for update, lets `change` compute the new values (or throw), and writes them.
+   * `change` returns undefined when nothing changes.
+   */
+  update(
+    userId: string,
+    id: string,
+    etag: string,
+    change: (current: TaskRow) => { values: TaskValues; mask: string[] } | undefined,
+    now: Date,
+  ): Promise<WriteResult>;
+  delete(userId: string, id: string, etag: string): Promise<WriteResult>;
+  setStatus(userId: string, id: string, status: number, now: Date): Promise<WriteResult>;
+}
+
+const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
+
+/** Creates the store; `emit` writes each change's event. */
+export function createTaskStore(sql: Sql, emit: EmitTaskEvent, etagOf: (version: number) => string): TaskStore {
+  const lockTask = async (tx: TxSql, userId: string, id: string) =>
+    (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2 for update`, [id, userId]))[0];
+
+  return {
+    sql,
+    async create(userId, v, requestId, now) {
+      return sql.begin(async (tx) => {
+        const id = Bun.randomUUIDv7();
+        if (requestId !== "") {
+          const claimed = await tx`
+            insert into task.create_requests (user_id, request_id, task_id)
+            values (${userId}, ${requestId}, ${id})
+            on conflict do nothing
+            returning task_id`;
+          if (claimed.length === 0) {
+            const [first] = await tx<{ task_id: string }[]>`
+              select task_id from task.create_requests where user_id = ${userId} and request_id = ${requestId}`;
+            const existing = first
+              ? (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [first.task_id, userId]))[0]
+              : undefined;
+            // The first task may have been deleted since; then the key is spent and a new task is made.
+            if (existing) return existing;
+            await tx`update task.create_requests set task_id = ${id}
+                     where user_id = ${userId} and request_id = ${requestId}`;
+          }
+        }
+        const [row] = await tx.unsafe<TaskRow[]>(
+          `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
+             time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
+           values ($1, $2, $3, $4, 1, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13, $14, $14)
+           returning ${TASK_COLUMNS}`,
+          [
+            id,
+            userId,
+            v.title,
+            v.description,
+            v.priority,
+            v.tags,
+            v.tags.map((t) => t.toLowerCase()),
+            v.due_time,
+            v.time_zone,
+            v.rrule,
+            v.recurrence_anchor,
+            JSON.stringify(v.reminders),
+            v.rrule ? id : null,
+            now,
+          ],
+        );
+        if (!row) throw new Error("insert returned no row");
+        await emit(tx, "created", row);
+        return row;
+      });
+    },
+
+    async get(userId, id) {
+      const rows = await sql.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [id, userId]);
+      return rows[0];
+    },
+
+    async update(userId, id, etag, change, now) {
+      return sql.begin(async (tx): Promise<WriteResult> => {
+        const current = await lockTask(tx, userId, id);
+        if (!current) return { missing: true };
+        if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
+        const next = change(current);
+        if (!next) return { row: current };
+        const v = next.values;
+        const [row] = await tx.unsafe<TaskRow[]>(
+          `update task.tasks set title = $3, description = $4, priority = $5, tags = $6::text[],
+             tag_keys = $7::text[], due_time = $8, time_zone = $9, rrule = $10, recurrence_anchor = $11,
+             reminders = $12::text::jsonb, series_id = coalesce(series_id, case when $10::text is null then null else id end),
+             update_time = $13, version = version + 1
+           where id = $1 and user_id = $2
+           returning ${TASK_COLUMNS}`,
+          [
+            id,
+            userId,
+            v.title,
+            v.description,
+            v.priority,
+            v.tags,
+            v.tags.map((t) => t.toLowerCase()),
+            v.due_time,
+            v.time_zone,
+            v.rrule,
+            v.recurrence_anchor,
+            JSON.stringify(v.reminders),
+            now,
+          ],
+        );
+        if (!row) throw new Error("update returned no row");
+        await emit(tx, "updated", row, next.mask);
+        return { row };
+      });
+    },
+
+    async delete(userId, id, etag) {
+      return sql.begin(async (tx): Promise<WriteResult> => {
+        const current = await lockTask(tx, userId, id);
+        if (!current) return { missing: true };
+        if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
+        await tx`delete from task.tasks where id = ${id} and user_id = ${userId}`;
+        await emit(tx, "deleted", current);
+        return { row: current };
+      });
+    },
+
+    async setStatus(userId, id, status, now) {
+      return sql.begin(async (tx): Promise<WriteResult> => {
+        const current = await lockTask(tx, userId, id);
+        if (!current) return { missing: true };
+        if (current.status === status) return { row: current };
+        const completing = status === 2;
+        const [row] = await tx.unsafe<TaskRow[]>(
+          `update task.tasks set status = $3, complete_time = $4, update_time = $5, version = version + 1
+           where id = $1 and user_id = $2 returning ${TASK_COLUMNS}`,
+          [id, userId, status, completing ? now : null, now],
+        );
+        if (!row) throw new Error("update returned no row");
+        await emit(tx, completing ? "completed" : "reopened", row);
+        return { row };
+      });
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * `todo.task.v1.TaskService`: the caller's tasks. Requests arrive validated (validation.ts); this
+ * layer applies defaults, merges updates under their mask, enforces etags and maps store results to
+ * precise codes. Another user's task is NOT_FOUND, exactly like a task that does not exist.
+ */
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { RecurrenceAnchor, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { invalidArgument, notFound, principalOf } from "@todo/platform";
+import { FilterError } from "./filter";
+import { cursorLength, listTasks } from "./list-tasks";
+import { defaultOrder, parseOrderBy } from "./order-by";
+import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
+import { searchTerms } from "./search-query";
+import type { TaskStore, TaskValues, WriteResult } from "./store";
+import { etagOf, rowToTask, type StoredReminder, storeReminder, type TaskRow } from "./task-mapper";
+import { crossFieldViolations, maskFields, normaliseTags, type UpdatableField } from "./validation";
+
+/** What the service needs. */
+export interface TaskServiceDeps {
+  readonly store: TaskStore;
+  /** The current time (injectable for tests). */
+  readonly clock?: () => Date;
+  /** Called after every committed write, to wake the outbox relay at once instead of at its next poll. */
+  readonly afterCommit?: () => void;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/** The stored values of a validated task message; `timeZone` is the fallback zone. */
+function valuesOf(task: Task, timeZone: string, keep: readonly StoredReminder[] = []): TaskValues {
+  const known = new Set(keep.map((r) => r.id));
+  return {
+    title: task.title.trim(),
+    description: task.description,
+    priority: task.priority,
+    tags: normaliseTags(task.tags),
+    due_time: task.dueTime ? timestampDate(task.dueTime) : null,
+    time_zone: canonicalZone(task.timeZone.trim() === "" ? timeZone : task.timeZone.trim()),
+    rrule: task.recurrence ? task.recurrence.rrule.toUpperCase() : null,
+    recurrence_anchor: task.recurrence
+      ? task.recurrence.anchor || RecurrenceAnchor.SCHEDULE
+      : RecurrenceAnchor.UNSPECIFIED,
+    reminders: task.reminders.map((r) => storeReminder(r, known.has(r.id) ? r.id : Bun.randomUUIDv7())),
+  };
+}
+
+function canonicalZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
+}
+
+/** The row's values as TaskValues, for comparing and merging. */
+function rowValues(row: TaskRow): TaskValues {
+  return {
+    title: row.title,
+    description: row.description,
+    priority: row.priority,
+    tags: row.tags,
+    due_time: row.due_time,
+    time_zone: row.time_zone,
+    rrule: row.rrule,
+    recurrence_anchor: row.recurrence_anchor,
+    reminders: row.reminders,
+  };
+}
+
+const COLUMN_OF: Record<UpdatableField, readonly (keyof TaskValues)[]> = {
+  title: ["title"],
+  description: ["description"],
+  priority: ["priority"],
+  tags: ["tags"],
+  due_time: ["due_time"],
+  time_zone: ["time_zone"],
+  recurrence: ["rrule", "recurrence_anchor"],
+  reminders: ["reminders"],
+};
+
+const same = (a: unknown, b: unknown) =>
+  a instanceof Date || b instanceof Date
+    ? (a as Date | null)?.getTime() === (b as Date | null)?.getTime()
+    : JSON.stringify(a) === JSON.stringify(b);
+
+function unwrap(result: WriteResult, id: string): TaskRow {
+  if ("missing" in result) throw notFound("task", id);
+  if ("stale" in result) {
+    throw new ConnectError(
+      `the task changed since you read it (etag ${etagOf(result.stale.version)}); read it again and retry`,
+      Code.Aborted,
+    );
+  }
+  return result.row;
+}
+
+/** Creates the TaskService implementation. */
+export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof TaskService> {
+  const clock = deps.clock ?? (() => new Date());
+  const afterCommit = deps.afterCommit ?? (() => {});
+  const store: TaskStore = {
+    ...deps.store,
+    create: (...args) => deps.store.create(...args).finally(afterCommit),
+    update: (...args) => deps.store.update(...args).finally(afterCommit),
+    delete: (...args) => deps.store.delete(...args).finally(afterCommit),
+    setStatus: (...args) => deps.store.setStatus(...args).finally(afterCommit),
+  };
+  return {
+    async createTask(req, ctx) {
+      const user = principalOf(ctx);
+      const task = req.task as Task; // REQUIRED, checked by the validation layer
+      const row = await store.create(user.userId, valuesOf(task, user.timeZone), req.requestId, clock());
+      return { task: rowToTask(row) };
+    },
+
+    async getTask(req, ctx) {
+      const user = principalOf(ctx);
+      const row = await store.get(user.userId, req.id);
+      if (!row) throw notFound("task", req.id);
+      return { task: rowToTask(row) };
+    },
+
+    async listTasks(req, ctx) {
+      const user = principalOf(ctx);
+      const terms = searchTerms(req.query);
+      const parsed = req.orderBy.trim() === "" ? defaultOrder(terms.length > 0) : parseOrderBy(req.orderBy);
+      if (!Array.isArray(parsed)) throw invalidArgument(parsed);
+      const order = parsed;
+      const hash = paramsHash([user.userId, req.filter, req.orderBy, terms.join(" ")]);
+      let cursor: Parameters<typeof listTasks>[1]["cursor"];
+      if (req.pageToken !== "") {
+        const decoded = decodePageToken(req.pageToken, hash, cursorLength(order));
+        if (decoded === "malformed") {
+          throw invalidArgument({ field: "page_token", description: "is not a token from a previous ListTasks call" });
+        }
+        if (decoded === "mismatch") {
+          throw invalidArgument({
+            field: "page_token",
+            description: "belongs to a different filter, order_by or query; start again without a page_token",
+          });
+        }
+        cursor = decoded;
+      }
+      const now = cursor?.now ?? clock();
+      let result: Awaited<ReturnType<typeof listTasks>>;
+      try {
+        result = await listTasks(store.sql, {
+          userId: user.userId,
+          timeZone: user.timeZone,
+          filter: req.filter,
+          order,
+          terms,
+          pageSize: req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize,
+          cursor,
+          now,
+        });
+      } catch (err) {
+        if (err instanceof FilterError) {
+          throw invalidArgument({ field: "filter", description: err.message });
+        }
+        throw err;
+      }
+      return {
+        tasks: result.rows.map(rowToTask),
+        nextPageToken: result.nextValues ? encodePageToken(hash, { values: result.nextValues, now }) : "",
+        totalSize: result.total,
+      };
+    },
+
+    async updateTask(req, ctx) {
+      const user = principalOf(ctx);
+      const patch = req.task as Task;
+      const { fields } = maskFields(req);
+      const result = await store.update(
+        user.userId,
+        patch.id,
+        patch.etag,
+        (current) => {
+          const before = rowValues(current);
+          const incoming = valuesOf(patch, user.timeZone, current.reminders);
+          const merged: TaskValues = { ...before };
+          for (const field of fields) {
+            for (const col of COLUMN_OF[field]) (merged as unknown as Record<string, unknown>)[col] = incoming[col];
+          }
+          const problems = crossFieldViolations(rowToTask({ ...current, ...merged }));
+          if (problems.length > 0) throw invalidArgument(problems);
+          const mask = (Object.keys(COLUMN_OF) as UpdatableField[]).filter((f) =>
+            COLUMN_OF[f].some((col) => !same(before[col], merged[col])),
+          );
+          return mask.length === 0 ? undefined : { values: merged, mask };
+        },
+        clock(),
+      );
+      return { task: rowToTask(unwrap(result, patch.id)) };
+    },
+
+    async deleteTask(req, ctx) {
+      const user = principalOf(ctx);
+      unwrap(await store.delete(user.userId, req.id, req.etag), req.id);
+      return {};
+    },
+
+    async completeTask(req, ctx) {
+      const user = principalOf(ctx);
+      const result = await store.setStatus(user.userId, req.id, TaskStatus.COMPLETED, clock());
+      return { task: rowToTask(unwrap(result, req.id)) };
+    },
+
+    async reopenTask(req, ctx) {
+      const user = principalOf(ctx);
+      const result = await store.setStatus(user.userId, req.id, TaskStatus.OPEN, clock());
+      return { task: rowToTask(unwrap(result, req.id)) };
+    },
+  };
+}
+
