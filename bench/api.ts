@@ -492,43 +492,35 @@ async function bulkLoadSql(sql: postgres.Sql, userId: string, count: number, see
   const now = Date.now();
   const batch = 2000;
   for (let done = 0; done < count; done += batch) {
-    const n = Math.min(batch, count - done);
-    const cols = {
-      id: [] as string[],
-      title: [] as string[],
-      description: [] as string[],
-      status: [] as number[],
-      priority: [] as number[],
-      tags: [] as string[],
-      due: [] as (string | null)[],
-      zone: [] as string[],
-      created: [] as string[],
-    };
-    for (let i = 0; i < n; i++) {
+    const rows: Record<string, unknown>[] = [];
+    for (let i = Math.min(batch, count - done); i > 0; i--) {
       const t = taskText(r, now);
-      cols.id.push(Bun.randomUUIDv7());
-      cols.title.push(t.title);
-      cols.description.push(t.description);
-      cols.status.push(r() < 0.3 ? 2 : 1);
-      cols.priority.push(t.priority);
-      // Arrays of arrays do not pass through unnest; carry the tags as one comma-joined text each.
-      cols.tags.push(t.tags.join(","));
-      cols.due.push(t.dueMs === null ? null : new Date(t.dueMs).toISOString());
-      cols.zone.push(t.timeZone);
-      cols.created.push(new Date(now - Math.floor(r() * 180 * 86_400_000)).toISOString());
+      const created = new Date(now - Math.floor(r() * 180 * 86_400_000)).toISOString();
+      const status = r() < 0.3 ? 2 : 1;
+      rows.push({
+        id: Bun.randomUUIDv7(),
+        title: t.title,
+        description: t.description,
+        status,
+        priority: t.priority,
+        tags: t.tags,
+        tag_keys: t.tags.map((x) => x.toLowerCase()),
+        due_time: t.dueMs === null ? null : new Date(t.dueMs).toISOString(),
+        time_zone: t.timeZone,
+        create_time: created,
+        complete_time: status === 2 ? created : null,
+      });
     }
+    // One JSON text parameter (cast through text so postgres.js does not encode it a second time).
     await sql`
       insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
                               time_zone, create_time, update_time, complete_time)
-      select id, ${userId}::uuid, title, description, status, priority,
-             string_to_array(nullif(tags, ''), ','), string_to_array(nullif(lower(tags), ''), ','),
-             due, zone, created, created, case when status = 2 then created end
-      from unnest(${sql.array(cols.id)}::uuid[], ${sql.array(cols.title)}::text[],
-                  ${sql.array(cols.description)}::text[], ${sql.array(cols.status)}::smallint[],
-                  ${sql.array(cols.priority)}::smallint[], ${sql.array(cols.tags)}::text[],
-                  ${sql.array(cols.due)}::timestamptz[], ${sql.array(cols.zone)}::text[],
-                  ${sql.array(cols.created)}::timestamptz[])
-        as t(id, title, description, status, priority, tags, due, zone, created)`;
+      select id, ${userId}::uuid, title, description, status, priority, tags, tag_keys, due_time,
+             time_zone, create_time, create_time, complete_time
+      from json_to_recordset(${JSON.stringify(rows)}::text::json)
+        as t(id uuid, title text, description text, status smallint, priority smallint, tags text[],
+             tag_keys text[], due_time timestamptz, time_zone text, create_time timestamptz,
+             complete_time timestamptz)`;
   }
 }
 
@@ -617,6 +609,7 @@ const results: PhaseResult[] = [];
 const notes: string[] = [];
 let server: Server | undefined;
 const sessions: Http2SessionManager[] = [];
+let failure: unknown;
 try {
   results.push(await rawInserts(db.url));
   const pg = pgbenchInserts(db.url);
@@ -803,12 +796,23 @@ try {
       cpu,
     ),
   );
+} catch (err) {
+  failure = err;
 } finally {
   for (const s of sessions) s.abort();
   if (server) await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
   if (options.keepDb) log(`kept database ${db.name}`);
   else await db.drop();
+}
+
+if (failure !== undefined) {
+  const text =
+    failure instanceof Error
+      ? `${failure.name}: ${failure.message}\n${failure.stack ?? ""}`
+      : String(failure);
+  console.error(`benchmark failed: ${text.length > 3000 ? `${text.slice(0, 3000)}…` : text}`);
+  process.exit(1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,12 +27,16 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await migrateIdentity(db.sql);
   const transport = createRouterTransport(
-    (router) => router.service(AuthService, createAuthService({ store: createIdentityStore(db.sql), tokens })),
+    (router) =>
+      router.service(AuthService, createAuthService({ store: createIdentityStore(db.sql), tokens })),
     {
       router: {
         interceptors: [
           createErrorInterceptor("test"),
-          createAuthInterceptor(tokens, ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"]),
+          createAuthInterceptor(tokens, [
+            "todo.identity.v1.AuthService.SignUp",
+            "todo.identity.v1.AuthService.SignIn",
+          ]),
           createValidationInterceptor(new Map([[AuthService, authValidators]])),
         ],
       },
@@ -71,7 +75,11 @@ describe("AuthService", () => {
   });
 
   test("the time zone is stored in its canonical spelling", async () => {
-    const res = await client.signUp({ email: "tz@example.com", password: "password1", timeZone: "europe/berlin" });
+    const res = await client.signUp({
+      email: "tz@example.com",
+      password: "password1",
+      timeZone: "europe/berlin",
+    });
     expect(res.user?.timeZone).toBe("Europe/Berlin");
     expect((await tokens.verify(res.accessToken)).timeZone).toBe("Europe/Berlin");
   });
@@ -85,7 +93,9 @@ describe("AuthService", () => {
 
   test("bad input names each field and writes nothing", async () => {
     const before = await countUsers();
-    const err = await rejection(client.signUp({ email: "not-an-address", password: "short", timeZone: "Mars/Olympus" }));
+    const err = await rejection(
+      client.signUp({ email: "not-an-address", password: "short", timeZone: "Mars/Olympus" }),
+    );
     expect(err.code).toBe(Code.InvalidArgument);
     const fields = err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
     expect(fields.sort()).toEqual(["email", "password", "time_zone"]);
@@ -99,8 +109,12 @@ describe("AuthService", () => {
   test("sign in with the right password; a wrong password or address gets the same answer", async () => {
     const ok = await client.signIn({ email: "ada@example.com", password: "correct horse" });
     expect(ok.user?.email).toBe("ada@example.com");
-    const wrongPassword = await rejection(client.signIn({ email: "ada@example.com", password: "wrong horse" }));
-    const unknown = await rejection(client.signIn({ email: "nobody@example.com", password: "correct horse" }));
+    const wrongPassword = await rejection(
+      client.signIn({ email: "ada@example.com", password: "wrong horse" }),
+    );
+    const unknown = await rejection(
+      client.signIn({ email: "nobody@example.com", password: "correct horse" }),
+    );
     expect(wrongPassword.code).toBe(Code.Unauthenticated);
     expect(unknown.code).toBe(Code.Unauthenticated);
     expect(wrongPassword.rawMessage).toBe(unknown.rawMessage);
@@ -114,7 +128,10 @@ describe("AuthService", () => {
   });
 
   test("GetCurrentUser needs a valid token", async () => {
-    const { accessToken, user } = await client.signIn({ email: "ada@example.com", password: "correct horse" });
+    const { accessToken, user } = await client.signIn({
+      email: "ada@example.com",
+      password: "correct horse",
+    });
     const me = await client.getCurrentUser({}, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(me.user?.id).toBe(user?.id as string);
     const none = await rejection(client.getCurrentUser({}));
@@ -126,8 +143,17 @@ describe("AuthService", () => {
   });
 
   test("tokens from another issuer, audience or key, or expired, are refused", async () => {
-    const principal = { userId: "0190f0c2-0000-7000-8000-000000000000", email: "x@example.com", timeZone: "UTC" };
-    const base = { secret: "identity-test-secret-0123456789-abcdef", issuer: "todo", audience: "todo-api", ttlSeconds: 60 };
+    const principal = {
+      userId: "0190f0c2-0000-7000-8000-000000000000",
+      email: "x@example.com",
+      timeZone: "UTC",
+    };
+    const base = {
+      secret: "identity-test-secret-0123456789-abcdef",
+      issuer: "todo",
+      audience: "todo-api",
+      ttlSeconds: 60,
+    };
     for (const other of [
       createTokenService({ ...base, issuer: "someone-else" }),
       createTokenService({ ...base, audience: "another-api" }),

@@ -44,7 +44,8 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
   return {
     async signUp(req) {
       const email = req.email.trim().toLowerCase();
-      const timeZone = req.timeZone.trim() === "" ? "UTC" : (canonicalTimeZone(req.timeZone.trim()) as string);
+      const timeZone =
+        req.timeZone.trim() === "" ? "UTC" : (canonicalTimeZone(req.timeZone.trim()) as string);
       const displayName = req.displayName.trim() || (email.split("@")[0] ?? email);
       const row = await deps.store.insertUser({
         id: Bun.randomUUIDv7(),
@@ -53,7 +54,8 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
         display_name: displayName,
         time_zone: timeZone,
       });
-      if (!row) throw new ConnectError("an account with this e-mail address already exists", Code.AlreadyExists);
+      if (!row)
+        throw new ConnectError("an account with this e-mail address already exists", Code.AlreadyExists);
       return session(row);
     },
     async signIn(req) {
@@ -65,7 +67,8 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
     async getCurrentUser(_req, ctx) {
       const principal = principalOf(ctx);
       const row = await deps.store.findById(principal.userId);
-      if (!row) throw new ConnectError("the account of this access token no longer exists", Code.Unauthenticated);
+      if (!row)
+        throw new ConnectError("the account of this access token no longer exists", Code.Unauthenticated);
       return { user: toUser(row) };
     },
   };

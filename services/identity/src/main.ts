@@ -8,7 +8,13 @@ import { authValidators } from "./validation";
 await runService("identity", async ({ sql, tokens }) => {
   await migrateIdentity(sql);
   return {
-    services: [defineService(AuthService, createAuthService({ store: createIdentityStore(sql), tokens }), authValidators)],
+    services: [
+      defineService(
+        AuthService,
+        createAuthService({ store: createIdentityStore(sql), tokens }),
+        authValidators,
+      ),
+    ],
     publicMethods: ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"],
   };
 });

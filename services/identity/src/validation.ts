@@ -12,14 +12,19 @@ function signUp(message: Message): FieldViolation[] {
   if (email.length > 254 || !EMAIL.test(email)) {
     out.push({ field: "email", description: "must be an e-mail address such as ada@example.com" });
   }
-  if ([...req.password].length < 8) out.push({ field: "password", description: "must be at least 8 characters" });
-  if ([...req.password].length > 200) out.push({ field: "password", description: "must be at most 200 characters" });
+  if ([...req.password].length < 8)
+    out.push({ field: "password", description: "must be at least 8 characters" });
+  if ([...req.password].length > 200)
+    out.push({ field: "password", description: "must be at most 200 characters" });
   if ([...req.displayName.trim()].length > 100) {
     out.push({ field: "display_name", description: "must be at most 100 characters" });
   }
   const tz = req.timeZone.trim();
   if (tz !== "" && !canonicalTimeZone(tz)) {
-    out.push({ field: "time_zone", description: `unknown IANA time zone ${JSON.stringify(tz)}; try "Europe/Berlin"` });
+    out.push({
+      field: "time_zone",
+      description: `unknown IANA time zone ${JSON.stringify(tz)}; try "Europe/Berlin"`,
+    });
   }
   return out;
 }

@@ -3,9 +3,10 @@
  * (`DATABASE_URL`, required). It reads the common settings, opens the database, lets the service
  * build its parts, serves them, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { type Sql, openDatabase } from "./db";
+
 import { createTokenService, type TokenService } from "./auth";
 import { envInt, envString } from "./config";
+import { openDatabase, type Sql } from "./db";
 import { createLogger } from "./logger";
 import { type ServiceRegistration, startServer } from "./server";
 import { startTelemetry } from "./telemetry";
@@ -25,11 +26,17 @@ export interface ServiceParts {
 }
 
 /** Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET, JWT_TTL_SECONDS. */
-export async function runService(name: string, build: (ctx: ServiceContext) => Promise<ServiceParts>): Promise<void> {
+export async function runService(
+  name: string,
+  build: (ctx: ServiceContext) => Promise<ServiceParts>,
+): Promise<void> {
   const log = createLogger(name);
   const url = envString("DATABASE_URL");
   const secret = envString("JWT_SECRET");
-  if (!url) throw new Error(`${name}: set DATABASE_URL to a PostgreSQL URL (or use \`bun start\` for the embedded mode)`);
+  if (!url)
+    throw new Error(
+      `${name}: set DATABASE_URL to a PostgreSQL URL (or use \`bun start\` for the embedded mode)`,
+    );
   if (!secret) throw new Error(`${name}: set JWT_SECRET (the same 32+ byte value in every service)`);
   const stopTelemetry = await startTelemetry(name);
   const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000) });
@@ -50,7 +57,9 @@ export async function runService(name: string, build: (ctx: ServiceContext) => P
     grpcPort: envInt("GRPC_PORT", 50051, 0, 65535),
   });
   log.info("listening", { http: server.httpPort, grpc: server.grpcPort });
-  console.log(`${name}: http://127.0.0.1:${server.httpPort} (HTTP/1.1), http://127.0.0.1:${server.grpcPort} (h2c)`);
+  console.log(
+    `${name}: http://127.0.0.1:${server.httpPort} (HTTP/1.1), http://127.0.0.1:${server.grpcPort} (h2c)`,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -16,7 +16,11 @@ await runService("tag", async ({ sql }) => {
   const relay = startOutboxRelay({ sql, schema: "tag", bus });
   return {
     services: [
-      defineService(TagService, createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() }), tagValidators),
+      defineService(
+        TagService,
+        createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() }),
+        tagValidators,
+      ),
     ],
     async close() {
       await subscription.unsubscribe();

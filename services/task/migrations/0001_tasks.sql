@@ -46,16 +46,20 @@ create table task.create_requests (
   primary key (user_id, request_id)
 );
 
--- Every word seen in a title or description, for "did you mean" expansion of search terms
--- (`meetnig` finds `meeting`). Words carry no owner: they only widen a query that is still scoped
--- to the caller's own tasks.
-create table task.search_words (word text primary key);
+-- Every word a user has written in a title or description, for "did you mean" expansion of search
+-- terms (`meetnig` finds `meeting`). Per user, so nobody's vocabulary crowds out anybody else's
+-- corrections (or reveals it).
+create table task.search_words (
+  user_id uuid not null,
+  word text not null,
+  primary key (user_id, word)
+);
 create index search_words_trgm on task.search_words using gin (word gin_trgm_ops);
 
 create function task.remember_words() returns trigger language plpgsql as $$
 begin
-  insert into task.search_words (word)
-  select w from unnest(tsvector_to_array(new.search)) as w
+  insert into task.search_words (user_id, word)
+  select new.user_id, w from unnest(tsvector_to_array(new.search)) as w
   where char_length(w) between 3 and 40
   on conflict do nothing;
   return null;

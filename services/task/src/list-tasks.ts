@@ -6,7 +6,7 @@
 import type { Sql } from "@todo/platform";
 import { compileFilter } from "./filter";
 import type { SortKey } from "./order-by";
-import type { PageCursor } from "./page-token";
+import type { CursorValueType, PageCursor } from "./page-token";
 import { buildTsQueries } from "./search-query";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
@@ -36,7 +36,7 @@ export interface ListResult {
 interface Component {
   readonly expr: string;
   readonly desc: boolean;
-  readonly cast: string;
+  readonly cast: CursorValueType;
   /** Reads the cursor value of this component from a result row. */
   readonly read: (row: ListedRow) => string | number | boolean | null;
   /** For due_time: the value part is skipped when the row had no due time. */
@@ -65,8 +65,19 @@ function components(order: readonly SortKey[], rankExpr: string | undefined): Co
         break;
       case "due_time":
         // Tasks without a due time sort last in both directions.
-        out.push({ expr: "(due_time is null)", desc: false, cast: "boolean", read: (r) => r.due_time === null });
-        out.push({ expr: "due_time", desc: key.desc, cast: "timestamptz", read: (r) => iso(r.due_time), nullableValue: true });
+        out.push({
+          expr: "(due_time is null)",
+          desc: false,
+          cast: "boolean",
+          read: (r) => r.due_time === null,
+        });
+        out.push({
+          expr: "due_time",
+          desc: key.desc,
+          cast: "timestamptz",
+          read: (r) => iso(r.due_time),
+          nullableValue: true,
+        });
         break;
       case "relevance":
         if (!rankExpr) throw new Error("relevance order without a search");
@@ -78,13 +89,17 @@ function components(order: readonly SortKey[], rankExpr: string | undefined): Co
   return out;
 }
 
-/** How many components a cursor of `order` has (for decoding tokens). */
-export function cursorLength(order: readonly SortKey[]): number {
-  return components(order, "rank").length;
+/** The types of the cursor values of `order` (for decoding tokens). */
+export function cursorTypes(order: readonly SortKey[]): CursorValueType[] {
+  return components(order, "rank").map((c) => c.cast);
 }
 
 /** Loads the similar known words of each search term, for typo tolerance. */
-async function similarWords(sql: Sql, terms: readonly string[]): Promise<Map<string, string[]>> {
+async function similarWords(
+  sql: Sql,
+  userId: string,
+  terms: readonly string[],
+): Promise<Map<string, string[]>> {
   const candidates = terms.filter((t) => [...t].length >= 4);
   const out = new Map<string, string[]>();
   if (candidates.length === 0) return out;
@@ -93,7 +108,7 @@ async function similarWords(sql: Sql, terms: readonly string[]): Promise<Map<str
     from unnest(${candidates}::text[]) as t(term)
     cross join lateral (
       select word from task.search_words
-      where word % t.term and word <> t.term and not starts_with(word, t.term)
+      where user_id = ${userId} and word % t.term and word <> t.term and not starts_with(word, t.term)
       order by word <-> t.term limit 3
     ) as w`;
   for (const { term, word } of rows) out.set(term, [...(out.get(term) ?? []), word]);
@@ -103,7 +118,7 @@ async function similarWords(sql: Sql, terms: readonly string[]): Promise<Map<str
 /** Runs one page of a ListTasks query. */
 export async function listTasks(sql: Sql, q: ListQuery): Promise<ListResult> {
   const params: unknown[] = [q.userId];
-  const compiled = compileFilter(q.filter, { now: q.now, timeZone: q.timeZone }, 2);
+  const compiled = compileFilter(q.filter, { now: q.now, timeZone: q.timeZone, titleKeyColumn: true }, 2);
   params.push(...compiled.params);
   const p = (value: unknown, cast: string) => {
     params.push(value);
@@ -113,7 +128,7 @@ export async function listTasks(sql: Sql, q: ListQuery): Promise<ListResult> {
   let rankExpr: string | undefined;
   let countSnapshot: unknown[] | undefined;
   if (q.terms.length > 0) {
-    const { exact, widened } = buildTsQueries(q.terms, await similarWords(sql, q.terms));
+    const { exact, widened } = buildTsQueries(q.terms, await similarWords(sql, q.userId, q.terms));
     const widenedQ = `to_tsquery('simple', ${p(widened, "text")})`;
     where.push(`search @@ ${widenedQ}`);
     // The count query must not carry the exact query's parameter: PostgreSQL cannot type an

@@ -3,11 +3,11 @@ import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
 import { createMemoryBus } from "@todo/platform/bus-memory";
 import { startOutboxRelay } from "@todo/platform/outbox";
+import { createTaskStore, migrateTasks } from "./store";
 import { createTagEventsHandler } from "./tag-events-consumer";
 import { emitTaskEvent } from "./task-events";
-import { createTaskService } from "./task-service";
-import { createTaskStore, migrateTasks } from "./store";
 import { etagOf } from "./task-mapper";
+import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
 
 await runService("task", async ({ sql }) => {
@@ -15,11 +15,21 @@ await runService("task", async ({ sql }) => {
   // Until the Kafka adapter (issue 3), events stay inside this process.
   const bus = createMemoryBus();
   const wake = () => relay.wake();
-  const subscription = await bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: wake }));
+  const subscription = await bus.subscribe(
+    Topics.tagEvents,
+    "task",
+    createTagEventsHandler({ sql, afterCommit: wake }),
+  );
   const relay = startOutboxRelay({ sql, schema: "task", bus });
   const store = createTaskStore(sql, emitTaskEvent, etagOf);
   return {
-    services: [defineService(TaskService, createTaskService({ store, afterCommit: () => relay.wake() }), taskValidators)],
+    services: [
+      defineService(
+        TaskService,
+        createTaskService({ store, afterCommit: () => relay.wake() }),
+        taskValidators,
+      ),
+    ],
     async close() {
       await subscription.unsubscribe();
       await relay.stop();

@@ -27,7 +27,8 @@ export function parseOrderBy(orderBy: string): SortKey[] | FieldViolation {
   for (const raw of orderBy.split(",")) {
     const words = raw.trim().split(/\s+/).filter(Boolean);
     const [name, dir, extra] = words;
-    if (!name) return { field: "order_by", description: "has an empty key; write e.g. \"priority desc, due_time\"" };
+    if (!name)
+      return { field: "order_by", description: 'has an empty key; write e.g. "priority desc, due_time"' };
     const field = name.toLowerCase();
     if (!(FIELDS as readonly string[]).includes(field)) {
       return { field: "order_by", description: `cannot sort by "${name}"; use ${FIELDS.join(", ")}` };

@@ -1,11 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { decodePageToken, encodePageToken, type PageCursor, paramsHash } from "./page-token";
+import {
+  type CursorValueType,
+  decodePageToken,
+  encodePageToken,
+  type PageCursor,
+  paramsHash,
+} from "./page-token";
 
 const NOW = new Date("2026-03-07T15:04:05.678Z");
 const cursor: PageCursor = {
   values: [3, false, "2026-03-08T12:00:00.000Z", "buy milk", null, "0190f1a2-7b3c-7def-8abc-0123456789ab"],
   now: NOW,
 };
+const TYPES: CursorValueType[] = ["smallint", "boolean", "timestamptz", "text", "timestamptz", "uuid"];
 
 const reencode = (obj: unknown) => Buffer.from(JSON.stringify(obj)).toString("base64url");
 
@@ -40,16 +47,14 @@ describe("page tokens", () => {
   test("round-trip the sort values and the instant of the first page", () => {
     const token = encodePageToken(hash, cursor);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/); // URL-safe, no padding
-    const decoded = decodePageToken(token, hash, cursor.values.length);
+    const decoded = decodePageToken(token, hash, TYPES);
     expect(decoded).toEqual(cursor);
     expect((decoded as PageCursor).now.getTime()).toBe(NOW.getTime());
   });
 
   test("a token for other parameters is a mismatch", () => {
     const token = encodePageToken(hash, cursor);
-    expect(decodePageToken(token, paramsHash(["u", "tags:x", "", ""]), cursor.values.length)).toBe(
-      "mismatch",
-    );
+    expect(decodePageToken(token, paramsHash(["u", "tags:x", "", ""]), TYPES)).toBe("mismatch");
   });
 
   test.each([
@@ -68,16 +73,29 @@ describe("page tokens", () => {
     ["an object value", reencode({ h: hash, n: 0, v: [{}, ...cursor.values.slice(1)] })],
     [
       "an over-long string value",
-      reencode({ h: hash, n: 0, v: ["x".repeat(601), ...cursor.values.slice(1)] }),
+      reencode({
+        h: hash,
+        n: 0,
+        v: [...cursor.values.slice(0, 3), "x".repeat(601), ...cursor.values.slice(4)],
+      }),
+    ],
+    ["a priority that is not a number", reencode({ h: hash, n: 0, v: ["3", ...cursor.values.slice(1)] })],
+    [
+      "a time that is not a time",
+      reencode({ h: hash, n: 0, v: [3, false, "yesterday", ...cursor.values.slice(3)] }),
+    ],
+    [
+      "an id that is not a UUID",
+      reencode({ h: hash, n: 0, v: [...cursor.values.slice(0, 5), "1; drop table"] }),
     ],
   ])("%s is malformed", (_, token) => {
-    expect(decodePageToken(token, hash, cursor.values.length)).toBe("malformed");
+    expect(decodePageToken(token, hash, TYPES)).toBe("malformed");
   });
 
   test("a `now` outside the range of a Date is malformed", () => {
     // JSON allows 1e300; new Date(1e300) is an Invalid Date, which the filter compiler then refuses
     // with a RangeError (an INTERNAL error) instead of the client getting INVALID_ARGUMENT.
     const token = reencode({ h: hash, n: 1e300, v: cursor.values });
-    expect(decodePageToken(token, hash, cursor.values.length)).toBe("malformed");
+    expect(decodePageToken(token, hash, TYPES)).toBe("malformed");
   });
 });

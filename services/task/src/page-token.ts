@@ -23,14 +23,50 @@ export function paramsHash(parts: readonly string[]): string {
 
 /** Encodes a cursor for `hash`. */
 export function encodePageToken(hash: string, cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify({ h: hash, n: cursor.now.getTime(), v: cursor.values })).toString("base64url");
+  return Buffer.from(JSON.stringify({ h: hash, n: cursor.now.getTime(), v: cursor.values })).toString(
+    "base64url",
+  );
 }
 
 /** Why a token was refused. */
 export type TokenProblem = "malformed" | "mismatch";
 
-/** Decodes a token issued for `hash`; returns a problem instead when it is not one. */
-export function decodePageToken(token: string, hash: string, keyCount: number): PageCursor | TokenProblem {
+/** The SQL type of each cursor value, which a decoded value must fit. */
+export type CursorValueType = "smallint" | "timestamptz" | "boolean" | "text" | "real" | "uuid";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_DATE_MS = 8.64e15;
+
+function fits(value: unknown, type: CursorValueType): boolean {
+  switch (type) {
+    case "smallint":
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 32767;
+    case "timestamptz":
+      // null only for the due time of a task that has none
+      return (
+        value === null ||
+        (typeof value === "string" && !Number.isNaN(Date.parse(value)) && value.length <= 40)
+      );
+    case "boolean":
+      return typeof value === "boolean";
+    case "text":
+      return typeof value === "string";
+    case "real":
+      return typeof value === "number" && Number.isFinite(value);
+    case "uuid":
+      return typeof value === "string" && UUID.test(value);
+  }
+}
+
+/**
+ * Decodes a token issued for `hash` whose values have the given types; returns a problem instead
+ * when it is not such a token (tokens are opaque, not signed: a forged one must fail cleanly).
+ */
+export function decodePageToken(
+  token: string,
+  hash: string,
+  types: readonly CursorValueType[],
+): PageCursor | TokenProblem {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
@@ -39,11 +75,13 @@ export function decodePageToken(token: string, hash: string, keyCount: number): 
   }
   if (typeof parsed !== "object" || parsed === null) return "malformed";
   const { h, n, v } = parsed as { h?: unknown; n?: unknown; v?: unknown };
-  if (typeof h !== "string" || typeof n !== "number" || !Number.isFinite(n) || !Array.isArray(v)) return "malformed";
+  if (typeof h !== "string" || typeof n !== "number" || !Number.isFinite(n) || !Array.isArray(v))
+    return "malformed";
+  if (Math.abs(n) > MAX_DATE_MS) return "malformed";
   if (h !== hash) return "mismatch";
-  if (v.length !== keyCount) return "malformed";
-  for (const x of v) {
-    if (!(x === null || ["string", "number", "boolean"].includes(typeof x))) return "malformed";
+  if (v.length !== types.length) return "malformed";
+  for (const [i, x] of v.entries()) {
+    if (!fits(x, types[i] as CursorValueType)) return "malformed";
     if (typeof x === "string" && x.length > 600) return "malformed";
   }
   return { values: v as PageCursor["values"], now: new Date(n) };

@@ -12,7 +12,12 @@ import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
 export type TaskChange = "created" | "updated" | "completed" | "reopened" | "deleted";
 
 /** Writes the event of a change inside the change's transaction. */
-export type EmitTaskEvent = (tx: TxSql, change: TaskChange, row: TaskRow, updateMask?: string[]) => Promise<void>;
+export type EmitTaskEvent = (
+  tx: TxSql,
+  change: TaskChange,
+  row: TaskRow,
+  updateMask?: string[],
+) => Promise<void>;
 
 /** The stored fields a create or update may set. */
 export interface TaskValues {
@@ -61,7 +66,11 @@ export interface TaskStore {
 const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
 
 /** Creates the store; `emit` writes each change's event. */
-export function createTaskStore(sql: Sql, emit: EmitTaskEvent, etagOf: (version: number) => string): TaskStore {
+export function createTaskStore(
+  sql: Sql,
+  emit: EmitTaskEvent,
+  etagOf: (version: number) => string,
+): TaskStore {
   const lockTask = async (tx: TxSql, userId: string, id: string) =>
     (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2 for update`, [id, userId]))[0];
 
@@ -80,7 +89,12 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent, etagOf: (version:
             const [first] = await tx<{ task_id: string }[]>`
               select task_id from task.create_requests where user_id = ${userId} and request_id = ${requestId}`;
             const existing = first
-              ? (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [first.task_id, userId]))[0]
+              ? (
+                  await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [
+                    first.task_id,
+                    userId,
+                  ])
+                )[0]
               : undefined;
             // The first task may have been deleted since; then the key is spent and a new task is made.
             if (existing) return existing;

@@ -10,7 +10,7 @@ import {
   TaskReopenedSchema,
   TaskUpdatedSchema,
 } from "@todo/gen/todo/events/v1/task_events_pb";
-import { EventTypes, Topics, toCloudEvent, type TxSql } from "@todo/platform";
+import { EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/outbox";
 import type { EmitTaskEvent, TaskChange } from "./store";
 import { rowToTask, type TaskRow } from "./task-mapper";
@@ -41,5 +41,9 @@ function cloudEvent(change: TaskChange, row: TaskRow, updateMask: string[] | und
 
 /** Writes a task change's event to the outbox, in the caller's transaction. */
 export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updateMask) => {
-  await enqueueEvent(tx, "task", { topic: Topics.taskEvents, key: row.id, event: cloudEvent(change, row, updateMask) });
+  await enqueueEvent(tx, "task", {
+    topic: Topics.taskEvents,
+    key: row.id,
+    event: cloudEvent(change, row, updateMask),
+  });
 };

@@ -61,7 +61,10 @@ export function storeReminder(reminder: Reminder, id: string): StoredReminder {
 
 function loadReminder(r: StoredReminder): Reminder {
   if (r.at !== undefined) {
-    return create(ReminderSchema, { id: r.id, trigger: { case: "at", value: timestampFromDate(new Date(r.at)) } });
+    return create(ReminderSchema, {
+      id: r.id,
+      trigger: { case: "at", value: timestampFromDate(new Date(r.at)) },
+    });
   }
   return create(ReminderSchema, {
     id: r.id,

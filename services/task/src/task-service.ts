@@ -3,13 +3,14 @@
  * layer applies defaults, merges updates under their mask, enforces etags and maps store results to
  * precise codes. Another user's task is NOT_FOUND, exactly like a task that does not exist.
  */
+import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { RecurrenceAnchor, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, principalOf } from "@todo/platform";
 import { FilterError } from "./filter";
-import { cursorLength, listTasks } from "./list-tasks";
+import { cursorTypes, listTasks } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
@@ -54,6 +55,36 @@ function canonicalZone(zone: string): string {
   }
 }
 
+/** Copies one updatable field from `from` to `to`. */
+function copyField(from: Task, to: Task, field: UpdatableField): void {
+  switch (field) {
+    case "title":
+      to.title = from.title;
+      break;
+    case "description":
+      to.description = from.description;
+      break;
+    case "priority":
+      to.priority = from.priority;
+      break;
+    case "tags":
+      to.tags = from.tags;
+      break;
+    case "due_time":
+      to.dueTime = from.dueTime;
+      break;
+    case "time_zone":
+      to.timeZone = from.timeZone;
+      break;
+    case "recurrence":
+      to.recurrence = from.recurrence;
+      break;
+    case "reminders":
+      to.reminders = from.reminders;
+      break;
+  }
+}
+
 /** The row's values as TaskValues, for comparing and merging. */
 function rowValues(row: TaskRow): TaskValues {
   return {
@@ -80,10 +111,18 @@ const COLUMN_OF: Record<UpdatableField, readonly (keyof TaskValues)[]> = {
   reminders: ["reminders"],
 };
 
-const same = (a: unknown, b: unknown) =>
-  a instanceof Date || b instanceof Date
-    ? (a as Date | null)?.getTime() === (b as Date | null)?.getTime()
-    : JSON.stringify(a) === JSON.stringify(b);
+/** Reminders as comparable tuples (jsonb does not keep key order). */
+const reminderKey = (rs: readonly StoredReminder[]) =>
+  JSON.stringify(rs.map((r) => [r.id, r.at ?? null, r.before_due_ms ?? null]));
+
+function same(col: keyof TaskValues, a: TaskValues, b: TaskValues): boolean {
+  const x = a[col];
+  const y = b[col];
+  if (col === "reminders") return reminderKey(a.reminders) === reminderKey(b.reminders);
+  if (x instanceof Date || y instanceof Date)
+    return (x as Date | null)?.getTime() === (y as Date | null)?.getTime();
+  return JSON.stringify(x) === JSON.stringify(y);
+}
 
 function unwrap(result: WriteResult, id: string): TaskRow {
   if ("missing" in result) throw notFound("task", id);
@@ -131,9 +170,12 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       const hash = paramsHash([user.userId, req.filter, req.orderBy, terms.join(" ")]);
       let cursor: Parameters<typeof listTasks>[1]["cursor"];
       if (req.pageToken !== "") {
-        const decoded = decodePageToken(req.pageToken, hash, cursorLength(order));
+        const decoded = decodePageToken(req.pageToken, hash, cursorTypes(order));
         if (decoded === "malformed") {
-          throw invalidArgument({ field: "page_token", description: "is not a token from a previous ListTasks call" });
+          throw invalidArgument({
+            field: "page_token",
+            description: "is not a token from a previous ListTasks call",
+          });
         }
         if (decoded === "mismatch") {
           throw invalidArgument({
@@ -179,15 +221,19 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         patch.etag,
         (current) => {
           const before = rowValues(current);
-          const incoming = valuesOf(patch, user.timeZone, current.reminders);
+          // Only masked fields are read from the request: the others may hold anything.
+          const masked = create(TaskSchema, { timeZone: current.time_zone });
+          for (const field of fields) copyField(patch, masked, field);
+          const incoming = valuesOf(masked, user.timeZone, current.reminders);
           const merged: TaskValues = { ...before };
           for (const field of fields) {
-            for (const col of COLUMN_OF[field]) (merged as unknown as Record<string, unknown>)[col] = incoming[col];
+            for (const col of COLUMN_OF[field])
+              (merged as unknown as Record<string, unknown>)[col] = incoming[col];
           }
           const problems = crossFieldViolations(rowToTask({ ...current, ...merged }));
           if (problems.length > 0) throw invalidArgument(problems);
           const mask = (Object.keys(COLUMN_OF) as UpdatableField[]).filter((f) =>
-            COLUMN_OF[f].some((col) => !same(before[col], merged[col])),
+            COLUMN_OF[f].some((col) => !same(col, before, merged)),
           );
           return mask.length === 0 ? undefined : { values: merged, mask };
         },
@@ -215,4 +261,3 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
     },
   };
 }
-

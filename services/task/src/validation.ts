@@ -4,6 +4,7 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { Priority, RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
 import type {
   CompleteTaskRequest,
   CreateTaskRequest,
@@ -13,7 +14,6 @@ import type {
   ReopenTaskRequest,
   UpdateTaskRequest,
 } from "@todo/gen/todo/task/v1/task_service_pb";
-import { Priority, RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
 import { rruleProblem } from "./rrule-syntax";
 
@@ -65,14 +65,17 @@ export function normaliseTags(tags: readonly string[]): string[] {
 
 function tagViolations(tags: readonly string[], path: string): FieldViolation[] {
   const out: FieldViolation[] = [];
-  if (tags.length > LIMITS.tags) out.push({ field: path, description: `at most ${LIMITS.tags} tags per task` });
+  if (tags.length > LIMITS.tags)
+    out.push({ field: path, description: `at most ${LIMITS.tags} tags per task` });
   const seen = new Map<string, string>();
   tags.forEach((raw, i) => {
     const tag = raw.trim();
     const field = `${path}[${i}]`;
     if (tag === "") out.push({ field, description: "a tag must not be empty" });
-    else if (chars(tag) > LIMITS.tag) out.push({ field, description: `a tag has at most ${LIMITS.tag} characters` });
-    else if (/[,\p{Cc}]/u.test(tag)) out.push({ field, description: "a tag must not contain commas or control characters" });
+    else if (chars(tag) > LIMITS.tag)
+      out.push({ field, description: `a tag has at most ${LIMITS.tag} characters` });
+    else if (/[,\p{Cc}]/u.test(tag))
+      out.push({ field, description: "a tag must not contain commas or control characters" });
     const key = tag.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined && tag !== "") {
@@ -90,21 +93,31 @@ function timestampOk(ms: number): boolean {
  * Checks the named fields of `task` on their own (without looking at other fields). `prefix` is the
  * path of the task in the request, usually `task`.
  */
-export function taskFieldViolations(task: Task, fields: ReadonlySet<UpdatableField>, prefix = "task"): FieldViolation[] {
+export function taskFieldViolations(
+  task: Task,
+  fields: ReadonlySet<UpdatableField>,
+  prefix = "task",
+): FieldViolation[] {
   const out: FieldViolation[] = [];
   const f = (name: string) => `${prefix}.${name}`;
   if (fields.has("title")) {
     const title = task.title.trim();
     if (title === "") out.push({ field: f("title"), description: "is required and must not be blank" });
     else if (chars(title) > LIMITS.title) {
-      out.push({ field: f("title"), description: `must be at most ${LIMITS.title} characters (got ${chars(title)})` });
+      out.push({
+        field: f("title"),
+        description: `must be at most ${LIMITS.title} characters (got ${chars(title)})`,
+      });
     }
   }
   if (fields.has("description") && chars(task.description) > LIMITS.description) {
     out.push({ field: f("description"), description: `must be at most ${LIMITS.description} characters` });
   }
   if (fields.has("priority") && !(task.priority in Priority)) {
-    out.push({ field: f("priority"), description: `${task.priority} is not a priority; use LOW, MEDIUM, HIGH or URGENT` });
+    out.push({
+      field: f("priority"),
+      description: `${task.priority} is not a priority; use LOW, MEDIUM, HIGH or URGENT`,
+    });
   }
   if (fields.has("tags")) out.push(...tagViolations(task.tags, f("tags")));
   if (fields.has("due_time") && task.dueTime && !timestampOk(timestampMs(task.dueTime))) {
@@ -129,7 +142,8 @@ export function taskFieldViolations(task: Task, fields: ReadonlySet<UpdatableFie
     }
     task.reminders.forEach((r, i) => {
       const path = f(`reminders[${i}]`);
-      if (r.id !== "" && !isId(r.id)) out.push({ field: `${path}.id`, description: "must be empty or an id the server gave" });
+      if (r.id !== "" && !isId(r.id))
+        out.push({ field: `${path}.id`, description: "must be empty or an id the server gave" });
       if (r.trigger.case === "at") {
         if (!timestampOk(timestampMs(r.trigger.value))) {
           out.push({ field: `${path}.at`, description: "must be between the years 1900 and 9999" });
@@ -152,7 +166,10 @@ export function crossFieldViolations(task: Task, prefix = "task"): FieldViolatio
   const out: FieldViolation[] = [];
   if (!task.dueTime) {
     if (task.recurrence) {
-      out.push({ field: `${prefix}.recurrence`, description: "a recurring task needs a due_time to start from" });
+      out.push({
+        field: `${prefix}.recurrence`,
+        description: "a recurring task needs a due_time to start from",
+      });
     }
     task.reminders.forEach((r, i) => {
       if (r.trigger.case === "beforeDue") {
@@ -173,7 +190,10 @@ function idViolations(id: string, field = "id"): FieldViolation[] {
 }
 
 /** The paths of an UpdateTask mask, or every updatable field when the mask is empty. */
-export function maskFields(req: UpdateTaskRequest): { fields: Set<UpdatableField>; violations: FieldViolation[] } {
+export function maskFields(req: UpdateTaskRequest): {
+  fields: Set<UpdatableField>;
+  violations: FieldViolation[];
+} {
   const paths = req.updateMask?.paths ?? [];
   if (paths.length === 0) return { fields: new Set(UPDATABLE_FIELDS), violations: [] };
   const fields = new Set<UpdatableField>();
@@ -214,8 +234,10 @@ export const taskValidators: ServiceValidators = {
     if (req.pageSize < 0 || req.pageSize > LIMITS.pageSize) {
       out.push({ field: "page_size", description: `must be between 0 and ${LIMITS.pageSize}` });
     }
-    if (chars(req.query) > LIMITS.query) out.push({ field: "query", description: `at most ${LIMITS.query} characters` });
-    if (chars(req.filter) > LIMITS.filter) out.push({ field: "filter", description: `at most ${LIMITS.filter} characters` });
+    if (chars(req.query) > LIMITS.query)
+      out.push({ field: "query", description: `at most ${LIMITS.query} characters` });
+    if (chars(req.filter) > LIMITS.filter)
+      out.push({ field: "filter", description: `at most ${LIMITS.filter} characters` });
     if (chars(req.orderBy) > LIMITS.orderBy) {
       out.push({ field: "order_by", description: `at most ${LIMITS.orderBy} characters` });
     }
