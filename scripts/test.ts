@@ -104,7 +104,8 @@ async function main(): Promise<number> {
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   header(`bun test ${extraArgs.join(" ")}`.trimEnd());
   const t = performance.now();
-  const child = Bun.spawn([bun, "test", ...extraArgs], {
+  // Integration tests start servers and databases: 30 s per test, not the default 5 s.
+  const child = Bun.spawn([bun, "test", "--timeout", "30000", ...extraArgs], {
     cwd: root,
     env,
     stdin: "ignore",

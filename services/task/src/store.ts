@@ -65,6 +65,22 @@ export interface TaskStore {
 
 const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
 
+/** The parameters $3..$12 of an insert or update, in column order (title … reminders). */
+function valueParams(v: TaskValues): unknown[] {
+  return [
+    v.title,
+    v.description,
+    v.priority,
+    v.tags,
+    v.tags.map((t) => t.toLowerCase()),
+    v.due_time,
+    v.time_zone,
+    v.rrule,
+    v.recurrence_anchor,
+    JSON.stringify(v.reminders),
+  ];
+}
+
 /** Creates the store; `emit` writes each change's event. */
 export function createTaskStore(
   sql: Sql,
@@ -107,22 +123,7 @@ export function createTaskStore(
              time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
            values ($1, $2, $3, $4, 1, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13, $14, $14)
            returning ${TASK_COLUMNS}`,
-          [
-            id,
-            userId,
-            v.title,
-            v.description,
-            v.priority,
-            v.tags,
-            v.tags.map((t) => t.toLowerCase()),
-            v.due_time,
-            v.time_zone,
-            v.rrule,
-            v.recurrence_anchor,
-            JSON.stringify(v.reminders),
-            v.rrule ? id : null,
-            now,
-          ],
+          [id, userId, ...valueParams(v), v.rrule ? id : null, now] as never[],
         );
         if (!row) throw new Error("insert returned no row");
         await emit(tx, "created", row);
@@ -150,21 +151,7 @@ export function createTaskStore(
              update_time = $13, version = version + 1
            where id = $1 and user_id = $2
            returning ${TASK_COLUMNS}`,
-          [
-            id,
-            userId,
-            v.title,
-            v.description,
-            v.priority,
-            v.tags,
-            v.tags.map((t) => t.toLowerCase()),
-            v.due_time,
-            v.time_zone,
-            v.rrule,
-            v.recurrence_anchor,
-            JSON.stringify(v.reminders),
-            now,
-          ],
+          [id, userId, ...valueParams(v), now] as never[],
         );
         if (!row) throw new Error("update returned no row");
         await emit(tx, "updated", row, next.mask);
