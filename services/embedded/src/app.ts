@@ -29,6 +29,7 @@ import {
   createTagEventsHandler,
   createTaskService,
   createTaskStore,
+  createWatchHub,
   emitTaskEvent,
   etagOf,
   migrateTasks,
@@ -68,9 +69,12 @@ export async function startApp(config: AppConfig): Promise<App> {
   };
   // Subscribe before the relays start: the in-process bus drops events of topics nobody listens to,
   // and rows left by a crash are published as soon as a relay runs.
+  const hub = createWatchHub();
   const subscriptions = await Promise.all([
     bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql: db.sql })),
     bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql: db.sql, afterCommit: wakeRelays })),
+    // Every process reads all of task-updates (a group of its own) for its WatchTasks streams.
+    bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver),
   ]);
   // LISTEN/NOTIFY does not cross PGlite's socket: there the relays are woken in-process and poll.
   const relayOptions = {
@@ -100,7 +104,7 @@ export async function startApp(config: AppConfig): Promise<App> {
       ),
       defineService(
         TaskService,
-        createTaskService({ store: taskStore, afterCommit: wakeRelays }),
+        createTaskService({ store: taskStore, afterCommit: wakeRelays, hub }),
         taskValidators,
       ),
       defineService(

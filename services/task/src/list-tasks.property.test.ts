@@ -108,6 +108,7 @@ async function insertTasks(
           reminders: [],
         };
         const row = await store.create(user.principal.userId, values, "", new Date(spec.create));
+        if ("spent" in row) throw new Error("a create without request_id cannot be spent");
         let update = spec.create;
         let complete: number | null = null;
         if (spec.complete !== null) {

@@ -9,29 +9,27 @@ import { emitTaskEvent } from "./task-events";
 import { etagOf } from "./task-mapper";
 import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
+import { createWatchHub } from "./watch-hub";
 
 await runService("task", async ({ sql }) => {
   await migrateTasks(sql);
   // Until the Kafka adapter (issue 3), events stay inside this process.
   const bus = createMemoryBus();
   const wake = () => relay.wake();
-  const subscription = await bus.subscribe(
-    Topics.tagEvents,
-    "task",
-    createTagEventsHandler({ sql, afterCommit: wake }),
-  );
+  const hub = createWatchHub();
+  const subscriptions = [
+    await bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: wake })),
+    // Every replica reads all of task-updates (a group of its own) for its WatchTasks streams.
+    await bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver),
+  ];
   const relay = startOutboxRelay({ sql, schema: "task", bus });
   const store = createTaskStore(sql, emitTaskEvent, etagOf);
   return {
     services: [
-      defineService(
-        TaskService,
-        createTaskService({ store, afterCommit: () => relay.wake() }),
-        taskValidators,
-      ),
+      defineService(TaskService, createTaskService({ store, afterCommit: wake, hub }), taskValidators),
     ],
     async close() {
-      await subscription.unsubscribe();
+      for (const s of subscriptions) await s.unsubscribe();
       await relay.stop();
       await bus.close();
     },

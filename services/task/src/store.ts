@@ -40,13 +40,37 @@ export async function migrateTasks(sql: Sql): Promise<number[]> {
   return applied;
 }
 
+/** A stored history entry. */
+export interface HistoryRow {
+  event_id: string;
+  change_time: Date;
+  change: Uint8Array;
+}
+
 /** Result of a conditional write. */
 export type WriteResult = { row: TaskRow } | { missing: true } | { stale: TaskRow };
 
 /** Reads and writes the caller's tasks. */
 export interface TaskStore {
   readonly sql: Sql;
-  create(userId: string, values: TaskValues, requestId: string, now: Date): Promise<TaskRow>;
+  /**
+   * Creates a task; with a `requestId` seen before, returns the task that request created instead, or
+   * `{ spent: true }` when that task has since been deleted. `seriesId` joins an existing series.
+   */
+  create(
+    userId: string,
+    values: TaskValues,
+    requestId: string,
+    now: Date,
+    seriesId?: string,
+  ): Promise<TaskRow | { spent: true }>;
+  /** A page of a task's history, newest first, after the given (change_time, event_id) cursor. */
+  history(
+    userId: string,
+    taskId: string,
+    pageSize: number,
+    after?: { time: Date; eventId: string },
+  ): Promise<HistoryRow[]>;
   get(userId: string, id: string): Promise<TaskRow | undefined>;
   /**
    * Loads the task for update, lets `change` compute the new values (or throw), and writes them.
@@ -92,8 +116,8 @@ export function createTaskStore(
 
   return {
     sql,
-    async create(userId, v, requestId, now) {
-      return sql.begin(async (tx) => {
+    async create(userId, v, requestId, now, seriesId) {
+      return sql.begin(async (tx): Promise<TaskRow | { spent: true }> => {
         const id = Bun.randomUUIDv7();
         if (requestId !== "") {
           const claimed = await tx`
@@ -112,10 +136,9 @@ export function createTaskStore(
                   ])
                 )[0]
               : undefined;
-            // The first task may have been deleted since; then the key is spent and a new task is made.
-            if (existing) return existing;
-            await tx`update task.create_requests set task_id = ${id}
-                     where user_id = ${userId} and request_id = ${requestId}`;
+            // The first task may have been deleted since: the key stays spent, so a retry (or the
+            // scheduler re-creating a next occurrence) never brings it back.
+            return existing ?? { spent: true };
           }
         }
         const [row] = await tx.unsafe<TaskRow[]>(
@@ -123,12 +146,25 @@ export function createTaskStore(
              time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
            values ($1, $2, $3, $4, 1, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13, $14, $14)
            returning ${TASK_COLUMNS}`,
-          [id, userId, ...valueParams(v), v.rrule ? id : null, now] as never[],
+          [id, userId, ...valueParams(v), seriesId || (v.rrule ? id : null), now] as never[],
         );
         if (!row) throw new Error("insert returned no row");
         await emit(tx, "created", row);
         return row;
       });
+    },
+
+    async history(userId, taskId, pageSize, after) {
+      return after
+        ? sql<HistoryRow[]>`
+            select event_id, change_time, change from task.history
+            where user_id = ${userId} and task_id = ${taskId}
+              and (change_time, event_id) < (${after.time}, ${after.eventId}::uuid)
+            order by change_time desc, event_id desc limit ${pageSize}`
+        : sql<HistoryRow[]>`
+            select event_id, change_time, change from task.history
+            where user_id = ${userId} and task_id = ${taskId}
+            order by change_time desc, event_id desc limit ${pageSize}`;
     },
 
     async get(userId, id) {

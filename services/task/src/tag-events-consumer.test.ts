@@ -67,7 +67,7 @@ async function task(id: string): Promise<TaskRow> {
 async function outboxEvents(): Promise<
   { topic: string; key: string; type: string; data_schema: string; data: Uint8Array }[]
 > {
-  return db.sql`select topic, key, type, data_schema, data from task.outbox order by seq`;
+  return db.sql`select topic, key, type, data_schema, data from task.outbox where topic = 'task-events' order by seq`;
 }
 
 function renamed(userId: string, oldName: string, newName: string): CloudEvent {
@@ -228,7 +228,8 @@ describe("rename end to end on the in-process bus", () => {
       await tags.updateTag({ tag: { id: tag?.id, name: "Job" }, updateMask: { paths: ["name"] } }, opts);
       await until(async () => (await task(taskId)).tags[0] === "Job");
       const settled = async () => {
-        const [t] = await db.sql<{ n: number }[]>`select count(*)::int as n from task.outbox`;
+        const [t] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from task.outbox where topic = 'task-events'`;
         const [g] = await db.sql<{ n: number }[]>`select count(*)::int as n from tag.outbox`;
         return t?.n === 0 && g?.n === 0;
       };

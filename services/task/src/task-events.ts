@@ -1,8 +1,12 @@
 /**
- * The events of task changes: the full snapshot after the change (and, for updates, the fields that
- * changed), written to the task service's outbox inside the change's transaction and published on
- * `task-events` keyed by task id, so one task's events stay in order.
+ * The events of task changes. Each change writes, in its own transaction:
+ * - its event on `task-events` (the full snapshot after the change and, for updates, the fields that
+ *   changed), keyed by task id so one task's events stay in order;
+ * - a `TaskChanged` on `task-updates`, which every task-service replica reads to feed WatchTasks;
+ * - a history entry for ListTaskHistory.
  */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   TaskCompletedSchema,
   TaskCreatedSchema,
@@ -10,24 +14,37 @@ import {
   TaskReopenedSchema,
   TaskUpdatedSchema,
 } from "@todo/gen/todo/events/v1/task_events_pb";
-import { EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
+import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
+import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
+import type { Task } from "@todo/gen/todo/task/v1/task_pb";
+import { type CloudEvent, EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/outbox";
 import type { EmitTaskEvent, TaskChange } from "./store";
-import { rowToTask, type TaskRow } from "./task-mapper";
+import { rowToTask } from "./task-mapper";
 
 /** The CloudEvents `source` of events the task service produces. */
 export const TASK_EVENT_SOURCE = "todo/task";
+/** The CloudEvents type of `TaskChanged` on `task-updates`. */
+export const TASK_CHANGED_TYPE = "todo.task.v1.changed";
 
-function cloudEvent(change: TaskChange, row: TaskRow, updateMask: string[] | undefined) {
-  const attrs = { source: TASK_EVENT_SOURCE, subject: row.id };
-  const base = { userId: row.user_id, task: rowToTask(row) };
+const CHANGE_TYPES: Record<TaskChange, ChangeType> = {
+  created: ChangeType.CREATED,
+  updated: ChangeType.UPDATED,
+  completed: ChangeType.COMPLETED,
+  reopened: ChangeType.REOPENED,
+  deleted: ChangeType.DELETED,
+};
+
+function taskEvent(change: TaskChange, userId: string, task: Task, updateMask: string[]): CloudEvent {
+  const attrs = { source: TASK_EVENT_SOURCE, subject: task.id };
+  const base = { userId, task };
   switch (change) {
     case "created":
       return toCloudEvent(TaskCreatedSchema, base, { ...attrs, type: EventTypes.taskCreated });
     case "updated":
       return toCloudEvent(
         TaskUpdatedSchema,
-        { ...base, updateMask: { paths: updateMask ?? [] } },
+        { ...base, updateMask: { paths: updateMask } },
         { ...attrs, type: EventTypes.taskUpdated },
       );
     case "completed":
@@ -39,11 +56,30 @@ function cloudEvent(change: TaskChange, row: TaskRow, updateMask: string[] | und
   }
 }
 
-/** Writes a task change's event to the outbox, in the caller's transaction. */
+/** Writes a task change's events and history entry, in the caller's transaction. */
 export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updateMask) => {
+  const task = rowToTask(row);
+  const mask = updateMask ?? [];
+  const event = taskEvent(change, row.user_id, task, mask);
+  await enqueueEvent(tx, "task", { topic: Topics.taskEvents, key: row.id, event });
+
+  const taskChange = create(TaskChangeSchema, {
+    eventId: event.id,
+    type: CHANGE_TYPES[change],
+    task,
+    updateMask: change === "updated" ? { paths: mask } : undefined,
+    changeTime: timestampFromDate(event.time),
+  });
+  await tx`
+    insert into task.history (event_id, user_id, task_id, change_time, change)
+    values (${event.id}, ${row.user_id}, ${row.id}, ${event.time}, ${Buffer.from(toBinary(TaskChangeSchema, taskChange))})`;
   await enqueueEvent(tx, "task", {
-    topic: Topics.taskEvents,
+    topic: Topics.taskUpdates,
     key: row.id,
-    event: cloudEvent(change, row, updateMask),
+    event: toCloudEvent(
+      TaskChangedSchema,
+      { userId: row.user_id, change: taskChange },
+      { source: TASK_EVENT_SOURCE, subject: row.id, type: TASK_CHANGED_TYPE, time: event.time },
+    ),
   });
 };

@@ -308,14 +308,16 @@ describe("request_id idempotency", () => {
     expect(await env.countTasks(user.principal.userId)).toBe(1);
   });
 
-  test("after the first task is deleted, the key makes a new task", async () => {
+  test("after the first task is deleted, the key stays spent: ALREADY_EXISTS, nothing created", async () => {
     const user = await env.addUser("UTC");
     const first = await make(user, { title: "first" }, "reuse");
     await user.client.deleteTask({ id: first.id });
-    const second = await make(user, { title: "second" }, "reuse");
-    expect(second.id).not.toBe(first.id);
-    expect(second.title).toBe("second");
-    expect(await make(user, { title: "third" }, "reuse")).toEqual(second);
+    const err = await expectCode(
+      user.client.createTask({ task: { title: "second" }, requestId: "reuse" }),
+      Code.AlreadyExists,
+    );
+    expect(err.rawMessage).toContain("deleted");
+    expect(await env.countTasks(user.principal.userId)).toBe(0);
   });
 });
 

@@ -3,9 +3,10 @@
  * layer applies defaults, merges updates under their mask, enforces etags and maps store results to
  * precise codes. Another user's task is NOT_FOUND, exactly like a task that does not exist.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, principalOf } from "@todo/platform";
@@ -16,7 +17,8 @@ import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
 import type { TaskStore, TaskValues, WriteResult } from "./store";
 import { etagOf, rowToTask, type StoredReminder, storeReminder, type TaskRow } from "./task-mapper";
-import { crossFieldViolations, maskFields, normaliseTags, type UpdatableField } from "./validation";
+import { crossFieldViolations, isId, maskFields, normaliseTags, type UpdatableField } from "./validation";
+import type { WatchHub } from "./watch-hub";
 
 /** What the service needs. */
 export interface TaskServiceDeps {
@@ -25,6 +27,8 @@ export interface TaskServiceDeps {
   readonly clock?: () => Date;
   /** Called after every committed write, to wake the outbox relay at once instead of at its next poll. */
   readonly afterCommit?: () => void;
+  /** Where WatchTasks streams get their changes. */
+  readonly hub: WatchHub;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -135,6 +139,20 @@ function unwrap(result: WriteResult, id: string): TaskRow {
   return result.row;
 }
 
+/** The cursor of a ListTaskHistory token, if it is one for task `id`. */
+function decodeHistoryToken(token: string, id: string): { time: Date; eventId: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 3 || value[0] !== id) return undefined;
+    const [, time, eventId] = value as unknown[];
+    if (typeof time !== "string" || typeof eventId !== "string" || !isId(eventId)) return undefined;
+    const date = new Date(time);
+    return Number.isNaN(date.getTime()) ? undefined : { time: date, eventId };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Creates the TaskService implementation. */
 export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof TaskService> {
   const clock = deps.clock ?? (() => new Date());
@@ -150,7 +168,19 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
     async createTask(req, ctx) {
       const user = principalOf(ctx);
       const task = req.task as Task; // REQUIRED, checked by the validation layer
-      const row = await store.create(user.userId, valuesOf(task, user.timeZone), req.requestId, clock());
+      const row = await store.create(
+        user.userId,
+        valuesOf(task, user.timeZone),
+        req.requestId,
+        clock(),
+        req.seriesId,
+      );
+      if ("spent" in row) {
+        throw new ConnectError(
+          "request_id was already used for a task that has since been deleted",
+          Code.AlreadyExists,
+        );
+      }
       return { task: rowToTask(row) };
     },
 
@@ -252,6 +282,41 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       const user = principalOf(ctx);
       const result = await store.setStatus(user.userId, req.id, TaskStatus.COMPLETED, clock());
       return { task: rowToTask(unwrap(result, req.id)) };
+    },
+
+    async *watchTasks(_req, ctx) {
+      const user = principalOf(ctx);
+      for await (const change of deps.hub.watch(user.userId, ctx.signal)) {
+        yield change ? { change } : {};
+      }
+    },
+
+    async listTaskHistory(req, ctx) {
+      const user = principalOf(ctx);
+      const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+      let after: { time: Date; eventId: string } | undefined;
+      if (req.pageToken !== "") {
+        after = decodeHistoryToken(req.pageToken, req.id);
+        if (!after) {
+          throw invalidArgument({
+            field: "page_token",
+            description: "is not a token from a previous ListTaskHistory call",
+          });
+        }
+      }
+      const rows = await store.history(user.userId, req.id, pageSize + 1, after);
+      if (rows.length === 0 && !after) throw notFound("task", req.id);
+      const page = rows.slice(0, pageSize);
+      const last = page[page.length - 1];
+      return {
+        changes: page.map((r) => fromBinary(TaskChangeSchema, r.change)),
+        nextPageToken:
+          rows.length > pageSize && last
+            ? Buffer.from(JSON.stringify([req.id, last.change_time.toISOString(), last.event_id])).toString(
+                "base64url",
+              )
+            : "",
+      };
     },
 
     async reopenTask(req, ctx) {

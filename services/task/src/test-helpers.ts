@@ -28,14 +28,17 @@ import {
   type Principal,
   type Sql,
   type TokenService,
+  Topics,
 } from "@todo/platform";
-import { ensureOutbox } from "@todo/platform/outbox";
+import { createMemoryBus } from "@todo/platform/bus-memory";
+import { ensureOutbox, startOutboxRelay } from "@todo/platform/outbox";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTaskStore, migrateTasks, type TaskStore } from "./store";
 import { emitTaskEvent } from "./task-events";
 import { etagOf } from "./task-mapper";
 import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
+import { createWatchHub, type WatchHub } from "./watch-hub";
 
 /** A typed TaskService client. */
 export type TaskClient = Client<typeof TaskService>;
@@ -90,8 +93,15 @@ export interface TaskTestEnv {
   addUser(timeZone: string, email?: string): Promise<TestUser>;
   /** The number of rows in task.tasks, of one user or of everybody. */
   countTasks(userId?: string): Promise<number>;
-  /** The number of events waiting in the task outbox. */
+  /** The number of `task-events` events waiting in the task outbox. */
   countEvents(): Promise<number>;
+  /** Routes `task-updates` to WatchTasks streams (keep-alive every 200 ms). */
+  readonly hub: WatchHub;
+  /**
+   * Starts the path a change takes to watchers: an outbox relay into an in-process bus whose
+   * `task-updates` feed the hub. Returns how to stop it.
+   */
+  startLiveUpdates(): Promise<() => Promise<void>>;
   /** Drops the database. */
   close(): Promise<void>;
 }
@@ -126,7 +136,8 @@ export async function createTaskTestEnv(options: TaskTestEnvOptions = {}): Promi
   await ensureOutbox(sql, "task");
   const store = createTaskStore(sql, emitTaskEvent, etagOf);
   const clock = createTestClock(options.now ?? "2026-03-07T15:00:00Z");
-  const service = createTaskService({ store, clock: () => clock.now() });
+  const hub = createWatchHub({ keepAliveMs: 200 });
+  const service = createTaskService({ store, clock: () => clock.now(), hub });
   const tokens = createTokenService({
     secret: TEST_SECRET,
     issuer: "todo",
@@ -182,8 +193,20 @@ export async function createTaskTestEnv(options: TaskTestEnvOptions = {}): Promi
       return row?.n ?? 0;
     },
     async countEvents() {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from task.outbox`;
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from task.outbox where topic = 'task-events'`;
       return row?.n ?? 0;
+    },
+    hub,
+    async startLiveUpdates() {
+      const bus = createMemoryBus();
+      const subscription = await bus.subscribe(Topics.taskUpdates, "watch", hub.deliver);
+      const relay = startOutboxRelay({ sql, schema: "task", bus, pollIntervalMs: 50 });
+      return async () => {
+        await relay.stop();
+        await subscription.unsubscribe();
+        await bus.close();
+      };
     },
     close: () => db.drop(),
   };

@@ -10,6 +10,7 @@ import type {
   CreateTaskRequest,
   DeleteTaskRequest,
   GetTaskRequest,
+  ListTaskHistoryRequest,
   ListTasksRequest,
   ReopenTaskRequest,
   UpdateTaskRequest,
@@ -218,6 +219,9 @@ export const taskValidators: ServiceValidators = {
     if (chars(req.requestId) > LIMITS.requestId) {
       out.push({ field: "request_id", description: `must be at most ${LIMITS.requestId} characters` });
     }
+    if (req.seriesId !== "" && !isId(req.seriesId)) {
+      out.push({ field: "series_id", description: `${JSON.stringify(req.seriesId)} is not a series id` });
+    }
     if (req.task) {
       out.push(...taskFieldViolations(req.task, ALL_FIELDS));
       if (out.length === 0) out.push(...crossFieldViolations(req.task));
@@ -228,6 +232,14 @@ export const taskValidators: ServiceValidators = {
   DeleteTask: (m) => idViolations((m as DeleteTaskRequest).id),
   CompleteTask: (m) => idViolations((m as CompleteTaskRequest).id),
   ReopenTask: (m) => idViolations((m as ReopenTaskRequest).id),
+  ListTaskHistory(message: Message) {
+    const req = message as ListTaskHistoryRequest;
+    const out = idViolations(req.id);
+    if (req.pageSize < 0 || req.pageSize > LIMITS.pageSize) {
+      out.push({ field: "page_size", description: `must be between 0 and ${LIMITS.pageSize}` });
+    }
+    return out;
+  },
   ListTasks(message: Message) {
     const req = message as ListTasksRequest;
     const out: FieldViolation[] = [];

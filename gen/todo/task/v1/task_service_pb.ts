@@ -9,13 +9,15 @@ import type { FieldMask } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Task } from "./task_pb";
 import { file_todo_task_v1_task } from "./task_pb";
+import type { TaskChange } from "./task_change_pb";
+import { file_todo_task_v1_task_change } from "./task_change_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file todo/task/v1/task_service.proto.
  */
 export const file_todo_task_v1_task_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch90b2RvL3Rhc2svdjEvdGFza19zZXJ2aWNlLnByb3RvEgx0b2RvLnRhc2sudjEiUwoRQ3JlYXRlVGFza1JlcXVlc3QSJQoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBIjYKEkNyZWF0ZVRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2siIQoOR2V0VGFza1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAiIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIoMBChBMaXN0VGFza3NSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARITCgZmaWx0ZXIYAyABKAlCA+BBARIVCghvcmRlcl9ieRgEIAEoCUID4EEBEhIKBXF1ZXJ5GAUgASgJQgPgQQEiYwoRTGlzdFRhc2tzUmVzcG9uc2USIQoFdGFza3MYASADKAsyEi50b2RvLnRhc2sudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJwChFVcGRhdGVUYXNrUmVxdWVzdBIlCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2tCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASI2ChJVcGRhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIjcKEURlbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISEQoEZXRhZxgCIAEoCUID4EEBIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSImChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiOAoUQ29tcGxldGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIiQKEVJlb3BlblRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiNgoSUmVvcGVuVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzazK+BAoLVGFza1NlcnZpY2USTwoKQ3JlYXRlVGFzaxIfLnRvZG8udGFzay52MS5DcmVhdGVUYXNrUmVxdWVzdBogLnRvZG8udGFzay52MS5DcmVhdGVUYXNrUmVzcG9uc2USRgoHR2V0VGFzaxIcLnRvZG8udGFzay52MS5HZXRUYXNrUmVxdWVzdBodLnRvZG8udGFzay52MS5HZXRUYXNrUmVzcG9uc2USTAoJTGlzdFRhc2tzEh4udG9kby50YXNrLnYxLkxpc3RUYXNrc1JlcXVlc3QaHy50b2RvLnRhc2sudjEuTGlzdFRhc2tzUmVzcG9uc2USTwoKVXBkYXRlVGFzaxIfLnRvZG8udGFzay52MS5VcGRhdGVUYXNrUmVxdWVzdBogLnRvZG8udGFzay52MS5VcGRhdGVUYXNrUmVzcG9uc2USTwoKRGVsZXRlVGFzaxIfLnRvZG8udGFzay52MS5EZWxldGVUYXNrUmVxdWVzdBogLnRvZG8udGFzay52MS5EZWxldGVUYXNrUmVzcG9uc2USVQoMQ29tcGxldGVUYXNrEiEudG9kby50YXNrLnYxLkNvbXBsZXRlVGFza1JlcXVlc3QaIi50b2RvLnRhc2sudjEuQ29tcGxldGVUYXNrUmVzcG9uc2USTwoKUmVvcGVuVGFzaxIfLnRvZG8udGFzay52MS5SZW9wZW5UYXNrUmVxdWVzdBogLnRvZG8udGFzay52MS5SZW9wZW5UYXNrUmVzcG9uc2ViBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_todo_task_v1_task]);
+  fileDesc("Ch90b2RvL3Rhc2svdjEvdGFza19zZXJ2aWNlLnByb3RvEgx0b2RvLnRhc2sudjEiawoRQ3JlYXRlVGFza1JlcXVlc3QSJQoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBEhYKCXNlcmllc19pZBgDIAEoCUID4EEBIjYKEkNyZWF0ZVRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2siIQoOR2V0VGFza1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAiIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIoMBChBMaXN0VGFza3NSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARITCgZmaWx0ZXIYAyABKAlCA+BBARIVCghvcmRlcl9ieRgEIAEoCUID4EEBEhIKBXF1ZXJ5GAUgASgJQgPgQQEiYwoRTGlzdFRhc2tzUmVzcG9uc2USIQoFdGFza3MYASADKAsyEi50b2RvLnRhc2sudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJwChFVcGRhdGVUYXNrUmVxdWVzdBIlCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2tCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASI2ChJVcGRhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIjcKEURlbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISEQoEZXRhZxgCIAEoCUID4EEBIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSImChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiOAoUQ29tcGxldGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIiQKEVJlb3BlblRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiNgoSUmVvcGVuVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzayITChFXYXRjaFRhc2tzUmVxdWVzdCI+ChJXYXRjaFRhc2tzUmVzcG9uc2USKAoGY2hhbmdlGAEgASgLMhgudG9kby50YXNrLnYxLlRhc2tDaGFuZ2UiWgoWTGlzdFRhc2tIaXN0b3J5UmVxdWVzdBIPCgJpZBgBIAEoCUID4EECEhYKCXBhZ2Vfc2l6ZRgCIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAyABKAlCA+BBASJdChdMaXN0VGFza0hpc3RvcnlSZXNwb25zZRIpCgdjaGFuZ2VzGAEgAygLMhgudG9kby50YXNrLnYxLlRhc2tDaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMvEFCgtUYXNrU2VydmljZRJPCgpDcmVhdGVUYXNrEh8udG9kby50YXNrLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLkNyZWF0ZVRhc2tSZXNwb25zZRJGCgdHZXRUYXNrEhwudG9kby50YXNrLnYxLkdldFRhc2tSZXF1ZXN0Gh0udG9kby50YXNrLnYxLkdldFRhc2tSZXNwb25zZRJMCglMaXN0VGFza3MSHi50b2RvLnRhc2sudjEuTGlzdFRhc2tzUmVxdWVzdBofLnRvZG8udGFzay52MS5MaXN0VGFza3NSZXNwb25zZRJPCgpVcGRhdGVUYXNrEh8udG9kby50YXNrLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8udG9kby50YXNrLnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLkRlbGV0ZVRhc2tSZXNwb25zZRJVCgxDb21wbGV0ZVRhc2sSIS50b2RvLnRhc2sudjEuQ29tcGxldGVUYXNrUmVxdWVzdBoiLnRvZG8udGFzay52MS5Db21wbGV0ZVRhc2tSZXNwb25zZRJPCgpSZW9wZW5UYXNrEh8udG9kby50YXNrLnYxLlJlb3BlblRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLlJlb3BlblRhc2tSZXNwb25zZRJRCgpXYXRjaFRhc2tzEh8udG9kby50YXNrLnYxLldhdGNoVGFza3NSZXF1ZXN0GiAudG9kby50YXNrLnYxLldhdGNoVGFza3NSZXNwb25zZTABEl4KD0xpc3RUYXNrSGlzdG9yeRIkLnRvZG8udGFzay52MS5MaXN0VGFza0hpc3RvcnlSZXF1ZXN0GiUudG9kby50YXNrLnYxLkxpc3RUYXNrSGlzdG9yeVJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_todo_task_v1_task, file_todo_task_v1_task_change]);
 
 /**
  * The request of TaskService.CreateTask.
@@ -37,6 +39,14 @@ export type CreateTaskRequest = Message<"todo.task.v1.CreateTaskRequest"> & {
    * @generated from field: string request_id = 2;
    */
   requestId: string;
+
+  /**
+   * Makes the new task the next instance of this series of the caller's (the `series_id` of a
+   * recurring task). The scheduler sets it when it creates the next occurrence.
+   *
+   * @generated from field: string series_id = 3;
+   */
+  seriesId: string;
 };
 
 /**
@@ -376,6 +386,105 @@ export const ReopenTaskResponseSchema: GenMessage<ReopenTaskResponse> = /*@__PUR
   messageDesc(file_todo_task_v1_task_service, 13);
 
 /**
+ * The request of TaskService.WatchTasks.
+ *
+ * @generated from message todo.task.v1.WatchTasksRequest
+ */
+export type WatchTasksRequest = Message<"todo.task.v1.WatchTasksRequest"> & {
+};
+
+/**
+ * Describes the message todo.task.v1.WatchTasksRequest.
+ * Use `create(WatchTasksRequestSchema)` to create a new message.
+ */
+export const WatchTasksRequestSchema: GenMessage<WatchTasksRequest> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 14);
+
+/**
+ * One message of the TaskService.WatchTasks stream.
+ *
+ * @generated from message todo.task.v1.WatchTasksResponse
+ */
+export type WatchTasksResponse = Message<"todo.task.v1.WatchTasksResponse"> & {
+  /**
+   * The change; unset in keep-alive messages.
+   *
+   * @generated from field: todo.task.v1.TaskChange change = 1;
+   */
+  change?: TaskChange | undefined;
+};
+
+/**
+ * Describes the message todo.task.v1.WatchTasksResponse.
+ * Use `create(WatchTasksResponseSchema)` to create a new message.
+ */
+export const WatchTasksResponseSchema: GenMessage<WatchTasksResponse> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 15);
+
+/**
+ * The request of TaskService.ListTaskHistory.
+ *
+ * @generated from message todo.task.v1.ListTaskHistoryRequest
+ */
+export type ListTaskHistoryRequest = Message<"todo.task.v1.ListTaskHistoryRequest"> & {
+  /**
+   * The task's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * How many changes to return at most: 50 when 0, at most 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The `next_page_token` of the previous page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message todo.task.v1.ListTaskHistoryRequest.
+ * Use `create(ListTaskHistoryRequestSchema)` to create a new message.
+ */
+export const ListTaskHistoryRequestSchema: GenMessage<ListTaskHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 16);
+
+/**
+ * The response of TaskService.ListTaskHistory.
+ *
+ * @generated from message todo.task.v1.ListTaskHistoryResponse
+ */
+export type ListTaskHistoryResponse = Message<"todo.task.v1.ListTaskHistoryResponse"> & {
+  /**
+   * The task's changes, newest first.
+   *
+   * @generated from field: repeated todo.task.v1.TaskChange changes = 1;
+   */
+  changes: TaskChange[];
+
+  /**
+   * An opaque token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message todo.task.v1.ListTaskHistoryResponse.
+ * Use `create(ListTaskHistoryResponseSchema)` to create a new message.
+ */
+export const ListTaskHistoryResponseSchema: GenMessage<ListTaskHistoryResponse> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 17);
+
+/**
  * Manages the caller's tasks. Every RPC needs `authorization: Bearer <access_token>` and sees
  * only the caller's own tasks: another user's task id is NOT_FOUND.
  *
@@ -451,6 +560,30 @@ export const TaskService: GenService<{
     methodKind: "unary";
     input: typeof ReopenTaskRequestSchema;
     output: typeof ReopenTaskResponseSchema;
+  },
+  /**
+   * Streams the caller's task changes as they happen, from any client or service (the
+   * scheduler's next occurrences included), until the caller cancels. Works over gRPC and over
+   * Connect on HTTP/1.1 (browsers). The server sends a response without `change` every 15 s as a
+   * keep-alive.
+   *
+   * @generated from rpc todo.task.v1.TaskService.WatchTasks
+   */
+  watchTasks: {
+    methodKind: "server_streaming";
+    input: typeof WatchTasksRequestSchema;
+    output: typeof WatchTasksResponseSchema;
+  },
+  /**
+   * Lists a task's changes, newest first. History outlives the task: a deleted task's id still
+   * lists its changes.
+   *
+   * @generated from rpc todo.task.v1.TaskService.ListTaskHistory
+   */
+  listTaskHistory: {
+    methodKind: "unary";
+    input: typeof ListTaskHistoryRequestSchema;
+    output: typeof ListTaskHistoryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_todo_task_v1_task_service, 0);
