@@ -5,10 +5,11 @@
  */
 import { join } from "node:path";
 import type { InfraComponent, InfraContext } from "./infra-component.ts";
+import { kafka } from "./kafka.ts";
 import { postgres } from "./postgres.ts";
 
 /** Every component, in the order `up` starts them. */
-export const components: readonly InfraComponent[] = [postgres];
+export const components: readonly InfraComponent[] = [postgres, kafka];
 
 /** Absolute path of the repository root (the parent of `scripts/`). */
 export const repoRoot: string = join(import.meta.dir, "..", "..");

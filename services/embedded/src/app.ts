@@ -1,12 +1,26 @@
 /**
  * The one-process composition used by `bun start` and the integration tests: every service on one
- * database (PGlite by default), one in-process event bus fed from the services' outboxes, and one
- * server with both listeners.
+ * database (PGlite by default), one in-process event bus fed from the services' outboxes, the
+ * scheduler's Postgres timers, and one server with both listeners.
  */
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
+import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { authValidators, createAuthService, createIdentityStore, migrateIdentity } from "@todo/identity";
+import {
+  createDeliveryWorker,
+  createNotificationHub,
+  createNotificationService,
+  createNotificationStore,
+  createRemindersHandler,
+  createSmtpMailer,
+  migrateNotifications,
+  notificationConfigFromEnv,
+  notificationValidators,
+  watchModeFor,
+} from "@todo/notification";
 import {
   createLogger,
   createTokenService,
@@ -17,7 +31,18 @@ import {
   Topics,
 } from "@todo/platform";
 import { createMemoryBus } from "@todo/platform/bus-memory";
+import { createActingAs, createServiceClient } from "@todo/platform/clients";
+import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { createWebHandler } from "@todo/platform/static-web";
+import {
+  createSchedulerJobHandler,
+  createSchedulerService,
+  createTaskEventsHandler as createSchedulerTaskEventsHandler,
+  migrateScheduler,
+  SCHEDULER_SCHEMA,
+  schedulerValidators,
+} from "@todo/scheduler";
 import {
   createTagService,
   createTagStore,
@@ -36,7 +61,6 @@ import {
   taskValidators,
 } from "@todo/task";
 import type { AppConfig } from "./config";
-import { createWebHandler } from "./web";
 
 /** A running app. */
 export interface App {
@@ -52,9 +76,12 @@ export async function startApp(config: AppConfig): Promise<App> {
     url: config.databaseUrl,
     dataDir: config.dataDir.startsWith("memory://") ? config.dataDir : `${config.dataDir}/pg`,
   });
-  await migrateIdentity(db.sql);
-  await migrateTasks(db.sql);
-  await migrateTags(db.sql);
+  const { sql } = db;
+  await migrateIdentity(sql);
+  await migrateTasks(sql);
+  await migrateTags(sql);
+  await migrateScheduler(sql);
+  await migrateNotifications(sql);
 
   const bus = createMemoryBus();
   const tokens = createTokenService({
@@ -67,28 +94,62 @@ export async function startApp(config: AppConfig): Promise<App> {
   const wakeRelays = () => {
     for (const r of relays) r.wake();
   };
+  // LISTEN/NOTIFY does not cross PGlite's socket: there the relays and timers are woken in-process and poll.
+  const listen = db.kind === "postgres";
+  const jobs = createPostgresJobScheduler({ sql, schema: SCHEDULER_SCHEMA, listen });
+  const notificationConfig = notificationConfigFromEnv();
+  const notificationHub = createNotificationHub({ sql, mode: watchModeFor(db.kind) });
+  const mailer = notificationConfig.smtpUrl
+    ? createSmtpMailer({ url: notificationConfig.smtpUrl, from: notificationConfig.smtpFrom })
+    : undefined;
+  const worker = createDeliveryWorker({
+    sql,
+    mailer,
+    allowPrivateTargets: notificationConfig.allowPrivateTargets,
+    maxAttempts: notificationConfig.maxAttempts,
+    backoffBaseMs: notificationConfig.retryBaseMs,
+    backoffMaxMs: notificationConfig.retryMaxMs,
+    timeoutMs: notificationConfig.webhookTimeoutMs,
+  });
+  const watchHub = createWatchHub();
+
   // Subscribe before the relays start: the in-process bus drops events of topics nobody listens to,
   // and rows left by a crash are published as soon as a relay runs.
-  const hub = createWatchHub();
   const subscriptions = await Promise.all([
-    bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql: db.sql })),
-    bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql: db.sql, afterCommit: wakeRelays })),
+    bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql })),
+    bus.subscribe(Topics.taskEvents, "scheduler", createSchedulerTaskEventsHandler({ sql, jobs })),
+    bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: wakeRelays })),
+    bus.subscribe(
+      Topics.reminders,
+      "notification",
+      createRemindersHandler({ sql, hub: notificationHub, afterCommit: () => worker.wake() }),
+    ),
     // Every process reads all of task-updates (a group of its own) for its WatchTasks streams.
-    bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver),
+    bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, watchHub.deliver),
   ]);
-  // LISTEN/NOTIFY does not cross PGlite's socket: there the relays are woken in-process and poll.
-  const relayOptions = {
-    sql: db.sql,
-    bus,
-    listen: db.kind === "postgres",
-    pollIntervalMs: db.kind === "pglite" ? 250 : 1000,
-  };
+  const relayOptions = { sql, bus, listen, pollIntervalMs: listen ? 1000 : 250 };
   relays.push(
     startOutboxRelay({ ...relayOptions, schema: "task" }),
     startOutboxRelay({ ...relayOptions, schema: "tag" }),
+    startOutboxRelay({ ...relayOptions, schema: SCHEDULER_SCHEMA }),
   );
 
-  const taskStore = createTaskStore(db.sql, emitTaskEvent, etagOf);
+  const taskRegistration = defineService(
+    TaskService,
+    createTaskService({
+      store: createTaskStore(sql, emitTaskEvent, etagOf),
+      afterCommit: wakeRelays,
+      hub: watchHub,
+    }),
+    taskValidators,
+  );
+  // The scheduler creates next occurrences through the same TaskService, in-process, as the task's owner.
+  const tasks = createServiceClient(TaskService, {
+    inProcess: { services: [taskRegistration], tokens, name: "todo" },
+  });
+  jobs.start(createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: wakeRelays }));
+  worker.start();
+
   const server = await startServer({
     name: "todo",
     host: config.host,
@@ -99,18 +160,27 @@ export async function startApp(config: AppConfig): Promise<App> {
     services: [
       defineService(
         AuthService,
-        createAuthService({ store: createIdentityStore(db.sql), tokens }),
+        createAuthService({ store: createIdentityStore(sql), tokens }),
         authValidators,
       ),
-      defineService(
-        TaskService,
-        createTaskService({ store: taskStore, afterCommit: wakeRelays, hub }),
-        taskValidators,
-      ),
+      taskRegistration,
       defineService(
         TagService,
-        createTagService({ store: createTagStore(db.sql), afterCommit: wakeRelays }),
+        createTagService({ store: createTagStore(sql), afterCommit: wakeRelays }),
         tagValidators,
+      ),
+      defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators),
+      defineService(
+        NotificationService,
+        createNotificationService({
+          store: createNotificationStore(sql),
+          hub: notificationHub,
+          allowPrivateTargets: notificationConfig.allowPrivateTargets,
+          allowHttpTargets: notificationConfig.allowHttpTargets,
+          emailEnabled: mailer !== undefined,
+          keepAliveMs: notificationConfig.keepAliveMs,
+        }),
+        notificationValidators,
       ),
     ],
     fallback: createWebHandler(config.webDist),
@@ -121,10 +191,14 @@ export async function startApp(config: AppConfig): Promise<App> {
     server,
     databaseKind: db.kind,
     async close() {
+      await notificationHub.close();
       await server.close();
+      await jobs.stop();
+      await worker.stop();
       for (const s of subscriptions) await s.unsubscribe();
       for (const r of relays) await r.stop();
       await bus.close();
+      mailer?.close();
       await db.close();
     },
   };

@@ -1,8 +1,9 @@
 /**
  * The event port. Services exchange facts as CloudEvents 1.0 whose data is a binary Protobuf message
  * from `proto/todo/events/v1/`; the `EventBus` moves them between services with at-least-once
- * delivery, per-key order and a dead-letter topic. One adapter per run mode implements it (in-process
- * today, Kafka and Dapr later), so producers and consumers never know which one they talk to.
+ * delivery, per-key order and a dead-letter topic. One adapter per run mode implements it (in-process:
+ * `bus-memory.ts`; Apache Kafka: `bus-kafka.ts`; `bus.ts` picks one from the environment), so
+ * producers and consumers never know which one they talk to.
  */
 import {
   create,
@@ -36,8 +37,8 @@ export interface CloudEvent {
   readonly dataSchema: string;
   readonly data: Uint8Array;
   /**
-   * CloudEvents extension attributes (lower-case alphanumeric names). The bus adds `dlqerror`,
-   * `dlqtopic`, `dlqgroup` and `dlqattempts` when it dead-letters an event.
+   * CloudEvents extension attributes (lower-case alphanumeric names, at most 20 characters). The
+   * bus adds the {@link DeadLetterExtensions} when it dead-letters an event.
    */
   readonly extensions?: Readonly<Record<string, string>>;
 }
@@ -51,6 +52,18 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
+/** How a subscription starts. */
+export interface SubscribeOptions {
+  /**
+   * Where a group with no position of its own yet starts reading: `earliest` (the default: every
+   * event the bus still holds, so a service deployed after its producers misses nothing) or `latest`
+   * (only events published from about now on: for live views such as WatchTasks, whose per-replica
+   * groups must not replay history). Once a group has committed a position, it resumes from there.
+   * The in-process bus holds no history, so it behaves as `latest` either way.
+   */
+  readonly from?: "earliest" | "latest";
+}
+
 /** Moves events between services: at least once, in order per key within a topic. */
 export interface EventBus {
   /**
@@ -60,7 +73,12 @@ export interface EventBus {
   publish(topic: string, key: string, event: CloudEvent): Promise<void>;
   /** Handlers of one group share the work; each group gets every event. Handler errors are retried with
    *  backoff (configurable attempts), then the event goes to `<topic>.dlq` with the error attached. */
-  subscribe(topic: string, group: string, handler: EventHandler): Promise<Subscription>;
+  subscribe(
+    topic: string,
+    group: string,
+    handler: EventHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   /** Stops delivering and releases resources. */
   close(): Promise<void>;
 }
@@ -81,7 +99,28 @@ export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-/** The CloudEvents `type` of every event in `proto/todo/events/v1/`. */
+/**
+ * The extension attributes a bus adds to an event it dead-letters, so whoever reads `<topic>.dlq`
+ * knows where the event came from and why it failed. On Kafka they are `ce_<name>` headers.
+ */
+export const DeadLetterExtensions = {
+  /** The last handler error, `Name: message`. */
+  error: "dlqerror",
+  /** How many times the handler was called. */
+  attempts: "dlqattempts",
+  /** The topic the event failed on. */
+  topic: "dlqtopic",
+  /** The consumer group whose handler failed. */
+  group: "dlqgroup",
+  /** Kafka only: partition and offset of the failed record in `dlqtopic`. */
+  partition: "dlqpartition",
+  offset: "dlqoffset",
+} as const;
+
+/**
+ * The CloudEvents `type` of every event in `proto/todo/events/v1/` (catalogue: docs/events.md).
+ * A type names what happened; its Protobuf message is in the event's `dataschema`.
+ */
 export const EventTypes = {
   taskCreated: "todo.task.v1.created",
   taskUpdated: "todo.task.v1.updated",
@@ -90,6 +129,10 @@ export const EventTypes = {
   taskDeleted: "todo.task.v1.deleted",
   tagRenamed: "todo.tag.v1.renamed",
   tagDeleted: "todo.tag.v1.deleted",
+  /** A reminder's time has come (`ReminderDue`, topic `reminders`, from the scheduler). */
+  reminderDue: "todo.scheduler.v1.reminder_due",
+  /** Any change of a task, for live views (`TaskChanged`, topic `task-updates`, from the task service). */
+  taskChanged: "todo.task.v1.changed",
 } as const;
 
 /** The attributes `toCloudEvent` needs besides the data. */

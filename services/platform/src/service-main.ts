@@ -21,6 +21,8 @@ export interface ServiceContext {
 export interface ServiceParts {
   readonly services: readonly ServiceRegistration[];
   readonly publicMethods?: readonly string[];
+  /** Runs first at shutdown, before the server drains (end open streams here). */
+  beforeClose?(): Promise<void>;
   /** Stops background work (relays, consumers) before the database closes. */
   close?(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function runService(
     stopping = true;
     log.info("shutting down", { signal });
     setTimeout(() => process.exit(1), 10_000).unref();
+    await parts.beforeClose?.();
     await server.close();
     await parts.close?.();
     await db.close();

@@ -1,8 +1,8 @@
-/** The tag service as its own process (see runService for its settings). */
+/** The tag service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus). */
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { startOutboxRelay } from "@todo/platform/outbox";
+import { createEventBus } from "@todo/platform/bus";
+import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
 import { createTagStore, migrateTags } from "./store";
 import { createTagService } from "./tag-service";
 import { createTaskEventsHandler } from "./task-events-consumer";
@@ -10,18 +10,12 @@ import { tagValidators } from "./validation";
 
 await runService("tag", async ({ sql }) => {
   await migrateTags(sql);
-  // Until the Kafka adapter (issue 3), events stay inside this process.
-  const bus = createMemoryBus();
+  const bus = await createEventBus(process.env, { clientId: "tag" });
   const subscription = await bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql }));
-  const relay = startOutboxRelay({ sql, schema: "tag", bus });
+  const relay: OutboxRelay = startOutboxRelay({ sql, schema: "tag", bus });
+  const service = createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() });
   return {
-    services: [
-      defineService(
-        TagService,
-        createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() }),
-        tagValidators,
-      ),
-    ],
+    services: [defineService(TagService, service, tagValidators)],
     async close() {
       await subscription.unsubscribe();
       await relay.stop();

@@ -1,8 +1,8 @@
-/** The task service as its own process (see runService for its settings). */
+/** The task service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus). */
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { startOutboxRelay } from "@todo/platform/outbox";
+import { createEventBus } from "@todo/platform/bus";
+import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
 import { createTaskStore, migrateTasks } from "./store";
 import { createTagEventsHandler } from "./tag-events-consumer";
 import { emitTaskEvent } from "./task-events";
@@ -13,16 +13,20 @@ import { createWatchHub } from "./watch-hub";
 
 await runService("task", async ({ sql }) => {
   await migrateTasks(sql);
-  // Until the Kafka adapter (issue 3), events stay inside this process.
-  const bus = createMemoryBus();
-  const wake = () => relay.wake();
+  const bus = await createEventBus(process.env, { clientId: "task" });
+  let relay: OutboxRelay | undefined;
+  const wake = () => relay?.wake();
   const hub = createWatchHub();
+  // Subscribe before the relay starts, so nothing published at start-up goes unheard.
   const subscriptions = [
     await bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: wake })),
-    // Every replica reads all of task-updates (a group of its own) for its WatchTasks streams.
-    await bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver),
+    // Every replica reads all of task-updates, from now on, in a group of its own: WatchTasks streams
+    // on any replica see changes made through any other.
+    await bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver, {
+      from: "latest",
+    }),
   ];
-  const relay = startOutboxRelay({ sql, schema: "task", bus });
+  relay = startOutboxRelay({ sql, schema: "task", bus });
   const store = createTaskStore(sql, emitTaskEvent, etagOf);
   return {
     services: [
@@ -30,7 +34,7 @@ await runService("task", async ({ sql }) => {
     ],
     async close() {
       for (const s of subscriptions) await s.unsubscribe();
-      await relay.stop();
+      await relay?.stop();
       await bus.close();
     },
   };

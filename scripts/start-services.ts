@@ -1,0 +1,146 @@
+/**
+ * `bun run start:services`: every service as its own process against PostgreSQL and Kafka, plus the
+ * edge on `PORT`, all on loopback. Reads `DATABASE_URL` and `KAFKA_BROKERS` (from the environment, or
+ * from `.infra/env` written by `bun run infra:up`). One JWT key is generated for the run unless
+ * `JWT_SECRET` is set. Stops everything on SIGINT/SIGTERM, and stops everything if one process dies.
+ *
+ * Each service listens on HTTP/1.1 port 8100+n and h2c port 50100+n (n = its index below; shift
+ * both with `SERVICES_PORT_OFFSET`).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const root = join(import.meta.dir, "..");
+
+/** The services, in start order, with the API services each one serves. */
+export const SERVICES = [
+  { name: "identity", apis: ["todo.identity.v1.AuthService"] },
+  { name: "task", apis: ["todo.task.v1.TaskService"] },
+  { name: "tag", apis: ["todo.tag.v1.TagService"] },
+  { name: "scheduler", apis: ["todo.scheduler.v1.SchedulerService"] },
+  { name: "notification", apis: ["todo.notification.v1.NotificationService"] },
+] as const;
+
+function infraEnv(): Record<string, string> {
+  const file = join(root, ".infra", "env");
+  const out: Record<string, string> = {};
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+const fromFile = infraEnv();
+const DATABASE_URL = process.env.DATABASE_URL || fromFile.DATABASE_URL;
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS || fromFile.KAFKA_BROKERS;
+if (!DATABASE_URL || !KAFKA_BROKERS) {
+  console.error("start:services needs DATABASE_URL and KAFKA_BROKERS: run `bun run infra:up` first");
+  process.exit(2);
+}
+const offset = Number(process.env.SERVICES_PORT_OFFSET ?? 0);
+const httpPort = (i: number) => 8101 + offset + i;
+const grpcPort = (i: number) => 50101 + offset + i;
+const JWT_SECRET =
+  process.env.JWT_SECRET || Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+const byName = Object.fromEntries(SERVICES.map((s, i) => [s.name, i]));
+const common: Record<string, string> = {
+  ...(process.env as Record<string, string>),
+  DATABASE_URL,
+  KAFKA_BROKERS,
+  JWT_SECRET,
+  HOST: "127.0.0.1",
+  TASK_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.task as number)}`,
+};
+
+const children: { name: string; proc: Subprocess }[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  for (const { proc } of children.reverse()) proc.kill("SIGTERM");
+  await Promise.race([Promise.all(children.map((c) => c.proc.exited)), Bun.sleep(10_000)]);
+  for (const { proc } of children) proc.kill("SIGKILL");
+  process.exit(code);
+}
+
+function spawn(name: string, entry: string, env: Record<string, string>): Subprocess {
+  const proc = Bun.spawn(["bun", entry], { cwd: root, env, stdout: "inherit", stderr: "inherit" });
+  children.push({ name, proc });
+  proc.exited.then((code) => {
+    if (!stopping) {
+      console.error(`${name} exited with ${code}; stopping the others`);
+      void stopAll(1);
+    }
+  });
+  return proc;
+}
+
+async function waitHealthy(name: string, port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/grpc.health.v1.Health/Check`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      if (res.ok && ((await res.json()) as { status?: string }).status === "SERVING") return;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error(`${name} did not become healthy on port ${port}`);
+}
+
+async function waitServing(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`nothing answers at ${url}`);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+for (const [i, s] of SERVICES.entries()) {
+  spawn(s.name, `services/${s.name}/src/main.ts`, {
+    ...common,
+    PORT: String(httpPort(i)),
+    GRPC_PORT: String(grpcPort(i)),
+    OTEL_SERVICE_NAME: `todo-${s.name}`,
+  });
+}
+try {
+  await Promise.all(SERVICES.map((s, i) => waitHealthy(s.name, httpPort(i))));
+} catch (err) {
+  console.error(String(err));
+  await stopAll(1);
+}
+const routes = SERVICES.flatMap((s, i) => s.apis.map((api) => `${api}=http://127.0.0.1:${httpPort(i)}`));
+spawn("edge", "services/edge/src/main.ts", {
+  ...common,
+  PORT: process.env.PORT ?? "8080",
+  EDGE_ROUTES: routes.join(","),
+});
+await waitServing(`http://127.0.0.1:${process.env.PORT ?? 8080}/`).catch(async (err) => {
+  console.error(String(err));
+  await stopAll(1);
+});
+console.log(`Todo services are running; the edge is at http://127.0.0.1:${process.env.PORT ?? 8080}`);
+for (const [i, s] of SERVICES.entries()) {
+  console.log(
+    `  ${s.name.padEnd(12)} http://127.0.0.1:${httpPort(i)} (HTTP/1.1)  http://127.0.0.1:${grpcPort(i)} (h2c)`,
+  );
+}

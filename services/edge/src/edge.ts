@@ -1,0 +1,92 @@
+/**
+ * The edge of the separate-services run modes: one HTTP/1.1 origin that serves the web app and
+ * forwards every RPC path (`/<package>.<Service>/<Method>`) to the service that owns it, so a
+ * browser or `curl` sees exactly what `bun start` shows on its HTTP/1.1 port. Bodies are streamed both
+ * ways, so server streams (WatchTasks over Connect) pass through as they are produced.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "@todo/platform";
+
+/** Where each service's RPCs go: full service name (`todo.task.v1.TaskService`) → base URL. */
+export type EdgeRoutes = Readonly<Record<string, string>>;
+
+/** A running edge. */
+export interface Edge {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+]);
+
+function forwardHeaders(headers: IncomingMessage["headers"]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Starts the edge on `port` (0 picks one). */
+export async function startEdge(options: {
+  host: string;
+  port: number;
+  routes: EdgeRoutes;
+  fallback: (req: IncomingMessage, res: ServerResponse) => void;
+}): Promise<Edge> {
+  const log = createLogger("edge");
+  const targets = new Map(Object.entries(options.routes).map(([service, url]) => [service, new URL(url)]));
+  const server = http.createServer((req, res) => {
+    const service = /^\/([\w.]+)\/\w+$/.exec(req.url?.split("?")[0] ?? "")?.[1];
+    const target = service ? targets.get(service) : undefined;
+    if (!target) {
+      options.fallback(req, res);
+      return;
+    }
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req.headers),
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, forwardHeaders(up.headers));
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => {
+      log.warn("upstream failed", { service, err });
+      if (!res.headersSent) {
+        res.writeHead(503, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: "unavailable", message: `${service} is not reachable` }));
+      } else res.destroy();
+    });
+    // A client that goes away cancels the upstream call (and so ends a server stream).
+    res.on("close", () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

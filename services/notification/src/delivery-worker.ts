@@ -1,0 +1,268 @@
+/**
+ * The delivery worker: sends pending deliveries to webhooks and e-mail, and records every attempt in
+ * the delivery log. Safe with several replicas: a worker claims due rows with `FOR UPDATE SKIP
+ * LOCKED` and a lease (`claimed_until`), sends without holding a transaction (PGlite runs one at a
+ * time), and records the outcome only while it still holds the claim. A worker that dies mid-send
+ * loses its lease, and the row is sent again after it — so a receiver may see a delivery twice and
+ * should drop repeats by the delivery id.
+ *
+ * Success is a 2xx answer (webhook) or acceptance by the SMTP server (e-mail). Anything else — another
+ * status, a refused or unreachable target, a timeout — is retried after `backoffBaseMs`, doubling each
+ * time (capped at `backoffMaxMs`), until `maxAttempts` attempts were made; then the delivery is FAILED.
+ */
+import { toJson } from "@bufbuild/protobuf";
+import { NotificationSchema } from "@todo/gen/todo/notification/v1/notification_pb";
+import { createLogger, type Logger, type Sql } from "@todo/platform";
+import type { Mailer } from "./mailer";
+import { toNotification } from "./messages";
+import type { NotificationRow } from "./store";
+import { sendWebhook } from "./webhook";
+
+/** How the worker runs. */
+export interface DeliveryWorkerOptions {
+  readonly sql: Sql;
+  /** Sends e-mail; without one, e-mail deliveries fail ("SMTP is not configured") and are retried. */
+  readonly mailer?: Mailer | undefined;
+  /** Call webhooks on loopback and private addresses too (tests, trusted networks); default false. */
+  readonly allowPrivateTargets?: boolean;
+  /** Attempts per delivery before it is FAILED; default 6. */
+  readonly maxAttempts?: number;
+  /** Wait before the first retry, doubling each time; default 10 s. */
+  readonly backoffBaseMs?: number;
+  /** The longest wait between attempts; default 1 h. */
+  readonly backoffMaxMs?: number;
+  /** How long one webhook request may take; default 10 s. */
+  readonly timeoutMs?: number;
+  /** How often to look for due deliveries without being woken; default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Deliveries claimed (and sent concurrently) per round; default 16. */
+  readonly batchSize?: number;
+  /** How long a claim lasts; default `timeoutMs` + 30 s (it must outlast a send). */
+  readonly leaseMs?: number;
+  readonly logger?: Logger;
+}
+
+/** A running (or not yet started) worker. */
+export interface DeliveryWorker {
+  /** Starts the polling loop (idempotent). */
+  start(): void;
+  /** Looks for due deliveries now (call after committing new ones). */
+  wake(): void;
+  /** Runs one claim-and-send round and returns how many deliveries it attempted (tests, tools). */
+  runOnce(): Promise<number>;
+  /** Stops after the round in progress. */
+  stop(): Promise<void>;
+}
+
+interface ClaimedDelivery {
+  id: string;
+  attempts: number;
+  kind: "webhook" | "email";
+  target: string;
+  signing_secret: string | null;
+  n_id: string;
+  n_user_id: string;
+  n_occurrence_key: string;
+  n_task_id: string;
+  n_reminder_id: string;
+  n_title: string;
+  n_body: string;
+  n_fire_time: Date;
+  n_create_time: Date;
+  n_read_time: Date | null;
+}
+
+/** The outcome of one attempt. */
+interface Outcome {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly error: string;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
+    return `${err.message}${cause}`.slice(0, 500);
+  }
+  return String(err).slice(0, 500);
+}
+
+function notificationOf(d: ClaimedDelivery): NotificationRow {
+  return {
+    id: d.n_id,
+    user_id: d.n_user_id,
+    occurrence_key: d.n_occurrence_key,
+    task_id: d.n_task_id,
+    reminder_id: d.n_reminder_id,
+    title: d.n_title,
+    body: d.n_body,
+    fire_time: d.n_fire_time,
+    create_time: d.n_create_time,
+    read_time: d.n_read_time,
+    create_key: "",
+  };
+}
+
+/** The wait before retry number `attempts` (1 = after the first failed attempt). */
+export function backoffDelay(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Creates the worker; call `start()` to run it. */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { sql, mailer } = options;
+  const allowPrivate = options.allowPrivateTargets ?? false;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+  const backoffBase = options.backoffBaseMs ?? 10_000;
+  const backoffMax = options.backoffMaxMs ?? 3_600_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 16;
+  const leaseMs = options.leaseMs ?? timeoutMs + 30_000;
+  const log = options.logger ?? createLogger("delivery-worker");
+
+  const claim = (token: string) =>
+    sql.unsafe<ClaimedDelivery[]>(
+      `with due as (
+         select d.id from notification.deliveries d
+         join notification.channels c on c.id = d.channel_id and c.enabled
+         where d.state = 'pending' and d.next_attempt_time <= now()
+           and (d.claimed_until is null or d.claimed_until < now())
+         order by d.next_attempt_time
+         limit $1
+         for update of d skip locked)
+       update notification.deliveries d
+       set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
+       from due, notification.channels c, notification.notifications n
+       where d.id = due.id and c.id = d.channel_id and n.id = d.notification_id
+       returning d.id, d.attempts, c.kind, c.target, c.signing_secret,
+         n.id as n_id, n.user_id as n_user_id, n.occurrence_key as n_occurrence_key, n.task_id as n_task_id,
+         n.reminder_id as n_reminder_id, n.title as n_title, n.body as n_body, n.fire_time as n_fire_time,
+         n.create_time as n_create_time, n.read_time as n_read_time`,
+      [batchSize, token, leaseMs],
+      { prepare: true },
+    );
+
+  const attempt = async (d: ClaimedDelivery): Promise<Outcome> => {
+    const notification = notificationOf(d);
+    try {
+      if (d.kind === "webhook") {
+        if (!d.signing_secret) return { ok: false, status: 0, error: "the channel has no signing secret" };
+        const res = await sendWebhook({
+          url: d.target,
+          secret: d.signing_secret,
+          deliveryId: d.id,
+          notification: toJson(NotificationSchema, toNotification(notification), { useProtoFieldName: true }),
+          timeoutMs,
+          allowPrivate,
+        });
+        if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: "" };
+        const detail = res.bodyStart.replace(/\s+/g, " ").trim();
+        return { ok: false, status: res.status, error: `HTTP ${res.status}${detail ? `: ${detail}` : ""}` };
+      }
+      if (!mailer) return { ok: false, status: 0, error: "SMTP is not configured on the server (SMTP_URL)" };
+      await mailer.send({
+        to: d.target,
+        subject: notification.title,
+        text: `${notification.body}\n\n— Todo\n`,
+        headers: { "X-Todo-Notification": notification.id, "X-Todo-Delivery": d.id },
+      });
+      return { ok: true, status: 0, error: "" };
+    } catch (err) {
+      return { ok: false, status: 0, error: errorText(err) };
+    }
+  };
+
+  const record = async (d: ClaimedDelivery, token: string, outcome: Outcome) => {
+    const attempts = d.attempts + 1;
+    const state = outcome.ok ? "succeeded" : attempts >= maxAttempts ? "failed" : "pending";
+    const delay = state === "pending" ? backoffDelay(attempts, backoffBase, backoffMax) : null;
+    await sql.unsafe(
+      `update notification.deliveries
+       set state = $3, attempts = $4, last_status_code = $5, last_error = $6,
+         next_attempt_time = case when $7::bigint is null then null
+                                  else now() + $7::bigint * interval '1 millisecond' end,
+         claim = null, claimed_until = null, update_time = now()
+       where id = $1 and claim = $2`,
+      [d.id, token, state, attempts, outcome.status, outcome.error, delay],
+      { prepare: true },
+    );
+    if (!outcome.ok) {
+      log.warn("delivery attempt failed", {
+        delivery_id: d.id,
+        kind: d.kind,
+        attempts,
+        state,
+        status: outcome.status,
+        error: outcome.error,
+      });
+    }
+  };
+
+  const runOnce = async (): Promise<number> => {
+    const token = crypto.randomUUID();
+    const claimed = await claim(token);
+    await Promise.all(
+      claimed.map(async (d) => {
+        const outcome = await attempt(d);
+        await record(d, token, outcome);
+      }),
+    );
+    return claimed.length;
+  };
+
+  let started = false;
+  let stopped = false;
+  let woken = false;
+  let interrupt: (() => void) | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped || woken) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        interrupt = undefined;
+        resolve();
+      }
+      interrupt = done;
+    });
+
+  const loop = async () => {
+    let failures = 0;
+    while (!stopped) {
+      woken = false;
+      let attempted = 0;
+      try {
+        attempted = await runOnce();
+        failures = 0;
+      } catch (err) {
+        if (stopped) break;
+        failures++;
+        log.error("delivery round failed", { err });
+      }
+      if (stopped) break;
+      if (attempted >= batchSize) continue;
+      await pause(failures > 0 ? Math.min(30_000, pollMs * 2 ** failures) : pollMs);
+    }
+  };
+
+  return {
+    start() {
+      if (started || stopped) return;
+      started = true;
+      running = loop();
+    },
+    wake() {
+      woken = true;
+      interrupt?.();
+    },
+    runOnce,
+    async stop() {
+      stopped = true;
+      interrupt?.();
+      await running;
+    },
+  };
+}

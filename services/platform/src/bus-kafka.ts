@@ -1,0 +1,436 @@
+/**
+ * The Apache Kafka `EventBus` (services mode), on kafkajs.
+ *
+ * Producing: one idempotent producer per bus (`idempotent: true`, one request in flight, `acks=-1`),
+ * so a retried send never duplicates or reorders a record. The record key is the key given to
+ * `publish` (the task or tag id): Kafka's default (murmur2) partitioner puts one key on one
+ * partition, which keeps one task's events in order. Events travel in CloudEvents binary content
+ * mode (`kafka-envelope.ts`): the value is the Protobuf data, the attributes are `ce_*` headers.
+ *
+ * Consuming: `subscribe(topic, group, handler)` starts one consumer in that consumer group. Within a
+ * partition, records are handled one at a time in offset order; different partitions are handled
+ * concurrently. An offset is committed only after its record was handled (or dead-lettered), so a
+ * consumer that dies mid-record leaves it to be delivered again to the group's next owner of the
+ * partition: at-least-once, with idempotent consumers (`consumer.ts`) absorbing the repeats. A failing
+ * handler is retried in place with exponential backoff (heartbeating meanwhile, so the group does
+ * not evict a consumer that is merely waiting); after `maxAttempts` the record is published to
+ * `<topic>.dlq` with the error attached and committed, so the partition keeps flowing. A record that
+ * is not a CloudEvent at all is dead-lettered at once.
+ *
+ * Topics: `Topics` and their `.dlq` twins are created at start-up when missing (the broker is
+ * expected to refuse implicit creation); any other topic is created the first time it is published
+ * to or subscribed to. A new consumer group starts from the earliest retained record (so events
+ * published before a service's first start are not lost) unless it subscribes with
+ * `{ from: "latest" }`.
+ */
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Admin,
+  type Consumer,
+  type EachMessagePayload,
+  Kafka,
+  KafkaJSError,
+  logLevel as KafkaLogLevel,
+  type KafkaMessage,
+  type LogEntry,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import { envInt } from "./config";
+import {
+  type CloudEvent,
+  DeadLetterExtensions,
+  deadLetterTopic,
+  type EventBus,
+  type EventHandler,
+  eventContext,
+  type Subscription,
+  Topics,
+} from "./events";
+import { fromKafkaRecord, MalformedEventError, toKafkaHeaders } from "./kafka-envelope";
+import { createLogger, type Logger } from "./logger";
+
+/** Settings of the Kafka bus. */
+export interface KafkaBusOptions {
+  /** Bootstrap brokers, `host:port` each (e.g. `KAFKA_BROKERS` split on commas). */
+  readonly brokers: readonly string[];
+  /** The client id the broker sees in its logs and quotas: the service name. */
+  readonly clientId: string;
+  /** Partitions of topics this bus creates; default `KAFKA_PARTITIONS`, else 3. */
+  readonly partitions?: number;
+  /** Handler calls per record before it is dead-lettered; default `BUS_MAX_ATTEMPTS`, else 5. */
+  readonly maxAttempts?: number;
+  /** Wait before the first retry, doubling up to `maxBackoffMs`; defaults 100 ms and 10 s. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /**
+   * How long the group coordinator waits for a silent consumer before handing its partitions to
+   * another member; default 30 s (the broker accepts 6 s to 5 min). Lower means faster failover.
+   */
+  readonly sessionTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/** Raised inside a handler loop when the bus or the subscription is shutting down. */
+class StoppingError extends Error {
+  override readonly name = "StoppingError";
+}
+
+/** kafkajs errors it retries by itself (stale metadata, rebalances, coordinator moves): not ours to alarm on. */
+const ROUTINE_KAFKAJS_ERROR = /^Response |rebalanc|coordinator|leader|retry/i;
+
+/**
+ * Routes kafkajs's own logging into our JSON logger: warnings and errors only. kafkajs logs every
+ * error response at ERROR even when it retries and succeeds; those become warnings. The failure a
+ * subscription raises on purpose to stop mid-retry is not logged at all.
+ */
+function kafkaLogCreator(log: Logger) {
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const {
+        message,
+        timestamp: _t,
+        logger: _l,
+        ...fields
+      } = entry as typeof entry & Record<string, unknown>;
+      if (fields.error instanceof StoppingError) return;
+      const text = `kafkajs: ${message}`;
+      if (level === KafkaLogLevel.ERROR && !ROUTINE_KAFKAJS_ERROR.test(message)) log.error(text, fields);
+      else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) log.warn(text, fields);
+    };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+/**
+ * Connects to Kafka and returns an `EventBus` on it, once the system's topics exist. Rejects when
+ * the brokers cannot be reached (kafkajs retries for a while first).
+ */
+export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
+  if (options.brokers.length === 0) throw new Error("createKafkaBus: no brokers given");
+  const partitions = options.partitions ?? envInt("KAFKA_PARTITIONS", 3, 1, 10_000);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? envInt("BUS_MAX_ATTEMPTS", 5, 1, 1000));
+  const minBackoff = options.minBackoffMs ?? 100;
+  const maxBackoff = Math.max(minBackoff, options.maxBackoffMs ?? 10_000);
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const log = options.logger ?? createLogger("kafka-bus");
+  const tracer = trace.getTracer("todo.event-bus");
+  const shutdown = new AbortController();
+
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: kafkaLogCreator(log),
+  });
+  const admin: Admin = kafka.admin();
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const consumers = new Set<Consumer>();
+  /** Topics known to exist (or being created), so each is looked up once per bus. */
+  const ensured = new Map<string, Promise<void>>();
+
+  const createMissing = async (names: readonly string[]) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = names.filter((name) => !existing.has(name));
+    if (missing.length === 0) return;
+    // false means "already there": another service won the race, which is fine. kafkajs's own
+    // waitForLeaders gives up when the broker has not yet published the new topic in its metadata
+    // (UNKNOWN_TOPIC_OR_PARTITION right after CreateTopics, common on a fresh KRaft node), so the
+    // wait for leaders is done below instead.
+    await admin.createTopics({
+      waitForLeaders: false,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+    });
+    await waitForLeaders(missing);
+    log.info("created topics", { topics: missing, partitions });
+  };
+
+  /** Polls metadata until every partition of `topics` has a leader (30 s at most). */
+  const waitForLeaders = async (topics: readonly string[]) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+        const ready =
+          found.length === topics.length &&
+          found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (ready) return;
+      } catch (err) {
+        if (!(err instanceof KafkaJSError) || !err.retriable) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} have no leader after 30 s`);
+      await Bun.sleep(100);
+    }
+  };
+
+  /** Makes sure `topic` and its dead-letter topic exist. */
+  const ensureTopic = (topic: string): Promise<void> => {
+    let pending = ensured.get(topic);
+    if (!pending) {
+      const names = topic.endsWith(".dlq") ? [topic] : [topic, deadLetterTopic(topic)];
+      pending = createMissing(names).catch((err: unknown) => {
+        ensured.delete(topic);
+        throw err;
+      });
+      ensured.set(topic, pending);
+    }
+    return pending;
+  };
+
+  const send = async (topic: string, key: string, event: CloudEvent) => {
+    await ensureTopic(topic);
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        {
+          key,
+          value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+          headers: toKafkaHeaders(event),
+          // No record timestamp from the event: the producer stamps the send time. The event's own
+          // time is in ce_time, and Kafka 4 refuses records stamped over an hour in the future
+          // (log.message.timestamp.after.max.ms), which a skewed clock could otherwise trigger.
+        },
+      ],
+    });
+  };
+
+  try {
+    await admin.connect();
+    await producer.connect();
+    const systemTopics = Object.values(Topics);
+    await createMissing(systemTopics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
+    for (const topic of systemTopics) ensured.set(topic, Promise.resolve());
+  } catch (err) {
+    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    throw err;
+  }
+
+  const invoke = (
+    topic: string,
+    group: string,
+    handler: EventHandler,
+    event: CloudEvent,
+    message: KafkaMessage,
+  ) =>
+    tracer.startActiveSpan(
+      `${topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": topic,
+          "messaging.consumer.group.name": group,
+          "messaging.message.id": event.id,
+          "messaging.kafka.offset": Number(message.offset),
+          "cloudevents.event_type": event.type,
+        },
+      },
+      eventContext(event),
+      async (span) => {
+        try {
+          await handler(event);
+        } catch (err) {
+          span.recordException(err instanceof Error ? err : new Error(String(err)));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+
+  /** Publishes a copy of the failed record to `<topic>.dlq`; the caller then commits the original. */
+  const deadLetter = async (
+    group: string,
+    payload: EachMessagePayload,
+    event: CloudEvent | undefined,
+    failure: unknown,
+    attempts: number,
+  ) => {
+    const { topic, partition, message } = payload;
+    const fields = {
+      topic,
+      group,
+      partition,
+      offset: message.offset,
+      event_id: event?.id,
+      type: event?.type,
+      subject: event?.subject,
+      attempts,
+      err: failure,
+    };
+    if (topic.endsWith(".dlq")) {
+      log.error("handler of a dead-letter topic failed; dropping the record", fields);
+      return;
+    }
+    log.error("event handler kept failing; dead-lettering the record", fields);
+    const extra: Record<string, string> = {
+      [DeadLetterExtensions.error]: errorText(failure),
+      [DeadLetterExtensions.attempts]: String(attempts),
+      [DeadLetterExtensions.topic]: topic,
+      [DeadLetterExtensions.group]: group,
+      [DeadLetterExtensions.partition]: String(partition),
+      [DeadLetterExtensions.offset]: message.offset,
+    };
+    const target = deadLetterTopic(topic);
+    await ensureTopic(target);
+    // The record is copied as it came (even when it is not a valid CloudEvent), plus the headers.
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      const first = Array.isArray(value) ? value[0] : value;
+      if (first !== undefined) headers[name] = first;
+    }
+    for (const [name, value] of Object.entries(extra)) headers[`ce_${name}`] = value;
+    await producer.send({
+      topic: target,
+      acks: -1,
+      messages: [{ key: message.key, value: message.value, headers }],
+    });
+  };
+
+  return {
+    publish: async (topic, key, event) => {
+      if (shutdown.signal.aborted) throw new Error("event bus closed");
+      await send(topic, key, event);
+    },
+
+    async subscribe(topic, group, handler, subscribeOptions = {}): Promise<Subscription> {
+      if (shutdown.signal.aborted) throw new Error("event bus closed");
+      await ensureTopic(topic);
+      const consumer = kafka.consumer({
+        groupId: group,
+        allowAutoTopicCreation: false,
+        sessionTimeout: sessionTimeout,
+        heartbeatInterval: Math.min(1000, Math.floor(sessionTimeout / 3)),
+        maxWaitTimeInMs: 500,
+      });
+      const stopping = new AbortController();
+      const stop = () => stopping.abort();
+      shutdown.signal.addEventListener("abort", stop);
+
+      const handle = async (payload: EachMessagePayload) => {
+        const { message, heartbeat } = payload;
+        let event: CloudEvent;
+        try {
+          event = fromKafkaRecord(message.headers, message.value);
+        } catch (err) {
+          if (!(err instanceof MalformedEventError)) throw err;
+          await deadLetter(group, payload, undefined, err, 0);
+          return;
+        }
+        for (let attempt = 1; ; attempt++) {
+          if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
+          let failure: unknown;
+          try {
+            await invoke(topic, group, handler, event, message);
+            return;
+          } catch (err) {
+            failure = err ?? new Error("handler failed");
+          }
+          // Shutting down mid-retry: leave the record uncommitted for the next owner.
+          if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
+          if (attempt >= maxAttempts) {
+            await deadLetter(group, payload, event, failure, attempt);
+            return;
+          }
+          const wait = Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1));
+          log.warn("event handler failed; retrying", {
+            topic,
+            group,
+            partition: payload.partition,
+            offset: message.offset,
+            event_id: event.id,
+            attempt,
+            retry_in_ms: wait,
+            err: failure,
+          });
+          // Sleep in slices, heartbeating, so a long backoff does not cost the partition.
+          const until = Date.now() + wait;
+          for (let left = wait; left > 0 && !stopping.signal.aborted; left = until - Date.now()) {
+            await pause(Math.min(left, 1000), stopping.signal);
+            await heartbeat();
+          }
+        }
+      };
+
+      const joined = new Promise<void>((resolve, reject) => {
+        const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+          offJoin();
+          offCrash();
+          resolve();
+        });
+        // kafkajs restarts the consumer after a retriable failure (e.g. the group coordinator is
+        // still loading right after the broker started); only a crash it gives up on is final.
+        const offCrash = consumer.on(consumer.events.CRASH, (e) => {
+          if (e.payload.restart) return;
+          offJoin();
+          offCrash();
+          reject(e.payload.error);
+        });
+      });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: [topic],
+          fromBeginning: (subscribeOptions.from ?? "earliest") === "earliest",
+        });
+        await consumer.run({
+          autoCommit: true,
+          // Commit after every handled record: nothing handled is ever handed out again, except
+          // after a crash between the handler and the commit.
+          autoCommitThreshold: 1,
+          partitionsConsumedConcurrently: Math.max(1, partitions),
+          eachMessage: handle,
+        });
+        // Resolve once the group has given this consumer its share, so a caller knows it is live.
+        await joined;
+      } catch (err) {
+        shutdown.signal.removeEventListener("abort", stop);
+        await consumer.disconnect().catch(() => {});
+        throw err;
+      }
+      consumers.add(consumer);
+      let active = true;
+      return {
+        async unsubscribe() {
+          if (!active) return;
+          active = false;
+          stop();
+          shutdown.signal.removeEventListener("abort", stop);
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+
+    async close() {
+      if (shutdown.signal.aborted) return;
+      shutdown.abort();
+      const all = [...consumers];
+      consumers.clear();
+      await Promise.allSettled(all.map((c) => c.disconnect()));
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Chooses the `EventBus` adapter from the environment, so a composition root does not care which
+ * run mode it is in: Apache Kafka when `KAFKA_BROKERS` is set (services mode), the in-process bus
+ * otherwise (embedded mode).
+ *
+ * Variables: `KAFKA_BROKERS` (comma-separated `host:port` list), `KAFKA_CLIENT_ID` (else the
+ * `clientId` option, else `OTEL_SERVICE_NAME`, else `todo`), `KAFKA_PARTITIONS` (partitions of
+ * topics the bus creates, default 3), `BUS_MAX_ATTEMPTS` (handler calls before dead-lettering,
+ * default 5) — the last one applies to both adapters.
+ */
+import { createKafkaBus } from "./bus-kafka";
+import { createMemoryBus } from "./bus-memory";
+import type { EventBus } from "./events";
+import type { Logger } from "./logger";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What the caller knows that the environment does not. */
+export interface EventBusFactoryOptions {
+  /** The Kafka client id when `KAFKA_CLIENT_ID` is not set: the service's name. */
+  readonly clientId?: string;
+  readonly logger?: Logger;
+}
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** The broker list in `KAFKA_BROKERS` (comma-separated, blanks ignored); empty when unset. */
+export function parseBrokers(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== "");
+}
+
+/**
+ * Creates the event bus the environment asks for: the Kafka bus (connected, topics created) when
+ * `KAFKA_BROKERS` names at least one broker, else the in-process bus.
+ */
+export async function createEventBus(
+  env: Env = process.env,
+  options: EventBusFactoryOptions = {},
+): Promise<EventBus> {
+  const maxAttempts = intSetting(env, "BUS_MAX_ATTEMPTS", 5, 1, 1000);
+  const brokers = parseBrokers(env.KAFKA_BROKERS);
+  if (brokers.length === 0) {
+    return createMemoryBus({ maxAttempts, ...(options.logger ? { logger: options.logger } : {}) });
+  }
+  return createKafkaBus({
+    brokers,
+    clientId: env.KAFKA_CLIENT_ID?.trim() || options.clientId || env.OTEL_SERVICE_NAME?.trim() || "todo",
+    partitions: intSetting(env, "KAFKA_PARTITIONS", 3, 1, 10_000),
+    maxAttempts,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}

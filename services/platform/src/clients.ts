@@ -1,0 +1,187 @@
+/**
+ * The `clients` port: typed Connect clients for calling another service, with one transport per run
+ * mode, chosen by configuration so the calling code never changes:
+ * - **in-process** (the embedded mode): a router transport over the very service registrations the
+ *   process serves, behind the same interceptor chain as `startServer` (tracing → errors → auth →
+ *   extra → validation), so a call made in-process is authenticated and validated exactly like one
+ *   that crossed the network;
+ * - **direct URL** (`<SERVICE>_SERVICE_URL`): gRPC over h2c to the service's `GRPC_PORT` (the
+ *   default), or Connect over HTTP/1.1 to its `PORT` (`<SERVICE>_SERVICE_PROTOCOL=connect`). Extra
+ *   headers (such as Dapr's `dapr-app-id`) can be added to every call.
+ *
+ * Calls are made as a user: `createActingAs(tokens)` gives call options carrying a short-lived bearer
+ * token for that user, as when the scheduler creates the next instance of someone's recurring task.
+ */
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  type CallOptions,
+  type Client,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createAuthInterceptor, type Principal, type TokenService } from "./auth";
+import { envString } from "./config";
+import type { ServiceRegistration } from "./server";
+import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
+import { createValidationInterceptor } from "./validation";
+
+/** The methods every server leaves open (health and reflection), as in `startServer`. */
+const ALWAYS_PUBLIC = [
+  "grpc.health.v1.Health",
+  "grpc.reflection.v1.ServerReflection",
+  "grpc.reflection.v1alpha.ServerReflection",
+] as const;
+
+/** Services to call inside this process. */
+export interface InProcessTarget {
+  /** The registrations to route to (the same objects the process serves). */
+  readonly services: readonly ServiceRegistration[];
+  /** Verifies the bearer tokens of in-process calls, like the server does. */
+  readonly tokens: TokenService;
+  /** Names the in-process "server" in logs and traces; default `in-process`. */
+  readonly name?: string;
+  /** Methods callable without a token, as in `ServerOptions.publicMethods`. */
+  readonly publicMethods?: readonly string[];
+  /** Interceptors run after authentication and before validation, as in `ServerOptions.interceptors`. */
+  readonly interceptors?: readonly Interceptor[];
+}
+
+/** How to reach a service over the network. */
+export type RemoteProtocol = "grpc" | "connect";
+
+/** A service at a URL. */
+export interface RemoteTarget {
+  /** Its base URL, `http://host:port` (h2c for gRPC, HTTP/1.1 for Connect). */
+  readonly url: string;
+  /** `grpc` (HTTP/2 without TLS, the default) or `connect` (Connect protocol over HTTP/1.1). */
+  readonly protocol?: RemoteProtocol;
+  /** Headers added to every call (for example `dapr-app-id` when calling through a Dapr sidecar). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A deadline for calls that set none; default 10 s. */
+  readonly defaultTimeoutMs?: number;
+  /** Client interceptors, run before the headers are added. */
+  readonly interceptors?: readonly Interceptor[];
+}
+
+/** Where a client's calls go: a URL when one is configured, else this process. */
+export interface ServiceTarget {
+  readonly remote?: RemoteTarget;
+  readonly inProcess?: InProcessTarget;
+}
+
+/** A transport to services registered in this process, behind the server's interceptor chain. */
+export function createInProcessTransport(target: InProcessTarget): Transport {
+  const name = target.name ?? "in-process";
+  const interceptors: Interceptor[] = [
+    createTracingInterceptor(name),
+    createErrorInterceptor(name),
+    createAuthInterceptor(target.tokens, [...ALWAYS_PUBLIC, ...(target.publicMethods ?? [])]),
+    ...(target.interceptors ?? []),
+    createValidationInterceptor(new Map(target.services.map((s) => [s.desc, s.validators]))),
+  ];
+  return createRouterTransport(
+    (router) => {
+      for (const s of target.services) s.register(router);
+    },
+    { router: { interceptors } },
+  );
+}
+
+function headerInterceptor(headers: Readonly<Record<string, string>>): Interceptor {
+  return (next) => (req) => {
+    for (const [key, value] of Object.entries(headers)) req.header.set(key, value);
+    return next(req);
+  };
+}
+
+/** A transport to a service at a URL: gRPC over h2c, or Connect over HTTP/1.1. */
+export function createRemoteTransport(target: RemoteTarget): Transport {
+  const url = new URL(target.url);
+  if (url.protocol !== "http:") {
+    throw new Error(
+      `service URL ${target.url}: only http:// (h2c or HTTP/1.1 inside the cluster) is supported`,
+    );
+  }
+  const interceptors = [
+    ...(target.interceptors ?? []),
+    ...(target.headers && Object.keys(target.headers).length > 0 ? [headerInterceptor(target.headers)] : []),
+  ];
+  const common = { baseUrl: target.url, interceptors, defaultTimeoutMs: target.defaultTimeoutMs ?? 10_000 };
+  return (target.protocol ?? "grpc") === "grpc"
+    ? createGrpcTransport(common)
+    : createConnectTransport({ ...common, httpVersion: "1.1" });
+}
+
+/** The transport for `target`: remote when a URL is configured, else in-process. */
+export function createServiceTransport(target: ServiceTarget): Transport {
+  if (target.remote) return createRemoteTransport(target.remote);
+  if (target.inProcess) return createInProcessTransport(target.inProcess);
+  throw new Error("no service target: configure its URL, or run it in this process");
+}
+
+/**
+ * Reads where service `name` is from the environment: `<NAME>_SERVICE_URL` (for example
+ * `TASK_SERVICE_URL=http://127.0.0.1:50052`) and `<NAME>_SERVICE_PROTOCOL` (`grpc`, the default, or
+ * `connect`). Without a URL the target is `inProcess` (which may be undefined when the service does
+ * not run in this process — then `createServiceTransport` says what to set).
+ */
+export function serviceTargetFromEnv(name: string, inProcess?: InProcessTarget): ServiceTarget {
+  const prefix = `${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_SERVICE`;
+  const url = envString(`${prefix}_URL`);
+  if (!url) {
+    if (!inProcess) throw new Error(`set ${prefix}_URL to the ${name} service's URL (http://host:port)`);
+    return { inProcess };
+  }
+  const protocol = envString(`${prefix}_PROTOCOL`, "grpc");
+  if (protocol !== "grpc" && protocol !== "connect") {
+    throw new Error(`${prefix}_PROTOCOL must be grpc or connect, got ${JSON.stringify(protocol)}`);
+  }
+  return { remote: { url, protocol } };
+}
+
+/** A typed client for `service` at `target` (a transport or a target to build one for). */
+export function createServiceClient<S extends DescService>(
+  service: S,
+  target: Transport | ServiceTarget,
+): Client<S> {
+  const transport = "unary" in target ? (target as Transport) : createServiceTransport(target);
+  return createClient(service, transport);
+}
+
+/** Makes call options that act as `principal` (merged into `options`). */
+export type ActingAs = (principal: Principal, options?: CallOptions) => Promise<CallOptions>;
+
+/** Options of `createActingAs`. */
+export interface ActingAsOptions {
+  /** A token is reused until this long before it expires; default 60 s. */
+  readonly renewBeforeMs?: number;
+  /** How many users' tokens are kept; default 1000. */
+  readonly maxCached?: number;
+}
+
+/**
+ * Call options with an `authorization: Bearer` token issued by `tokens` for the given user, so a
+ * service can act on a user's behalf (the callee's auth interceptor sees that user). Give it a token
+ * service with a short TTL (minutes): these tokens never leave the cluster and need not outlive the
+ * call. Tokens are cached per user and renewed before they expire.
+ */
+export function createActingAs(tokens: TokenService, options: ActingAsOptions = {}): ActingAs {
+  const renewBeforeMs = options.renewBeforeMs ?? 60_000;
+  const maxCached = options.maxCached ?? 1000;
+  const cache = new Map<string, { token: string; expireTime: Date }>();
+  return async (principal, callOptions = {}) => {
+    const key = `${principal.userId}\u0000${principal.email}\u0000${principal.timeZone}`;
+    let entry = cache.get(key);
+    if (!entry || entry.expireTime.getTime() - renewBeforeMs <= Date.now()) {
+      entry = await tokens.issue(principal);
+      if (cache.size >= maxCached) cache.clear();
+      cache.set(key, entry);
+    }
+    const headers = new Headers(callOptions.headers);
+    headers.set("authorization", `Bearer ${entry.token}`);
+    return { ...callOptions, headers };
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The scheduler service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus;
+ * `TASK_SERVICE_URL` is where it creates the next instance of recurring tasks).
+ */
+import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
+import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { defineService, runService, Topics } from "@todo/platform";
+import { createEventBus } from "@todo/platform/bus";
+import { createActingAs, createServiceClient, serviceTargetFromEnv } from "@todo/platform/clients";
+import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
+import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { createSchedulerJobHandler } from "./scheduler-jobs";
+import { createSchedulerService } from "./scheduler-service";
+import { migrateScheduler, SCHEDULER_SCHEMA } from "./store";
+import { createTaskEventsHandler } from "./task-events-consumer";
+import { schedulerValidators } from "./validation";
+
+await runService("scheduler", async ({ sql, tokens }) => {
+  await migrateScheduler(sql);
+  const bus = await createEventBus(process.env, { clientId: "scheduler" });
+  const jobs = createPostgresJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
+  const subscription = await bus.subscribe(
+    Topics.taskEvents,
+    "scheduler",
+    createTaskEventsHandler({ sql, jobs }),
+  );
+  const relay: OutboxRelay = startOutboxRelay({ sql, schema: SCHEDULER_SCHEMA, bus });
+  const tasks = createServiceClient(TaskService, serviceTargetFromEnv("task"));
+  jobs.start(
+    createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: () => relay.wake() }),
+  );
+  return {
+    services: [defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators)],
+    async close() {
+      await subscription.unsubscribe();
+      await jobs.stop();
+      await relay.stop();
+      await bus.close();
+    },
+  };
+});
