@@ -36,10 +36,15 @@ export interface TokenOptions {
 
 const ALGORITHM = "HS256";
 
+/** How many verified tokens are remembered, so a client's repeated calls skip the HMAC check. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Creates the token service for `options`. */
 export function createTokenService(options: TokenOptions): TokenService {
   if (Buffer.byteLength(options.secret) < 32) throw new Error("JWT_SECRET must be at least 32 bytes long");
   const key = new TextEncoder().encode(options.secret);
+  // token → what it proved and until when; a token's claims never change, only time runs out.
+  const verified = new Map<string, { principal: Principal; expMs: number }>();
   return {
     async issue(principal) {
       const expireTime = new Date((Math.floor(Date.now() / 1000) + options.ttlSeconds) * 1000);
@@ -54,6 +59,9 @@ export function createTokenService(options: TokenOptions): TokenService {
       return { token, expireTime };
     },
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit && hit.expMs > Date.now()) return hit.principal;
+      if (hit) verified.delete(token);
       const { payload } = await jwtVerify(token, key, {
         algorithms: [ALGORITHM],
         issuer: options.issuer,
@@ -64,7 +72,13 @@ export function createTokenService(options: TokenOptions): TokenService {
       if (typeof sub !== "string" || typeof email !== "string" || typeof tz !== "string") {
         throw new joseErrors.JWTClaimValidationFailed("missing claims", payload);
       }
-      return { userId: sub, email, timeZone: tz };
+      const principal = { userId: sub, email, timeZone: tz };
+      if (verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = verified.keys().next().value;
+        if (oldest !== undefined) verified.delete(oldest);
+      }
+      verified.set(token, { principal, expMs: (payload.exp as number) * 1000 });
+      return principal;
     },
   };
 }

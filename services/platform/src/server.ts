@@ -12,6 +12,7 @@ import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connec
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@todo/gen/grpc/health/v1/health_pb";
 import { createAuthInterceptor, type TokenService } from "./auth";
+import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
 import { registerReflection } from "./reflection";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
@@ -84,15 +85,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   };
+  // gzip costs more CPU than it saves on small messages, and on loopback or a LAN it saves nothing:
+  // only responses above RPC_COMPRESS_MIN_BYTES (16 KiB) are compressed, when the client asks.
+  const compressMinBytes = envInt("RPC_COMPRESS_MIN_BYTES", 16 * 1024, 0);
   const h1 = http.createServer(
     connectNodeAdapter({
       routes,
       interceptors,
+      compressMinBytes,
       // The HTTP/1.1 listener only ever hands HTTP/1.1 requests to its fallback.
       fallback: (req, res) => (options.fallback ?? notFound)(req as IncomingMessage, res as ServerResponse),
     }),
   );
-  const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors }));
+  const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors, compressMinBytes }));
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);

@@ -106,11 +106,20 @@ async function similarWords(
   const rows = await sql<{ term: string; word: string }[]>`
     select t.term, w.word
     from unnest(${candidates}::text[]) as t(term)
+    -- Only a term the user never wrote, not even as the start of a word, is a likely typo: a known
+    -- word such as "meeting" must not also match everything similar ("marketing"). The first of the
+    -- user's words at or after the term (an index range scan) starts with it if any does.
+    left join lateral (
+      select k.word as next_word from task.search_words k
+      where k.user_id = ${userId} and k.word >= t.term
+      order by k.word limit 1
+    ) as known on true
     cross join lateral (
       select word from task.search_words
       where user_id = ${userId} and word % t.term and word <> t.term and not starts_with(word, t.term)
       order by word <-> t.term limit 3
-    ) as w`;
+    ) as w
+    where known.next_word is null or not starts_with(known.next_word, t.term)`;
   for (const { term, word } of rows) out.set(term, [...(out.get(term) ?? []), word]);
   return out;
 }

@@ -1298,6 +1298,15 @@ describe("ListTasks: search", () => {
     expect(ids((await listAll(me.client, { query: "meetnig" })).tasks)).toEqual([mine.id]);
   });
 
+  test("a correctly spelled word is not widened to similar words", async () => {
+    const me = await env.addUser("UTC");
+    const meeting = await make(me, { title: "Team meeting" });
+    await make(me, { title: "Marketing plan" });
+    expect(ids((await listAll(me.client, { query: "meeting" })).tasks)).toEqual([meeting.id]);
+    // …but a word the user never wrote still is: "meetnig" is a typo of "meeting".
+    expect(ids((await listAll(me.client, { query: "meetnig" })).tasks)).toEqual([meeting.id]);
+  });
+
   test("a query without words lists everything", async () => {
     expect((await search({ query: " !!! " })).length).toBe(Object.keys(t).length);
   });
