@@ -17,6 +17,11 @@
  * `<topic>.dlq` with the error attached and committed, so the partition keeps flowing. A record that
  * is not a CloudEvent at all is dead-lettered at once.
  *
+ * Namespaces: with a `topicPrefix` (`KAFKA_TOPIC_PREFIX`) every topic and consumer group this bus
+ * touches is `<prefix><name>` on the broker, while callers keep using the plain names (`reminders`,
+ * group `notification`); so several deployments or test runs can share one cluster without reading
+ * each other's records or joining each other's groups.
+ *
  * Topics: `Topics` and their `.dlq` twins are created at start-up when missing (the broker is
  * expected to refuse implicit creation); any other topic is created the first time it is published
  * to or subscribed to. A new consumer group starts from the earliest retained record (so events
@@ -36,7 +41,7 @@ import {
   Partitioners,
   type Producer,
 } from "kafkajs";
-import { envInt } from "./config";
+import { envInt, envString } from "./config";
 import {
   type CloudEvent,
   DeadLetterExtensions,
@@ -65,9 +70,14 @@ export interface KafkaBusOptions {
   readonly maxBackoffMs?: number;
   /**
    * How long the group coordinator waits for a silent consumer before handing its partitions to
-   * another member; default 30 s (the broker accepts 6 s to 5 min). Lower means faster failover.
+   * another member; default 10 s (the broker accepts 6 s to 5 min). Lower means faster failover.
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Prepended to every topic and consumer-group name on the broker (default `KAFKA_TOPIC_PREFIX`,
+   * else none); callers and dead-letter headers keep the plain names.
+   */
+  readonly topicPrefix?: string;
   readonly logger?: Logger;
 }
 
@@ -126,7 +136,15 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   const maxAttempts = Math.max(1, options.maxAttempts ?? envInt("BUS_MAX_ATTEMPTS", 5, 1, 1000));
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = Math.max(minBackoff, options.maxBackoffMs ?? 10_000);
-  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+  const prefix = options.topicPrefix ?? envString("KAFKA_TOPIC_PREFIX", "");
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) {
+    throw new Error(
+      `KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got ${JSON.stringify(prefix)}`,
+    );
+  }
+  /** The broker-side name of topic or group `name`. */
+  const onBroker = (name: string) => `${prefix}${name}`;
   const log = options.logger ?? createLogger("kafka-bus");
   const tracer = trace.getTracer("todo.event-bus");
   const shutdown = new AbortController();
@@ -148,7 +166,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   /** Topics known to exist (or being created), so each is looked up once per bus. */
   const ensured = new Map<string, Promise<void>>();
 
-  const createMissing = async (names: readonly string[]) => {
+  const createMissing = async (logicalNames: readonly string[]) => {
+    const names = logicalNames.map(onBroker);
     const existing = new Set(await admin.listTopics());
     const missing = names.filter((name) => !existing.has(name));
     if (missing.length === 0) return;
@@ -199,7 +218,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   const send = async (topic: string, key: string, event: CloudEvent) => {
     await ensureTopic(topic);
     await producer.send({
-      topic,
+      topic: onBroker(topic),
       acks: -1,
       messages: [
         {
@@ -262,13 +281,14 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
 
   /** Publishes a copy of the failed record to `<topic>.dlq`; the caller then commits the original. */
   const deadLetter = async (
+    topic: string,
     group: string,
     payload: EachMessagePayload,
     event: CloudEvent | undefined,
     failure: unknown,
     attempts: number,
   ) => {
-    const { topic, partition, message } = payload;
+    const { partition, message } = payload;
     const fields = {
       topic,
       group,
@@ -303,7 +323,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     }
     for (const [name, value] of Object.entries(extra)) headers[`ce_${name}`] = value;
     await producer.send({
-      topic: target,
+      topic: onBroker(target),
       acks: -1,
       messages: [{ key: message.key, value: message.value, headers }],
     });
@@ -319,7 +339,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       if (shutdown.signal.aborted) throw new Error("event bus closed");
       await ensureTopic(topic);
       const consumer = kafka.consumer({
-        groupId: group,
+        groupId: onBroker(group),
         allowAutoTopicCreation: false,
         sessionTimeout: sessionTimeout,
         heartbeatInterval: Math.min(1000, Math.floor(sessionTimeout / 3)),
@@ -336,7 +356,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           event = fromKafkaRecord(message.headers, message.value);
         } catch (err) {
           if (!(err instanceof MalformedEventError)) throw err;
-          await deadLetter(group, payload, undefined, err, 0);
+          await deadLetter(topic, group, payload, undefined, err, 0);
           return;
         }
         for (let attempt = 1; ; attempt++) {
@@ -351,7 +371,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           // Shutting down mid-retry: leave the record uncommitted for the next owner.
           if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
           if (attempt >= maxAttempts) {
-            await deadLetter(group, payload, event, failure, attempt);
+            await deadLetter(topic, group, payload, event, failure, attempt);
             return;
           }
           const wait = Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1));
@@ -392,7 +412,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       try {
         await consumer.connect();
         await consumer.subscribe({
-          topics: [topic],
+          topics: [onBroker(topic)],
           fromBeginning: (subscribeOptions.from ?? "earliest") === "earliest",
         });
         await consumer.run({

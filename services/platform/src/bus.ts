@@ -6,7 +6,10 @@
  * Variables: `KAFKA_BROKERS` (comma-separated `host:port` list), `KAFKA_CLIENT_ID` (else the
  * `clientId` option, else `OTEL_SERVICE_NAME`, else `todo`), `KAFKA_PARTITIONS` (partitions of
  * topics the bus creates, default 3), `BUS_MAX_ATTEMPTS` (handler calls before dead-lettering,
- * default 5) — the last one applies to both adapters.
+ * default 5) — the last one applies to both adapters — and `KAFKA_TOPIC_PREFIX` (prepended to every
+ * Kafka topic and consumer group, so deployments or test runs can share a cluster; default none) and
+ * `KAFKA_SESSION_TIMEOUT_MS` (how long the group waits for a silent member, such as one killed with
+ * SIGKILL, before its partitions move; 6000–300000, default 30000).
  */
 import { createKafkaBus } from "./bus-kafka";
 import { createMemoryBus } from "./bus-memory";
@@ -58,6 +61,8 @@ export async function createEventBus(
     clientId: env.KAFKA_CLIENT_ID?.trim() || options.clientId || env.OTEL_SERVICE_NAME?.trim() || "todo",
     partitions: intSetting(env, "KAFKA_PARTITIONS", 3, 1, 10_000),
     maxAttempts,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX?.trim() ?? "",
+    sessionTimeoutMs: intSetting(env, "KAFKA_SESSION_TIMEOUT_MS", 10_000, 6_000, 300_000),
     ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -19,15 +19,17 @@ await runService("scheduler", async ({ sql, tokens }) => {
   await migrateScheduler(sql);
   const bus = await createEventBus(process.env, { clientId: "scheduler" });
   const jobs = createPostgresJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
-  const subscription = await bus.subscribe(
-    Topics.taskEvents,
-    "scheduler",
-    createTaskEventsHandler({ sql, jobs }),
-  );
+  // Timers and their relay start first: a restarted scheduler fires due reminders at once, without
+  // waiting for its consumer group to rebalance (up to the Kafka session timeout after a crash).
   const relay: OutboxRelay = startOutboxRelay({ sql, schema: SCHEDULER_SCHEMA, bus });
   const tasks = createServiceClient(TaskService, serviceTargetFromEnv("task"));
   jobs.start(
     createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: () => relay.wake() }),
+  );
+  const subscription = await bus.subscribe(
+    Topics.taskEvents,
+    "scheduler",
+    createTaskEventsHandler({ sql, jobs }),
   );
   return {
     services: [defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators)],
