@@ -375,6 +375,27 @@ describe("Kafka event bus (real broker)", () => {
     expect(afterClose?.state).toBe("Empty");
   });
 
+  test("an ephemeral group commits nothing and is deleted when its subscription ends", async () => {
+    const b = await bus();
+    const topic = topicName("ephemeral");
+    const group = groupName("watch");
+    const seen: string[] = [];
+    const sub = await b.subscribe(topic, group, async (e) => void seen.push(nameOf(e)), {
+      from: "latest",
+      ephemeral: true,
+    });
+    for (let i = 0; seen.length === 0; i++) {
+      if (i > 50) throw new Error("the ephemeral group never received an event");
+      await b.publish(topic, "k", event(`e-${i}`));
+      await Bun.sleep(100);
+    }
+    const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    expect(committed.flatMap((t) => t.partitions).every((p) => p.offset === "-1")).toBe(true);
+    await sub.unsubscribe();
+    const listed = (await admin.listGroups()).groups.map((g) => g.groupId);
+    expect(listed).not.toContain(group);
+  });
+
   test("a consumer that dies mid-event commits nothing: the group's next consumer gets the event", async () => {
     const b = await bus();
     const topic = topicName("crash");

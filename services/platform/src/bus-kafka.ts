@@ -148,6 +148,14 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   const log = options.logger ?? createLogger("kafka-bus");
   const tracer = trace.getTracer("todo.event-bus");
   const shutdown = new AbortController();
+  /** Broker-side names of groups to delete when their subscription ends. */
+  const ephemeralGroups = new Set<string>();
+  const deleteGroups = async (groups: string[]) => {
+    if (groups.length === 0) return;
+    await admin
+      .deleteGroups(groups)
+      .catch((err: unknown) => log.warn("could not delete groups", { groups, err }));
+  };
 
   const kafka = new Kafka({
     clientId: options.clientId,
@@ -416,7 +424,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           fromBeginning: (subscribeOptions.from ?? "earliest") === "earliest",
         });
         await consumer.run({
-          autoCommit: true,
+          autoCommit: !subscribeOptions.ephemeral,
           // Commit after every handled record: nothing handled is ever handed out again, except
           // after a crash between the handler and the commit.
           autoCommitThreshold: 1,
@@ -431,6 +439,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
         throw err;
       }
       consumers.add(consumer);
+      if (subscribeOptions.ephemeral) ephemeralGroups.add(onBroker(group));
       let active = true;
       return {
         async unsubscribe() {
@@ -440,6 +449,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           shutdown.signal.removeEventListener("abort", stop);
           consumers.delete(consumer);
           await consumer.disconnect();
+          if (ephemeralGroups.delete(onBroker(group))) await deleteGroups([onBroker(group)]);
         },
       };
     },
@@ -450,6 +460,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       const all = [...consumers];
       consumers.clear();
       await Promise.allSettled(all.map((c) => c.disconnect()));
+      await deleteGroups([...ephemeralGroups]);
+      ephemeralGroups.clear();
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };

@@ -62,6 +62,12 @@ export interface SubscribeOptions {
    * The in-process bus holds no history, so it behaves as `latest` either way.
    */
   readonly from?: "earliest" | "latest";
+  /**
+   * A group that lives only as long as this subscription (the per-replica groups of live views): no
+   * positions are committed, and the group is deleted when the subscription ends, so restarts leave
+   * nothing behind on the broker.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** Moves events between services: at least once, in order per key within a topic. */

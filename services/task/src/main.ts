@@ -24,6 +24,7 @@ await runService("task", async ({ sql }) => {
     // on any replica see changes made through any other.
     await bus.subscribe(Topics.taskUpdates, `task-watch-${Bun.randomUUIDv7()}`, hub.deliver, {
       from: "latest",
+      ephemeral: true,
     }),
   ];
   relay = startOutboxRelay({ sql, schema: "task", bus });
