@@ -26,6 +26,13 @@
  *   --list-tasks / BENCH_LIST_TASKS (1000)  extra tasks per client user before the ListTasks phase
  *   --load / BENCH_LOAD (sql)               bulk load by `sql` (multi-row INSERT) or `api` (CreateTask)
  *   --compression / BENCH_COMPRESSION (gzip)  what clients accept: `gzip` (connect-node's default) or `none`
+ *   --paced-fraction / BENCH_PACED_FRACTION (0.5)  each API phase runs twice: closed loop (saturation),
+ *                                           then paced (open loop) at this fraction of the saturation
+ *                                           throughput …
+ *   --paced-rate / BENCH_PACED_RATE         … or at this fixed total rate (calls/s)
+ *   --profile                               run the server with `--cpu-prof-md` and print where the
+ *                                           profile went
+ *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, list, list-big, search
  *   --database-url / DATABASE_URL           the PostgreSQL server (a fresh database is created on it)
  *   --keep-db                               keep the benchmark database afterwards
  *   --out (docs/benchmarks.md)              where to write the report; `--no-write` only prints it
@@ -57,6 +64,10 @@ const { values: flags } = parseArgs({
     "list-tasks": { type: "string" },
     load: { type: "string" },
     compression: { type: "string" },
+    "paced-fraction": { type: "string" },
+    "paced-rate": { type: "string" },
+    profile: { type: "boolean", default: false },
+    phases: { type: "string" },
     "database-url": { type: "string" },
     "keep-db": { type: "boolean", default: false },
     out: { type: "string" },
@@ -79,6 +90,25 @@ function intOption(flag: string | undefined, env: string, fallback: number, min:
   return n;
 }
 
+function fractionOption(flag: string | undefined, env: string, fallback: number): number {
+  const raw = flag ?? process.env[env];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!(n > 0 && n <= 1)) throw new Error(`${env} must be a number in (0, 1] (got ${raw})`);
+  return n;
+}
+
+const PHASES = ["raw", "create", "list", "list-big", "search"] as const;
+type Phase = (typeof PHASES)[number];
+
+function phaseList(raw: string | undefined): ReadonlySet<Phase> {
+  if (!raw) return new Set(PHASES);
+  const names = raw.split(",").map((x) => x.trim());
+  const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`unknown phases ${unknown.join(", ")}; use ${PHASES.join(", ")}`);
+  return new Set(names as Phase[]);
+}
+
 function choice<T extends string>(flag: string | undefined, env: string, allowed: readonly T[]): T {
   const raw = flag ?? process.env[env] ?? allowed[0];
   if (!(allowed as readonly string[]).includes(raw as string)) {
@@ -96,6 +126,13 @@ const options = {
   listTasks: intOption(flags["list-tasks"], "BENCH_LIST_TASKS", 1000, 0),
   load: choice(flags.load, "BENCH_LOAD", ["sql", "api"] as const),
   compression: choice(flags.compression, "BENCH_COMPRESSION", ["gzip", "none"] as const),
+  pacedFraction: fractionOption(flags["paced-fraction"], "BENCH_PACED_FRACTION", 0.5),
+  pacedRate:
+    (flags["paced-rate"] ?? process.env.BENCH_PACED_RATE)
+      ? intOption(flags["paced-rate"], "BENCH_PACED_RATE", 0, 1)
+      : undefined,
+  profile: flags.profile ?? false,
+  phases: phaseList(flags.phases ?? process.env.BENCH_PHASES),
   databaseUrl: flags["database-url"] ?? process.env.DATABASE_URL,
   keepDb: flags["keep-db"] ?? false,
   out: resolve(root, flags.out ?? "docs/benchmarks.md"),
@@ -153,10 +190,60 @@ const FILLER = (
   "the and with about before after because needs should might please remember also first then check " +
   "again quickly carefully together new old final draft urgent small large shared private online"
 ).split(" ");
+const NAMES = (
+  "Anna Ben Chloe David Emma Felix Grace Hannah Ivan Julia Karim Lena Marco Nina Oscar Priya Quentin Rosa " +
+  "Samir Tara Umar Vera Walter Xenia Yusuf Zoe Amelie Bruno Carla Dmitri Elif Farid Greta Hugo Ingrid Jonas " +
+  "Kenji Lucia Mateo Noor Olga Pablo Rania Stefan Tobias Ursula Viktor Wiebke Yara Zeynep"
+).split(" ");
+const PROJECTS = (
+  "Falcon Orion Atlas Nimbus Aurora Cobalt Juniper Kestrel Lumen Mistral Nova Onyx Pegasus Quartz Raven " +
+  "Sequoia Tundra Umbra Vortex Willow Zephyr Apollo Borealis Cascade Delta Ember Fjord Glacier Helix Iris"
+).split(" ");
+const PLACES = (
+  "Berlin Hamburg Munich Vienna Zurich Paris Lyon Madrid Lisbon Rome Milan Amsterdam Brussels Copenhagen " +
+  "Stockholm Oslo Helsinki Warsaw Prague Budapest Dublin London Edinburgh Boston Toronto Chicago Seattle Tokyo " +
+  "Osaka Sydney"
+).split(" ");
 const TAGS = ["work", "home", "errand", "finance", "health", "family", "urgent", "someday", "reading", "ops"];
 const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney"];
 
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
+
+/**
+ * Picks from `list` with Zipf-like weights (the k-th item ∝ 1/k), so a few words are common and most
+ * are rare, as in real text.
+ */
+function zipfPicker<T>(list: readonly T[]): (r: () => number) => T {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= list.length; k++) {
+    total += 1 / k;
+    cumulative.push(total);
+  }
+  return (r) => {
+    const x = r() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return list[lo] as T;
+  };
+}
+/** Description words: everything, in a fixed shuffled order, with Zipf weights. */
+const descriptionWord = (() => {
+  const all = [...FILLER, ...NOUNS, ...VERBS, ...NAMES, ...PLACES, ...PROJECTS];
+  const r = rng(11);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [all[i], all[j]] = [all[j] as string, all[i] as string];
+  }
+  return zipfPicker(all);
+})();
+const titleNoun = zipfPicker(NOUNS);
+const titleVerb = zipfPicker(VERBS);
 
 interface TaskText {
   title: string;
@@ -168,14 +255,18 @@ interface TaskText {
 }
 
 function taskText(r: () => number, now: number): TaskText {
-  const parts = [pick(r, VERBS), pick(r, NOUNS)];
-  if (r() < 0.5) parts.push(pick(r, NOUNS));
-  if (r() < 0.5) parts.push(pick(r, CONTEXT));
+  const parts = [titleVerb(r), titleNoun(r)];
+  if (r() < 0.4) parts.push(titleNoun(r));
+  const extra = r();
+  if (extra < 0.25) parts.push(`with ${pick(r, NAMES)}`);
+  else if (extra < 0.4) parts.push(`for project ${pick(r, PROJECTS)}`);
+  else if (extra < 0.5) parts.push(`in ${pick(r, PLACES)}`);
+  else if (extra < 0.6) parts.push(`#${1000 + Math.floor(r() * 9000)}`);
+  else if (extra < 0.8) parts.push(pick(r, CONTEXT));
   const title = parts.join(" ").replace(/^./, (c) => c.toUpperCase());
   const words: string[] = [];
   const n = Math.floor(r() * 30);
-  for (let i = 0; i < n; i++)
-    words.push(r() < 0.4 ? pick(r, NOUNS) : r() < 0.5 ? pick(r, VERBS) : pick(r, FILLER));
+  for (let i = 0; i < n; i++) words.push(descriptionWord(r));
   const tags = new Set<string>();
   const tagCount = Math.floor(r() * 3);
   for (let i = 0; i < tagCount; i++) tags.add(pick(r, TAGS));
@@ -189,28 +280,35 @@ function taskText(r: () => number, now: number): TaskText {
   };
 }
 
-/** Search queries of four kinds, in rotation: a word, a prefix, two words, a word with a typo. */
-function searchQueries(count: number): string[] {
+/**
+ * Search queries of four kinds, in rotation: a word, a prefix, two words, a word with a typo. Words
+ * are drawn uniformly from the vocabulary (people search for the specific, not for "the").
+ */
+function searchQueries(count: number): { text: string; kind: string }[] {
   const r = rng(7);
-  const out: string[] = [];
+  const vocabulary = [...NOUNS, ...NAMES, ...PROJECTS, ...PLACES].map((w) => w.toLowerCase());
+  const out: { text: string; kind: string }[] = [];
   for (let i = 0; i < count; i++) {
-    const word = pick(r, NOUNS);
+    const word = pick(r, vocabulary);
     switch (i % 4) {
       case 0:
-        out.push(word);
+        out.push({ text: word, kind: "word" });
         break;
       case 1:
-        out.push(word.slice(0, Math.max(3, Math.ceil(word.length / 2))));
+        out.push({ text: word.slice(0, Math.max(3, Math.ceil(word.length / 2))), kind: "prefix" });
         break;
       case 2:
-        out.push(`${pick(r, VERBS)} ${word}`);
+        out.push({ text: `${pick(r, VERBS)} ${word}`, kind: "two words" });
         break;
       default: {
-        // Swap two neighbouring letters in the middle: "meeting" → "meetnig".
-        if (word.length < 5) out.push(word);
+        // Swap two neighbouring letters inside the word: "meeting" → "meetnig".
+        if (word.length < 5) out.push({ text: word, kind: "typo" });
         else {
           const k = 2 + Math.floor(r() * (word.length - 3));
-          out.push(word.slice(0, k) + word.charAt(k + 1) + word.charAt(k) + word.slice(k + 2));
+          out.push({
+            text: word.slice(0, k) + word.charAt(k + 1) + word.charAt(k) + word.slice(k + 2),
+            kind: "typo",
+          });
         }
       }
     }
@@ -223,12 +321,16 @@ function searchQueries(count: number): string[] {
 
 interface PhaseResult {
   readonly name: string;
+  /** `closed loop` (saturation) or `paced at N/s`. */
+  readonly load: string;
   readonly calls: number;
   readonly errors: number;
   readonly firstError: string | undefined;
   readonly seconds: number;
   readonly latenciesMs: Float64Array;
   readonly cpu: CpuShare | undefined;
+  /** Latencies by the label the operation resolved to (when it resolved to a string). */
+  readonly byLabel: Map<string, number[]>;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -238,39 +340,78 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /**
- * Runs `op` in `concurrency` closed loops for `warmup + duration` seconds; latencies of calls that
- * start after the warm-up and finish before the end are recorded.
+ * Runs `op` from `concurrency` clients for `warmup + duration` seconds, each client with at most one
+ * call in flight.
+ *
+ * - Without `rate` (closed loop, saturation): each client calls again as soon as it has an answer;
+ *   calls that start after the warm-up and finish before the end are recorded.
+ * - With `rate` (open loop, paced): the clients together start `rate` calls per second on a fixed
+ *   schedule (client `w` at offsets `w / rate`, then every `concurrency / rate` seconds). A call's
+ *   latency is measured from when it was *scheduled*, so a call delayed behind a slow one counts
+ *   its wait (no coordinated omission). Calls scheduled inside the measured window are recorded.
  */
 async function measure(
   name: string,
   concurrency: number,
   op: (worker: number, i: number) => Promise<unknown>,
   cpu?: CpuProbe,
+  rate?: number,
 ): Promise<PhaseResult> {
-  const warmEnd = performance.now() + options.warmup * 1000;
+  const begin = performance.now() + 20;
+  const warmEnd = begin + options.warmup * 1000;
   const end = warmEnd + options.duration * 1000;
   const latencies: number[] = [];
+  const byLabel = new Map<string, number[]>();
+  const record = (label: unknown, ms: number) => {
+    latencies.push(ms);
+    if (typeof label === "string") byLabel.set(label, [...(byLabel.get(label) ?? []), ms]);
+  };
   let errors = 0;
   let firstError: string | undefined;
   let cpuStart: CpuSample | undefined;
   const startCpu = setTimeout(() => {
     cpuStart = cpu?.sample();
-  }, options.warmup * 1000);
-  log(`${name}: ${concurrency} clients, ${options.warmup}s warm-up + ${options.duration}s`);
+  }, warmEnd - performance.now());
+  const load = rate ? `paced at ${Math.round(rate).toLocaleString("en")}/s` : "closed loop";
+  log(`${name}, ${load}: ${concurrency} clients, ${options.warmup}s warm-up + ${options.duration}s`);
+  const fail = (err: unknown, counted: boolean) => {
+    if (counted) errors++;
+    firstError ??= err instanceof Error ? err.message : String(err);
+  };
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
+      if (rate) {
+        const everyMs = (1000 * concurrency) / rate;
+        for (let k = 0; ; k++) {
+          const scheduled = begin + (worker / concurrency + k) * everyMs;
+          if (scheduled >= end) return;
+          const wait = scheduled - performance.now();
+          if (wait > 0) await Bun.sleep(wait);
+          const counted = scheduled >= warmEnd;
+          let label: unknown;
+          try {
+            label = await op(worker, k);
+          } catch (err) {
+            fail(err, counted);
+            continue;
+          }
+          if (counted) record(label, performance.now() - scheduled);
+        }
+      }
+      const wait = begin - performance.now();
+      if (wait > 0) await Bun.sleep(wait);
       for (let i = 0; ; i++) {
         const t0 = performance.now();
         if (t0 >= end) return;
+        let label: unknown;
         try {
-          await op(worker, i);
+          label = await op(worker, i);
         } catch (err) {
-          if (t0 >= warmEnd) errors++;
-          firstError ??= err instanceof Error ? err.message : String(err);
+          fail(err, t0 >= warmEnd);
           continue;
         }
         const t1 = performance.now();
-        if (t0 >= warmEnd && t1 <= end) latencies.push(t1 - t0);
+        if (t0 >= warmEnd && t1 <= end) record(label, t1 - t0);
       }
     }),
   );
@@ -279,13 +420,31 @@ async function measure(
   const sorted = Float64Array.from(latencies).sort();
   return {
     name,
+    load,
     calls: sorted.length,
     errors,
     firstError,
     seconds: options.duration,
     latenciesMs: sorted,
     cpu: cpuShare,
+    byLabel,
   };
+}
+
+/**
+ * Measures `op` at saturation, then paced at `--paced` (a fraction of the saturation throughput, or
+ * a fixed rate), and records both.
+ */
+async function measureBoth(
+  results: PhaseResult[],
+  name: string,
+  op: (worker: number, i: number) => Promise<unknown>,
+  cpu?: CpuProbe,
+): Promise<void> {
+  const closed = await measure(name, options.concurrency, op, cpu);
+  results.push(closed);
+  const rate = options.pacedRate ?? Math.max(1, (options.pacedFraction * closed.calls) / closed.seconds);
+  results.push(await measure(name, options.concurrency, op, cpu, rate));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,12 +456,15 @@ interface CpuSample {
   readonly server: number;
   readonly postgres: number;
   readonly bench: number;
+  readonly total: number;
 }
-/** Percent of one core used during a phase. */
+/** Percent of one core used during a phase (200 % = both cores of a 2-core machine). */
 interface CpuShare {
   readonly server: number;
   readonly postgres: number;
   readonly bench: number;
+  /** Everything else on the machine (other processes, other databases' backends). */
+  readonly other: number;
 }
 interface CpuProbe {
   sample(): CpuSample;
@@ -327,12 +489,27 @@ function procTicks(pid: number | string): number {
   }
 }
 
-function postgresTicks(): number {
+/** Busy ticks of the whole machine (all CPUs), from /proc/stat. */
+function machineTicks(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return [user, nice, system, irq, softirq, steal].reduce((a: number, b) => a + (b ?? 0), 0);
+}
+
+/**
+ * Ticks of the PostgreSQL processes serving this benchmark: backends connected to `dbName` plus the
+ * server's background processes. Backends of other databases (other people's tests on a shared
+ * cluster) count as "other".
+ */
+function postgresTicks(dbName: string): number {
   let total = 0;
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") total += procTicks(pid);
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      const clientBackend = /\(\d+\)/.test(title);
+      if (!clientBackend || title.includes(dbName)) total += procTicks(pid);
     } catch {
       // The process ended while we looked.
     }
@@ -340,13 +517,14 @@ function postgresTicks(): number {
   return total;
 }
 
-function cpuProbe(serverPid: number): CpuProbe | undefined {
+function cpuProbe(serverPid: number, dbName: string): CpuProbe | undefined {
   if (!existsSync("/proc/self/stat")) return undefined;
   const sample = (): CpuSample => ({
     at: performance.now(),
     server: procTicks(serverPid),
-    postgres: postgresTicks(),
+    postgres: postgresTicks(dbName),
     bench: procTicks(process.pid),
+    total: machineTicks(),
   });
   return {
     sample,
@@ -354,10 +532,14 @@ function cpuProbe(serverPid: number): CpuProbe | undefined {
       const now = sample();
       const secs = (now.at - start.at) / 1000;
       const pct = (ticks: number) => (100 * ticks) / TICKS_PER_SECOND / secs;
+      const server = pct(now.server - start.server);
+      const postgres = pct(now.postgres - start.postgres);
+      const bench = pct(now.bench - start.bench);
       return {
-        server: pct(now.server - start.server),
-        postgres: pct(now.postgres - start.postgres),
-        bench: pct(now.bench - start.bench),
+        server,
+        postgres,
+        bench,
+        other: Math.max(0, pct(now.total - start.total) - server - postgres - bench),
       };
     },
   };
@@ -392,7 +574,7 @@ async function createBenchDatabase(
   };
 }
 
-async function rawInserts(url: string): Promise<PhaseResult> {
+async function rawInserts(url: string, dbName: string): Promise<PhaseResult> {
   const sql = postgres(url, { max: options.concurrency, onnotice: () => {} });
   try {
     await sql`create table bench_raw (id bigserial primary key, user_id uuid not null, title text not null,
@@ -401,10 +583,15 @@ async function rawInserts(url: string): Promise<PhaseResult> {
     await Promise.all(Array.from({ length: options.concurrency }, () => sql`select 1`));
     const r = rng(1);
     const users = Array.from({ length: options.concurrency }, () => crypto.randomUUID());
-    return await measure("raw INSERT (postgres.js)", options.concurrency, (w) => {
-      const title = `${pick(r, VERBS)} ${pick(r, NOUNS)}`;
-      return sql`insert into bench_raw (user_id, title) values (${users[w] as string}, ${title})`;
-    });
+    return await measure(
+      "raw INSERT (postgres.js)",
+      options.concurrency,
+      (w) => {
+        const title = `${pick(r, VERBS)} ${pick(r, NOUNS)}`;
+        return sql`insert into bench_raw (user_id, title) values (${users[w] as string}, ${title})`;
+      },
+      cpuProbe(-1, dbName),
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -462,12 +649,14 @@ function pgbenchInserts(url: string): PhaseResult | undefined {
     const sorted = Float64Array.from(kept.map((x) => x.us / 1000)).sort();
     return {
       name: "raw INSERT (pgbench)",
+      load: "closed loop",
       calls: sorted.length,
       errors: 0,
       firstError: undefined,
       seconds: options.duration,
       latenciesMs: sorted,
       cpu: undefined,
+      byLabel: new Map(),
     };
   } catch (err) {
     log(`pgbench failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -534,7 +723,7 @@ interface Server {
   stop(): Promise<number>;
 }
 
-async function startServer(databaseUrl: string, dataDir: string): Promise<Server> {
+async function startServer(databaseUrl: string, dataDir: string, profileDir?: string): Promise<Server> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OTEL_")) env[k] = v;
   Object.assign(env, {
@@ -546,13 +735,17 @@ async function startServer(databaseUrl: string, dataDir: string): Promise<Server
     JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"),
     LOG_LEVEL: "warn",
   });
-  const child = Bun.spawn([process.execPath, join(root, "services", "embedded", "src", "main.ts")], {
-    cwd: root,
-    env,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const profileArgs = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = Bun.spawn(
+    [process.execPath, ...profileArgs, join(root, "services", "embedded", "src", "main.ts")],
+    {
+      cwd: root,
+      env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   let text = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
@@ -596,6 +789,83 @@ interface BenchUser {
   readonly tasks: Client<typeof TaskService>;
 }
 
+/** Thrown to skip the rest of a block when its phases were not selected. */
+class Skip extends Error {}
+
+/** Waits until `task.outbox` and `tag.outbox` are empty; says how big the backlog was and how long it took. */
+async function drainOutboxes(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const t0 = performance.now();
+    const count = async () => {
+      const [row] = await sql<{ task: number; tag: number }[]>`
+        select (select count(*) from task.outbox)::int as task, (select count(*) from tag.outbox)::int as tag`;
+      return row as { task: number; tag: number };
+    };
+    const first = await count();
+    let last = first;
+    while ((last.task > 0 || last.tag > 0) && performance.now() - t0 < 300_000) {
+      await Bun.sleep(100);
+      last = await count();
+    }
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    return last.task > 0 || last.tag > 0
+      ? `After the CreateTask phases the outboxes still held ${last.task} task and ${last.tag} tag events after ${secs} s.`
+      : `Event backlog when the CreateTask phases ended: ${first.task} task and ${first.tag} tag events in the ` +
+          `outboxes, relayed and consumed within ${secs} s.`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Tables of the search phases' latencies by kind of query and by how many tasks matched. */
+function searchBreakdown(phases: readonly PhaseResult[]): string[] {
+  const out: string[] = [];
+  for (const [title, part] of [
+    ["kind of query", 0],
+    ["tasks matched", 1],
+  ] as const) {
+    const rows: string[] = [];
+    for (const phase of phases) {
+      const groups = new Map<string, number[]>();
+      for (const [label, values] of phase.byLabel) {
+        const key = label.split("|")[part] as string;
+        groups.set(key, [...(groups.get(key) ?? []), ...values]);
+      }
+      const order = [
+        "word",
+        "prefix",
+        "two words",
+        "typo",
+        "0",
+        "1–100",
+        "101–1,000",
+        "1,001–5,000",
+        "> 5,000",
+      ];
+      for (const [key, values] of [...groups].sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]))) {
+        const v = Float64Array.from(values).sort();
+        rows.push(
+          `| ${phase.load} | ${key} | ${v.length.toLocaleString("en")} | ${fmt(percentile(v, 50))} | ` +
+            `${fmt(percentile(v, 95))} | ${fmt(percentile(v, 99))} |`,
+        );
+      }
+    }
+    out.push(
+      [
+        `Search latency by ${title}:`,
+        "",
+        `| load | ${title} | calls | p50 ms | p95 ms | p99 ms |`,
+        "|---|---|---:|---:|---:|---:|",
+        ...rows,
+      ].join("\n"),
+    );
+  }
+  return out;
+}
+
+const fmt = (ms: number) => (Number.isNaN(ms) ? "–" : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -605,19 +875,26 @@ log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}`);
 const db = await createBenchDatabase(options.databaseUrl);
 log(`database ${db.name}`);
 const dataDir = mkdtempSync(join(os.tmpdir(), "todo-bench-"));
+const profileDir = options.profile ? mkdtempSync(join(os.tmpdir(), "todo-bench-profile-")) : undefined;
 const results: PhaseResult[] = [];
 const notes: string[] = [];
+/** Extra markdown tables (the search latency by kind of query and by number of matches). */
+const breakdowns: string[] = [];
+/** The issue's targets, by phase name. */
+const targets = new Map<string, { pct: 95 | 99; ms: number }>();
 let server: Server | undefined;
 const sessions: Http2SessionManager[] = [];
 let failure: unknown;
 try {
-  results.push(await rawInserts(db.url));
-  const pg = pgbenchInserts(db.url);
-  if (pg) results.push(pg);
+  if (options.phases.has("raw")) {
+    results.push(await rawInserts(db.url, db.name));
+    const pg = pgbenchInserts(db.url);
+    if (pg) results.push(pg);
+  }
 
-  server = await startServer(db.url, dataDir);
+  server = await startServer(db.url, dataDir, profileDir);
   log(`server pid ${server.pid} on ${server.grpcUrl}`);
-  const cpu = cpuProbe(server.pid);
+  const cpu = cpuProbe(server.pid, db.name);
   const grpcUrl = server.grpcUrl;
   const shared = options.connections === "shared" ? new Http2SessionManager(grpcUrl) : undefined;
   if (shared) sessions.push(shared);
@@ -663,10 +940,11 @@ try {
   // CreateTask.
   const createRng = rng(2);
   const now = Date.now();
-  results.push(
-    await measure(
+  targets.set("CreateTask", { pct: 99, ms: 15 });
+  if (options.phases.has("create"))
+    await measureBoth(
+      results,
       "CreateTask",
-      options.concurrency,
       (w) => {
         const t = taskText(createRng, now);
         return (users[w] as BenchUser).tasks.createTask({
@@ -687,12 +965,20 @@ try {
         });
       },
       cpu,
-    ),
-  );
+    );
+
+  // The events of those tasks flow on (outbox relay → tag service → its outbox): wait until both
+  // outboxes are empty, so the next phases do not pay for this one's backlog.
+  if (options.phases.has("create")) {
+    notes.push(await drainOutboxes(db.url));
+    log(notes.at(-1) as string);
+  }
 
   // Bulk load.
+  const reads = ["list", "list-big", "search"].some((x) => options.phases.has(x as Phase));
   const admin = postgres(db.url, { max: 4, onnotice: () => {} });
   try {
+    if (!reads) throw new Skip();
     const t0 = performance.now();
     const total = options.listTasks * users.length + options.searchTasks;
     log(`bulk-loading ${total} tasks (${options.load})`);
@@ -742,6 +1028,8 @@ try {
         `and \`task.search_words\` ${words.toLocaleString("en")} distinct words.`,
     );
     log(notes.at(-1) as string);
+  } catch (err) {
+    if (!(err instanceof Skip)) throw err;
   } finally {
     await admin.end({ timeout: 5 });
   }
@@ -757,50 +1045,65 @@ try {
     `ListTasks request: \`filter: "${listRequest.filter}"\`, \`order_by: "${listRequest.orderBy}"\`, ` +
       `\`page_size: 50\`; for a client user it matched ${perUser.totalSize} of about ${options.listTasks} tasks.`,
   );
-  results.push(
-    await measure(
-      `ListTasks (filter + sort + page of 50; ~${(options.listTasks / 1000).toFixed(0)}k tasks per user)`,
-      options.concurrency,
-      (w) => (users[w] as BenchUser).tasks.listTasks(listRequest),
-      cpu,
-    ),
-  );
+  const listName = `ListTasks (filter + sort + page of 50; ${options.listTasks.toLocaleString("en")}+ tasks per user)`;
+  targets.set(listName, { pct: 99, ms: 20 });
+  if (options.phases.has("list")) {
+    await measureBoth(results, listName, (w) => (users[w] as BenchUser).tasks.listTasks(listRequest), cpu);
+  }
   const big = await searcher.tasks.listTasks(listRequest);
   notes.push(`The same request on the search user matched ${big.totalSize.toLocaleString("en")} tasks.`);
-  results.push(
-    await measure(
+  if (options.phases.has("list-big"))
+    await measureBoth(
+      results,
       `ListTasks (filter + sort + page of 50; one user with ${options.searchTasks.toLocaleString("en")} tasks)`,
-      options.concurrency,
       () => searcher.tasks.listTasks(listRequest),
       cpu,
-    ),
-  );
+    );
 
   // Search.
+  if (!options.phases.has("search")) throw new Skip();
   const queries = searchQueries(400);
-  const sampleCounts: string[] = [];
-  for (const q of queries.slice(0, 4)) {
-    const res = await searcher.tasks.listTasks({ query: q });
-    sampleCounts.push(`\`${q}\` → ${res.totalSize.toLocaleString("en")}`);
+  // How many tasks each query matches (this also warms the caches), to break latencies down by it.
+  const matches: number[] = [];
+  for (let i = 0; i < queries.length; i += 4) {
+    const batch = queries.slice(i, i + 4);
+    const res = await Promise.all(batch.map((x) => searcher.tasks.listTasks({ query: x.text })));
+    matches.push(...res.map((x) => x.totalSize));
   }
+  const bucketOf = (n: number) =>
+    n === 0 ? "0" : n <= 100 ? "1–100" : n <= 1000 ? "101–1,000" : n <= 5000 ? "1,001–5,000" : "> 5,000";
+  const sorted = [...matches].sort((a, b) => a - b);
   notes.push(
-    `Search queries rotate through a word, a prefix, two words and a typo (${queries.length} distinct); ` +
-      `matches for the first four: ${sampleCounts.join(", ")}. Default page size (50), ranked by relevance.`,
+    `Search queries rotate through a word, a prefix, two words and a typo (${queries.length} queries, e.g. ` +
+      `${queries
+        .slice(0, 4)
+        .map((x, i) => `\`${x.text}\` → ${(matches[i] as number).toLocaleString("en")}`)
+        .join(", ")}); ` +
+      `matches per query: median ${sorted[sorted.length >> 1]?.toLocaleString("en")}, ` +
+      `max ${sorted.at(-1)?.toLocaleString("en")}. Default page size (50), ranked by relevance.`,
   );
   let q = 0;
-  results.push(
-    await measure(
-      `search (\`query\`) over ${options.searchTasks.toLocaleString("en")} tasks of one user`,
-      options.concurrency,
-      () => searcher.tasks.listTasks({ query: queries[q++ % queries.length] as string }),
-      cpu,
-    ),
+  const searchName = `search (\`query\`) over ${options.searchTasks.toLocaleString("en")} tasks of one user`;
+  targets.set(searchName, { pct: 95, ms: 50 });
+  await measureBoth(
+    results,
+    searchName,
+    async () => {
+      const i = q++ % queries.length;
+      const query = queries[i] as { text: string; kind: string };
+      await searcher.tasks.listTasks({ query: query.text });
+      return `${query.kind}|${bucketOf(matches[i] as number)}`;
+    },
+    cpu,
   );
+  breakdowns.push(...searchBreakdown(results.slice(-2)));
 } catch (err) {
-  failure = err;
+  if (!(err instanceof Skip)) failure = err;
 } finally {
   for (const s of sessions) s.abort();
   if (server) await server.stop();
+  if (profileDir)
+    log(`server CPU profile (markdown) in ${profileDir}: ${readdirSync(profileDir).join(", ")}`);
   rmSync(dataDir, { recursive: true, force: true });
   if (options.keepDb) log(`kept database ${db.name}`);
   else await db.drop();
@@ -818,39 +1121,30 @@ if (failure !== undefined) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const TARGETS: Record<string, { pct: 95 | 99; ms: number }> = {
-  CreateTask: { pct: 99, ms: 15 },
-  "ListTasks (filter + sort + page of 50; ~": { pct: 99, ms: 20 },
-  "search (": { pct: 95, ms: 50 },
-};
-function targetOf(name: string): { pct: 95 | 99; ms: number } | undefined {
-  for (const [prefix, t] of Object.entries(TARGETS)) if (name.startsWith(prefix)) return t;
-  return undefined;
-}
+const targetOf = (name: string) => targets.get(name);
 
-const fmt = (ms: number) => (Number.isNaN(ms) ? "–" : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const rate = (r: PhaseResult) => r.calls / r.seconds;
 const rawRate = results.find((r) => r.name === "raw INSERT (postgres.js)");
 
 const lines: string[] = [];
 lines.push(
-  "| operation | calls | throughput (/s) | p50 ms | p95 ms | p99 ms | max ms | errors | target | met | CPU: server / postgres / bench |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+  "| operation | load | calls | throughput (/s) | p50 ms | p95 ms | p99 ms | max ms | errors | target | met | CPU % of a core: server / postgres / bench / other |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
 );
 for (const r of results) {
   const t = targetOf(r.name);
   const got = t ? percentile(r.latenciesMs, t.pct) : Number.NaN;
   const met = t ? (got <= t.ms && r.errors === 0 ? "yes" : "**no**") : "";
   const cpu = r.cpu
-    ? `${r.cpu.server.toFixed(0)}% / ${r.cpu.postgres.toFixed(0)}% / ${r.cpu.bench.toFixed(0)}%`
+    ? `${r.cpu.server.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${r.cpu.bench.toFixed(0)} / ${r.cpu.other.toFixed(0)}`
     : "";
   lines.push(
-    `| ${r.name} | ${r.calls.toLocaleString("en")} | ${Math.round(rate(r)).toLocaleString("en")} | ${fmt(percentile(r.latenciesMs, 50))} | ` +
+    `| ${r.name} | ${r.load} | ${r.calls.toLocaleString("en")} | ${Math.round(rate(r)).toLocaleString("en")} | ${fmt(percentile(r.latenciesMs, 50))} | ` +
       `${fmt(percentile(r.latenciesMs, 95))} | ${fmt(percentile(r.latenciesMs, 99))} | ${fmt(r.latenciesMs.at(-1) ?? Number.NaN)} | ` +
       `${r.errors} | ${t ? `p${t.pct} ≤ ${t.ms} ms` : ""} | ${met} | ${cpu} |`,
   );
 }
-const create = results.find((r) => r.name === "CreateTask");
+const create = results.find((r) => r.name === "CreateTask" && r.load === "closed loop");
 const ratios: string[] = [];
 if (rawRate && create) {
   ratios.push(
@@ -879,6 +1173,7 @@ const results_md = [
   "",
   ...ratios.map((r) => `- ${r}`),
   ...notes.map((n) => `- ${n}`),
+  ...breakdowns.flatMap((b) => ["", b]),
 ].join("\n");
 
 console.log(`\n${results_md}\n`);
@@ -893,6 +1188,7 @@ if (options.write) {
 }
 
 function machineInfo(): {
+  load: string;
   cpu: string;
   cores: number;
   memory: string;
@@ -916,6 +1212,10 @@ function machineInfo(): {
     }
   } catch {}
   return {
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", "),
     cpu,
     cores,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -952,6 +1252,7 @@ ${body}
 | memory | ${m.memory} |
 | kernel | ${m.kernel} |
 | Bun | ${m.bun} |
+| load average at the start (1, 5, 15 min) | ${m.load} |
 | PostgreSQL | ${m.postgres} (the dev cluster of \`scripts/infra.ts\`: default durability, \`shared_buffers\` 256 MB) |
 
 Everything runs on this one machine: the load generator, the server and PostgreSQL share its cores.
@@ -975,33 +1276,54 @@ ${analysis}<!-- analysis:end -->
   share the server's event loop) with \`DATABASE_URL\` set, \`LOG_LEVEL=warn\`, telemetry off: the
   same single process \`bun start\` runs — identity, task and tag services, the outbox relays and the
   in-process event bus — here on PostgreSQL.
-- **Clients**: gRPC over h2c with connect-node's \`createGrpcTransport\`, one Bun process; each
-  client signs up as its own user and runs a closed loop (next call as soon as the last answered).
-  Latency is measured in the client around each call, so it includes the client's own time.
-  Calls started during the warm-up are not counted; throughput is calls completed in the measured
-  window divided by its length.
-- **CreateTask**: varied titles and descriptions from a fixed vocabulary, 0–2 tags, random
-  priority, 70 % with a due time and a time zone, some with a relative reminder. Every call is a
-  transaction that inserts the task and its outbox event; the relay then publishes it to the tag
-  service, whose consumer updates the tag counts — that work runs in the same server process while
-  the phase is measured.
-- **Bulk load**: before the read phases, each client user gets \`--list-tasks\` tasks and one search
-  user \`--search-tasks\` tasks, inserted straight into \`task.tasks\` with multi-row INSERTs (the
-  trigger fills \`task.search_words\` as it would for API writes; no events are produced), then
+- **Clients**: gRPC over h2c with connect-node's \`createGrpcTransport\`, all in one Bun process
+  (the load generator); by default each client has its own HTTP/2 connection
+  (\`--connections shared\` multiplexes them on one) and signs up as its own user. Latency is
+  measured in the client, so it includes the client's own time.
+- **Two loads per API operation**, because with a fixed number of clients the two answer different
+  questions:
+  - *closed loop* (saturation): each of the 50 clients sends its next call as soon as the last one
+    answered. This finds the throughput limit; latency is then mostly queueing (by Little's law,
+    mean latency = 50 / throughput), so it says little about how fast one call is.
+  - *paced* (open loop): the 50 clients together start calls at a fixed rate — by default half the
+    saturation throughput just measured — each client with at most one call in flight. Latency
+    counts from when a call was *scheduled*, so time spent waiting behind a slow call is included
+    (no coordinated omission). This is the latency users see on a server with headroom.
+  Calls are counted if they start after the warm-up (closed loop: and finish inside the window);
+  throughput is counted calls divided by the window.
+- **CreateTask**: varied titles and descriptions (below), 0–2 tags, random priority, 70 % with a due
+  time and a time zone, some of those with a relative reminder. Every call is a transaction that
+  inserts the task and its outbox event; the relay then publishes it to the tag service, whose
+  consumer updates the tag counts in its own transaction — all in the server process while the
+  phase is measured. Afterwards the benchmark waits until both outboxes are empty and reports the
+  backlog.
+- **Task text**: titles are a verb and one or two nouns from a vocabulary of everyday work and home
+  tasks (Zipf-weighted, so a few words are common and most are rare), often with a person, a project
+  code name, a city, a ticket number or a phrase like "before Friday"; descriptions are 0–30
+  Zipf-weighted words from the whole vocabulary (about 1 200 distinct words end up in
+  \`task.search_words\`).
+- **Bulk load**: before the read phases, each client user gets \`--list-tasks\` more tasks and one
+  search user \`--search-tasks\` tasks, inserted straight into \`task.tasks\` with multi-row INSERTs
+  (the trigger fills \`task.search_words\` as for API writes; no events are produced), then
   \`ANALYZE\`. \`--load api\` loads through \`CreateTask\` instead.
 - **ListTasks**: each client lists its own user's tasks with the filter
   \`status = OPEN AND priority >= MEDIUM AND due_time < today+30d\`, \`order_by: "due_time, priority
   desc"\` and \`page_size: 50\` (the response includes \`total_size\`, so every call also counts all
   matches). The same request is also measured on the search user's 100 000 tasks.
 - **Search**: all clients search the search user's tasks with \`query\`, rotating through 400
-  queries of four kinds — a word, a prefix (\`budg\`), two words, a word with two letters swapped
-  (typo tolerance goes through \`task.search_words\`) — default page size, ranked by relevance.
-- **CPU** columns: the share of one core used during the measured window by the server process, by
-  all \`postgres\` processes and by the load generator, from \`/proc/<pid>/stat\` (200 % = both cores
-  of this machine).
+  queries of four kinds — a word, a prefix (\`insur\`), a verb and a word, a word with two
+  neighbouring letters swapped (typo tolerance goes through \`task.search_words\`) — default page
+  size, ranked by relevance. The latencies are also broken down by kind and by how many tasks the
+  query matches (counted once before the phase).
+- **CPU** columns: the share of one core used during the measured window, from \`/proc\`: the
+  server process; PostgreSQL (the backends connected to the benchmark database plus the cluster's
+  background processes); the load generator; and everything else on the machine (*other*: other
+  processes and other databases' backends — the dev cluster and the machine may be shared). 200 =
+  both cores of a 2-core machine.
 
 Run it with \`bun run bench\` (PostgreSQL from \`bun scripts/infra.ts up\`, whose \`DATABASE_URL\`
 it reads); \`bun bench/api.ts --help\` lists the options (duration, concurrency, sizes, connection
-sharing, compression, load method).
+sharing, compression, pacing, load method, a subset of phases, \`--profile\` for a server CPU profile). Defaults take
+about six minutes.
 `;
 }

@@ -4,7 +4,7 @@
  * and `buf curl` over h2c, plain `curl` with Connect JSON and gRPC-web over HTTP/1.1, and
  * connect-node's own transports.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus } from "@todo/gen/grpc/health/v1/health_pb";
@@ -27,6 +27,9 @@ import {
   type TestUser,
   violatedFields,
 } from "./test-server";
+
+// Real sockets, subprocesses (buf curl, curl) and Argon2 hashing: give every test room on a busy machine.
+setDefaultTimeout(30_000);
 
 const kinds: DatabaseKind[] = ["pglite", "postgres"];
 
@@ -187,7 +190,7 @@ for (const kind of kinds) {
         const denied = await bufCurl(server.grpcUrl, "todo.task.v1.TaskService/ListTasks", {});
         expect(denied.exitCode).not.toBe(0);
         expect(denied.stderr).toContain("unauthenticated");
-      });
+      }, 30_000);
 
       test("curl: Connect JSON over HTTP/1.1 (SignUp, CreateTask, GetTask)", async () => {
         const email = `curl-${crypto.randomUUID()}@example.com`;
@@ -220,7 +223,7 @@ for (const kind of kinds) {
         );
         expect(got.status).toBe(200);
         expect((got.json.task as Record<string, unknown>).title).toBe("Sent by curl");
-      });
+      }, 30_000);
 
       test("curl: Connect errors are HTTP statuses with a JSON code", async () => {
         const badFilter = await curlConnect(
@@ -245,7 +248,7 @@ for (const kind of kinds) {
         );
         expect(garbage.status).toBe(401);
         expect(garbage.json.code).toBe("unauthenticated");
-      });
+      }, 30_000);
 
       test("gRPC-web over HTTP/1.1 (connect-node createGrpcWebTransport)", async () => {
         const user = await signUpUser(server, { protocol: "grpc-web", name: "web" });

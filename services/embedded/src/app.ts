@@ -195,8 +195,10 @@ export async function startApp(config: AppConfig): Promise<App> {
       await server.close();
       await jobs.stop();
       await worker.stop();
-      for (const s of subscriptions) await s.unsubscribe();
+      // Relays first: an event relayed into the in-process bus after its subscribers left would be
+      // dropped and its outbox row deleted. Rows still in the outbox are published at the next start.
       for (const r of relays) await r.stop();
+      for (const s of subscriptions) await s.unsubscribe();
       await bus.close();
       mailer?.close();
       await db.close();

@@ -60,11 +60,14 @@ test("accounts, tasks and tags survive a restart on the same data directory", as
     expect(again.task?.id).toBe(ids[0] as string);
     expect((await old.listTasks({})).totalSize).toBe(3);
 
-    // Tag counts (of open tasks: one of the three is completed) were kept too; an event not yet
-    // relayed before the stop is relayed after the start.
+    // Tag counts (of open tasks: one of the three is completed) were kept too. The tasks were written
+    // just before the stop, so their events may still have been in the outbox: shutting down must
+    // keep them there (not drop them), and the restarted relay must deliver them.
     const tags = createClient(TagService, second.transport("grpc", session.accessToken));
-    await eventually(async () =>
-      expect((await tags.listTags({})).tags.map((t) => [t.name, t.taskCount])).toEqual([["errand", 2]]),
+    await eventually(
+      async () =>
+        expect((await tags.listTags({})).tags.map((t) => [t.name, t.taskCount])).toEqual([["errand", 2]]),
+      10_000,
     );
 
     // And the database keeps taking writes.

@@ -188,10 +188,10 @@ export async function rejection<E = ConnectError>(fn: () => Promise<unknown>): P
 
 /**
  * Polls `check` until it returns without throwing (eventual consistency through the event bus),
- * rethrowing its last failure after `timeoutMs` (keep it below the test's own timeout, bun's default
- * being 5 s, so the failure is the check's and not a timeout's).
+ * rethrowing its last failure after `timeoutMs`. Tests that use it set their own timeout well above
+ * this (bun's default is 5 s), so a failure reports the check and not a timeout.
  */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000, everyMs = 50): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
