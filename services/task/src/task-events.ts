@@ -61,7 +61,6 @@ export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updat
   const task = rowToTask(row);
   const mask = updateMask ?? [];
   const event = taskEvent(change, row.user_id, task, mask);
-  await enqueueEvent(tx, "task", { topic: Topics.taskEvents, key: row.id, event });
 
   const taskChange = create(TaskChangeSchema, {
     eventId: event.id,
@@ -70,16 +69,20 @@ export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updat
     updateMask: change === "updated" ? { paths: mask } : undefined,
     changeTime: timestampFromDate(event.time),
   });
-  await tx`
+  // The three writes are independent: issued together, postgres.js pipelines them in one round trip.
+  await Promise.all([
+    enqueueEvent(tx, "task", { topic: Topics.taskEvents, key: row.id, event }),
+    tx`
     insert into task.history (event_id, user_id, task_id, change_time, change)
-    values (${event.id}, ${row.user_id}, ${row.id}, ${event.time}, ${Buffer.from(toBinary(TaskChangeSchema, taskChange))})`;
-  await enqueueEvent(tx, "task", {
-    topic: Topics.taskUpdates,
-    key: row.id,
-    event: toCloudEvent(
-      TaskChangedSchema,
-      { userId: row.user_id, change: taskChange },
-      { source: TASK_EVENT_SOURCE, subject: row.id, type: TASK_CHANGED_TYPE, time: event.time },
-    ),
-  });
+    values (${event.id}, ${row.user_id}, ${row.id}, ${event.time}, ${Buffer.from(toBinary(TaskChangeSchema, taskChange))})`,
+    enqueueEvent(tx, "task", {
+      topic: Topics.taskUpdates,
+      key: row.id,
+      event: toCloudEvent(
+        TaskChangedSchema,
+        { userId: row.user_id, change: taskChange },
+        { source: TASK_EVENT_SOURCE, subject: row.id, type: TASK_CHANGED_TYPE, time: event.time },
+      ),
+    }),
+  ]);
 };
