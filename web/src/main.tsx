@@ -1,9 +1,7 @@
-/** The web app's entry point. */
+/** The web app's entry point: styles, then the app into #root. */
 import { render } from "solid-js/web";
-
-function App() {
-  return <main>Todo</main>;
-}
+import { App } from "./App";
+import "./styles.css";
 
 const root = document.getElementById("root");
 if (root) render(() => <App />, root);

@@ -286,7 +286,10 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
 
     async *watchTasks(_req, ctx) {
       const user = principalOf(ctx);
-      for await (const change of deps.hub.watch(user.userId, ctx.signal)) {
+      const changes = deps.hub.watch(user.userId, ctx.signal);
+      // An empty first message sends the response headers at once: the client knows it is live.
+      yield {};
+      for await (const change of changes) {
         yield change ? { change } : {};
       }
     },

@@ -56,7 +56,9 @@ export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
         w.wake?.();
       }
     },
-    async *watch(userId, signal) {
+    watch(userId, signal) {
+      // Registered now, not at the first next(): a change made right after the caller learns the
+      // stream is live must not be missed.
       const watcher: Watcher = { queue: [], wake: undefined, overflow: false };
       const set = byUser.get(userId) ?? new Set<Watcher>();
       byUser.set(userId, set);
@@ -78,28 +80,30 @@ export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
       };
       signal.addEventListener("abort", onAbort);
       if (signal.aborted) onAbort();
-      try {
-        while (!signal.aborted) {
-          if (watcher.overflow) {
-            throw new ConnectError("too many undelivered changes: watch again", Code.ResourceExhausted);
+      return (async function* () {
+        try {
+          while (!signal.aborted) {
+            if (watcher.overflow) {
+              throw new ConnectError("too many undelivered changes: watch again", Code.ResourceExhausted);
+            }
+            const next = watcher.queue.shift();
+            if (next) {
+              yield next;
+              continue;
+            }
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const timedOut = await new Promise<boolean>((resolve) => {
+              watcher.wake = () => resolve(false);
+              timer = setTimeout(() => resolve(true), keepAliveMs);
+            });
+            clearTimeout(timer);
+            watcher.wake = undefined;
+            if (timedOut && !signal.aborted && watcher.queue.length === 0) yield undefined;
           }
-          const next = watcher.queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const timedOut = await new Promise<boolean>((resolve) => {
-            watcher.wake = () => resolve(false);
-            timer = setTimeout(() => resolve(true), keepAliveMs);
-          });
-          clearTimeout(timer);
-          watcher.wake = undefined;
-          if (timedOut && !signal.aborted && watcher.queue.length === 0) yield undefined;
+        } finally {
+          cleanup();
         }
-      } finally {
-        cleanup();
-      }
+      })();
     },
   };
 }

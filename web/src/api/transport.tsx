@@ -4,18 +4,68 @@
  * and tests can swap it.
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createContext, type JSX, useContext } from "solid-js";
 
-/** Creates the browser transport; `token` is read on every call so sign-in/out take effect at once. */
-export function createAppTransport(token: () => string | undefined, baseUrl = window.location.origin): Transport {
+/** The calls whose UNAUTHENTICATED answer means "wrong password", not "your session ended". */
+const SIGN_IN_CALLS = new Set(["todo.identity.v1.AuthService/SignIn", "todo.identity.v1.AuthService/SignUp"]);
+
+/**
+ * Calls `onUnauthenticated` whenever any call (unary or a stream, at any point of it) fails with
+ * UNAUTHENTICATED — the token expired or was revoked — so the app can sign out wherever it happens.
+ */
+export function unauthenticatedInterceptor(onUnauthenticated: () => void): Interceptor {
+  const check = (name: string, err: unknown) => {
+    if (err instanceof ConnectError && err.code === Code.Unauthenticated && !SIGN_IN_CALLS.has(name)) {
+      onUnauthenticated();
+    }
+  };
+  return (next) => async (req) => {
+    const name = `${req.service.typeName}/${req.method.name}`;
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      const inner = res.message;
+      async function* watched() {
+        try {
+          yield* inner;
+        } catch (err) {
+          check(name, err);
+          throw err;
+        }
+      }
+      return { ...res, message: watched() };
+    } catch (err) {
+      check(name, err);
+      throw err;
+    }
+  };
+}
+
+/**
+ * Creates the browser transport; `token` is read on every call so sign-in/out take effect at once.
+ * `onUnauthenticated` runs when the server rejects the token (see {@link unauthenticatedInterceptor}).
+ */
+export function createAppTransport(
+  token: () => string | undefined,
+  baseUrl = window.location.origin,
+  onUnauthenticated?: () => void,
+): Transport {
   const auth: Interceptor = (next) => (req) => {
     const t = token();
     if (t) req.header.set("authorization", `Bearer ${t}`);
     return next(req);
   };
-  return createConnectTransport({ baseUrl, interceptors: [auth], useBinaryFormat: true });
+  const interceptors = onUnauthenticated ? [unauthenticatedInterceptor(onUnauthenticated), auth] : [auth];
+  return createConnectTransport({ baseUrl, interceptors, useBinaryFormat: true });
 }
 
 const TransportContext = createContext<Transport>();

@@ -1,0 +1,141 @@
+/**
+ * The app: toasts, the session (with the one transport), the router and the signed-in shell. The
+ * shell owns what lives as long as a sign-in — the WatchTasks feed, the notification centre, the tag
+ * catalogue — and is rebuilt for another account. Routes: /signin, / (tasks; the view is in the
+ * query string), /tags, /notifications. The Tags and Notifications pages load on first visit.
+ */
+import { Navigate, Route, Router, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
+import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
+import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { createEffect, type JSX, lazy, on, onCleanup, Show } from "solid-js";
+import { SessionProvider, useSession } from "./api/session";
+import { useClient } from "./api/transport";
+import { Layout } from "./components/Layout";
+import { ToastProvider, useToasts } from "./components/Toast";
+import { SignInPage } from "./pages/SignIn";
+import { TasksPage } from "./pages/Tasks";
+import { createNotificationCenter, NotificationCenterProvider } from "./state/notifications";
+import { createTagCatalog, TagCatalogProvider } from "./state/tags";
+import { createTaskFeed, TaskFeedProvider } from "./state/task-feed";
+import { createTheme } from "./state/theme";
+
+const TagsPage = lazy(() => import("./pages/Tags").then((m) => ({ default: m.TagsPage })));
+const NotificationsPage = lazy(() =>
+  import("./pages/Notifications").then((m) => ({ default: m.NotificationsPage })),
+);
+
+/** Everything that exists while someone is signed in. */
+function SignedInShell(props: RouteSectionProps & { theme: ReturnType<typeof createTheme> }): JSX.Element {
+  const tasks = useClient(TaskService);
+  const tagsClient = useClient(TagService);
+  const notificationsClient = useClient(NotificationService);
+  const toasts = useToasts();
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  const feed = createTaskFeed((req, opts) => tasks.watchTasks(req, opts));
+  const tags = createTagCatalog((req) => tagsClient.listTags(req));
+  void tags.refresh();
+  const notifications = createNotificationCenter(
+    {
+      list: (req) => notificationsClient.listNotifications(req),
+      markRead: (req) => notificationsClient.markRead(req),
+      watch: (req, opts) => notificationsClient.watchNotifications(req, opts),
+    },
+    {
+      onArrive: (n) => {
+        toasts.show({
+          message: `${n.title}${n.body ? ` — ${n.body}` : ""}`,
+          action: { label: "Open", run: () => navigate("/notifications") },
+          timeout: 10_000,
+        });
+      },
+      openTask: () => navigate("/notifications"),
+    },
+  );
+  onCleanup(() => {
+    feed.stop();
+    notifications.stop();
+  });
+  // Back from the Tags or Notifications page: counts and names may have changed there.
+  createEffect(
+    on(
+      () => location.pathname,
+      (path, prev) => {
+        if (path === "/tags") document.title = "Tags · Todo";
+        if (path === "/notifications") document.title = "Notifications · Todo";
+        if (prev === "/tags") void tags.refresh();
+        if (prev === "/notifications" || path === "/notifications") void notifications.refresh();
+      },
+    ),
+  );
+
+  return (
+    <TaskFeedProvider value={feed}>
+      <TagCatalogProvider value={tags}>
+        <NotificationCenterProvider value={notifications}>
+          <Layout
+            theme={props.theme.theme()}
+            onToggleTheme={props.theme.toggle}
+            notifications={notifications}
+            feed={feed}
+            tags={tags}
+          >
+            {props.children}
+          </Layout>
+        </NotificationCenterProvider>
+      </TagCatalogProvider>
+    </TaskFeedProvider>
+  );
+}
+
+/** Sends signed-out visitors to /signin (remembering where they were going). */
+function RequireSession(props: RouteSectionProps & { theme: ReturnType<typeof createTheme> }): JSX.Element {
+  const session = useSession();
+  const location = useLocation();
+  const next = () => encodeURIComponent(`${location.pathname}${location.search}`);
+  return (
+    <Show
+      when={session.token()}
+      keyed
+      fallback={<Navigate href={`/signin${next() === "%2F" ? "" : `?next=${next()}`}`} />}
+    >
+      {(_token) => <SignedInShell {...props} />}
+    </Show>
+  );
+}
+
+function NotFound(): JSX.Element {
+  return (
+    <main class="signin" id="main">
+      <div class="signin__card">
+        <h1>Page not found</h1>
+        <p>
+          <a href="/">Back to your tasks</a>
+        </p>
+      </div>
+    </main>
+  );
+}
+
+/** The whole app. */
+export function App(): JSX.Element {
+  const theme = createTheme();
+  const Shell = (p: RouteSectionProps) => <RequireSession {...p} theme={theme} />;
+  return (
+    <ToastProvider>
+      <SessionProvider>
+        <Router>
+          <Route path="/signin" component={SignInPage} />
+          <Route path="/" component={Shell}>
+            <Route path="/" component={TasksPage} />
+            <Route path="/tags" component={TagsPage} />
+            <Route path="/notifications" component={NotificationsPage} />
+          </Route>
+          <Route path="*404" component={NotFound} />
+        </Router>
+      </SessionProvider>
+    </ToastProvider>
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * The signed-in session: the access token and the user, kept in localStorage so a reload (or a
+ * second window) stays signed in. On start the cached user is shown at once and the token is checked
+ * with `AuthService.GetCurrentUser` in the background; an UNAUTHENTICATED answer to any call signs
+ * out. Provides the app's one transport (with the token on every call) to everything below.
+ */
+import type { Transport } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
+import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
+import type { User } from "@todo/gen/todo/identity/v1/user_pb";
+import {
+  type Accessor,
+  createContext,
+  createSignal,
+  type JSX,
+  onCleanup,
+  onMount,
+  useContext,
+} from "solid-js";
+import { isValidTimeZone } from "../lib/format";
+import { createAppTransport, TransportProvider } from "./transport";
+
+/** The parts of the user the app needs. */
+export interface SessionUser {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly timeZone: string;
+}
+
+/** Why the last sign-out happened, for the sign-in page to explain. */
+export type SignOutReason = "user" | "expired";
+
+/** What components get from {@link useSession}. */
+export interface Session {
+  /** The signed-in user, or undefined. */
+  readonly user: Accessor<SessionUser | undefined>;
+  /** The current access token (undefined when signed out). */
+  readonly token: Accessor<string | undefined>;
+  /** The account's time zone — the one the server reads `today` and dates in. */
+  readonly timeZone: Accessor<string>;
+  /** Why the last sign-out happened, if one did in this window. */
+  readonly signOutReason: Accessor<SignOutReason | undefined>;
+  /** Signs in; rejects with the API error (UNAUTHENTICATED for a wrong e-mail or password). */
+  signIn(email: string, password: string): Promise<void>;
+  /** Creates an account in the browser's time zone and signs in; ALREADY_EXISTS for a used e-mail. */
+  signUp(email: string, password: string): Promise<void>;
+  /** Forgets the token here and in every other window of this browser. */
+  signOut(reason?: SignOutReason): void;
+}
+
+/** The localStorage key of the session. */
+export const SESSION_KEY = "todo.session";
+
+interface Stored {
+  token: string;
+  user: SessionUser;
+}
+
+function readStored(storage: Storage | undefined): Stored | undefined {
+  try {
+    const raw = storage?.getItem(SESSION_KEY);
+    if (!raw) return undefined;
+    const v = JSON.parse(raw) as Partial<Stored>;
+    if (typeof v.token !== "string" || !v.user || typeof v.user.id !== "string") return undefined;
+    return v as Stored;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The browser's IANA time zone, or UTC when it cannot say. */
+export function browserTimeZone(): string {
+  try {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return tz && isValidTimeZone(tz) ? tz : "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+function toSessionUser(u: User | undefined, fallbackEmail = ""): SessionUser {
+  return {
+    id: u?.id ?? "",
+    email: u?.email ?? fallbackEmail,
+    displayName: u?.displayName || (u?.email ?? fallbackEmail).split("@")[0] || "",
+    timeZone: u?.timeZone || "UTC",
+  };
+}
+
+const SessionContext = createContext<Session>();
+
+/** Props of {@link SessionProvider}; the options exist for tests. */
+export interface SessionProviderProps {
+  children: JSX.Element;
+  /** Builds the transport (default: Connect to this origin). */
+  createTransport?: (token: () => string | undefined, onUnauthenticated: () => void) => Transport;
+  /** Where the session is kept (default: localStorage). */
+  storage?: Storage;
+  /** Skip the GetCurrentUser check on start. */
+  skipValidation?: boolean;
+}
+
+/** Provides the session and the app's transport. */
+export function SessionProvider(props: SessionProviderProps): JSX.Element {
+  const storage = props.storage ?? (typeof localStorage === "undefined" ? undefined : localStorage);
+  const initial = readStored(storage);
+  const [token, setToken] = createSignal<string | undefined>(initial?.token);
+  const [user, setUser] = createSignal<SessionUser | undefined>(initial?.user);
+  const [reason, setReason] = createSignal<SignOutReason>();
+
+  const save = (s: Stored | undefined) => {
+    setToken(s?.token);
+    setUser(s?.user);
+    try {
+      if (s) storage?.setItem(SESSION_KEY, JSON.stringify(s));
+      else storage?.removeItem(SESSION_KEY);
+    } catch {
+      // Private mode or a full quota: the session still works until the window closes.
+    }
+  };
+
+  const signOut = (why: SignOutReason = "user") => {
+    if (!token()) return;
+    setReason(why);
+    save(undefined);
+  };
+
+  const transport = (props.createTransport ?? ((t, u) => createAppTransport(t, window.location.origin, u)))(
+    token,
+    () => signOut("expired"),
+  );
+  const auth = createClient(AuthService, transport);
+
+  const session: Session = {
+    user,
+    token,
+    timeZone: () => user()?.timeZone || browserTimeZone(),
+    signOutReason: reason,
+    async signIn(email, password) {
+      const res = await auth.signIn({ email: email.trim(), password });
+      setReason(undefined);
+      save({ token: res.accessToken, user: toSessionUser(res.user, email) });
+    },
+    async signUp(email, password) {
+      const res = await auth.signUp({ email: email.trim(), password, timeZone: browserTimeZone() });
+      setReason(undefined);
+      save({ token: res.accessToken, user: toSessionUser(res.user, email) });
+    },
+    signOut,
+  };
+
+  onMount(() => {
+    const started = token();
+    if (started && !props.skipValidation) {
+      auth
+        .getCurrentUser({})
+        .then((res) => {
+          // Only refresh if nobody signed in or out while the call was in flight.
+          if (token() === started) save({ token: started, user: toSessionUser(res.user) });
+        })
+        .catch(() => {
+          // UNAUTHENTICATED already signed out (interceptor); a network failure keeps the cached session.
+        });
+    }
+    // Another window of this browser signed in or out: follow it.
+    const onStorage = (e: StorageEvent) => {
+      if (e.key !== SESSION_KEY && e.key !== null) return;
+      const s = readStored(storage);
+      setToken(s?.token);
+      setUser(s?.user);
+    };
+    window.addEventListener("storage", onStorage);
+    onCleanup(() => window.removeEventListener("storage", onStorage));
+  });
+
+  return (
+    <SessionContext.Provider value={session}>
+      <TransportProvider transport={transport}>{props.children}</TransportProvider>
+    </SessionContext.Provider>
+  );
+}
+
+/** The session; only inside {@link SessionProvider}. */
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error("useSession outside <SessionProvider>");
+  return s;
+}

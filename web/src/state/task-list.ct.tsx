@@ -1,0 +1,219 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
+import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
+import { type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { createRoot, createSignal } from "solid-js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ToastInput } from "../components/Toast";
+import { createTaskActions } from "./task-actions";
+import { createTaskList, type ListRequest, type ListTasksFn } from "./task-list";
+import { DEFAULT_VIEW, type TaskView } from "./view";
+
+const pad = (n: number) => String(n).padStart(3, "0");
+/** Task n, created n minutes after a fixed moment (so "newest first" is n descending). */
+function t(n: number, patch: MessageInitShape<typeof TaskSchema> = {}): Task {
+  return create(TaskSchema, {
+    id: `00000000-0000-4000-8000-000000000${pad(n)}`,
+    title: `Task ${n}`,
+    status: TaskStatus.OPEN,
+    createTime: timestampFromDate(new Date(Date.UTC(2026, 0, 1, 0, n))),
+    updateTime: timestampFromDate(new Date(Date.UTC(2026, 0, 1, 0, n))),
+    ...patch,
+  });
+}
+
+/** A fake ListTasks over `all` (already in view order), `size` per page, tokens are offsets. */
+function fakeServer(all: Task[]) {
+  const calls: ListRequest[] = [];
+  const fn: ListTasksFn = async (req, { signal }) => {
+    calls.push(req);
+    await Promise.resolve();
+    if (signal.aborted) throw new ConnectError("canceled", Code.Canceled);
+    const start = Number(req.pageToken || "0");
+    const page = all.slice(start, start + req.pageSize);
+    const next = start + req.pageSize < all.length ? String(start + req.pageSize) : "";
+    return { tasks: page, nextPageToken: next, totalSize: all.length };
+  };
+  return { fn, calls };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+let disposers: (() => void)[] = [];
+afterEach(() => {
+  for (const d of disposers) d();
+  disposers = [];
+});
+
+function setup(listTasks: ListTasksFn, initial: TaskView = DEFAULT_VIEW, pageSize = 3) {
+  return createRoot((dispose) => {
+    disposers.push(dispose);
+    const [view, setView] = createSignal<TaskView>(initial);
+    const list = createTaskList({
+      listTasks,
+      view,
+      context: () => ({ now: new Date("2026-01-02T00:00:00Z"), timeZone: "UTC" }),
+      pageSize,
+      resyncDelay: 0,
+    });
+    return { list, setView };
+  });
+}
+
+const ids = (l: readonly Task[]) => l.map((x) => Number(x.id.slice(-3)));
+
+describe("task list", () => {
+  it("loads the first page, pages on with the token, and never duplicates", async () => {
+    const all = [t(9), t(8), t(7), t(6), t(5)];
+    const server = fakeServer(all);
+    const { list } = setup(server.fn);
+    await settle();
+    expect(ids(list.items())).toEqual([9, 8, 7]);
+    expect(list.total()).toBe(5);
+    expect(list.hasMore()).toBe(true);
+    expect(server.calls[0]).toMatchObject({
+      filter: "status = OPEN",
+      orderBy: "create_time desc",
+      pageToken: "",
+    });
+    list.loadMore();
+    list.loadMore(); // ignored while one is in flight
+    await settle();
+    expect(ids(list.items())).toEqual([9, 8, 7, 6, 5]);
+    expect(list.hasMore()).toBe(false);
+    expect(server.calls.filter((c) => c.pageToken === "3")).toHaveLength(1);
+  });
+
+  it("cancels the old view's request when the view changes", async () => {
+    const signals: AbortSignal[] = [];
+    const fn: ListTasksFn = (req, { signal }) => {
+      signals.push(signal);
+      return new Promise((resolve, reject) => {
+        signal.addEventListener("abort", () => reject(new ConnectError("canceled", Code.Canceled)));
+        setTimeout(
+          () => resolve({ tasks: [t(req.query === "b" ? 2 : 1)], nextPageToken: "", totalSize: 1 }),
+          5,
+        );
+      });
+    };
+    const { list, setView } = setup(fn);
+    await settle();
+    setView({ ...DEFAULT_VIEW, q: "a" });
+    await settle();
+    setView({ ...DEFAULT_VIEW, q: "b" });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(signals).toHaveLength(3);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[1]?.aborted).toBe(true);
+    expect(signals[2]?.aborted).toBe(false);
+    expect(ids(list.items())).toEqual([2]);
+  });
+
+  it("puts live changes where the server would list them", async () => {
+    const server = fakeServer([t(9), t(8), t(5)]);
+    const { list } = setup(server.fn, DEFAULT_VIEW, 10);
+    await settle();
+    list.apply(ChangeType.CREATED, t(7));
+    expect(ids(list.items())).toEqual([9, 8, 7, 5]);
+    expect(list.total()).toBe(4);
+    // Completed: no longer an open task.
+    list.apply(
+      ChangeType.COMPLETED,
+      t(8, { status: TaskStatus.COMPLETED, updateTime: timestampFromDate(new Date()) }),
+    );
+    expect(ids(list.items())).toEqual([9, 7, 5]);
+    list.apply(ChangeType.DELETED, t(9));
+    expect(ids(list.items())).toEqual([7, 5]);
+    expect(list.total()).toBe(2);
+    // An older snapshot never overwrites a newer one.
+    list.apply(
+      ChangeType.UPDATED,
+      t(7, { title: "new", updateTime: timestampFromDate(new Date("2027-01-01")) }),
+    );
+    list.apply(ChangeType.UPDATED, t(7, { title: "old" }));
+    expect(list.find(t(7).id)?.title).toBe("new");
+  });
+
+  it("does not insert past the loaded pages, and refetches when only the server can tell", async () => {
+    const server = fakeServer([t(9), t(8), t(7), t(6)]);
+    const { list, setView } = setup(server.fn, DEFAULT_VIEW, 2);
+    await settle();
+    list.apply(ChangeType.CREATED, t(1)); // sorts after 8, beyond the loaded page
+    expect(ids(list.items())).toEqual([9, 8]);
+    setView({ ...DEFAULT_VIEW, q: "task" });
+    await settle();
+    const before = server.calls.length;
+    list.apply(ChangeType.CREATED, t(20));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(server.calls.length).toBe(before + 1);
+    expect(server.calls.at(-1)?.query).toBe("task");
+  });
+
+  it("separates the server's complaint about the filter", async () => {
+    const err = new ConnectError("filter: unknown field", Code.InvalidArgument, undefined, [
+      {
+        desc: BadRequestSchema,
+        value: create(BadRequestSchema, {
+          fieldViolations: [{ field: "filter", description: 'unknown field "prio" at column 1' }],
+        }),
+      },
+    ]);
+    const { list } = setup(async () => {
+      throw err;
+    });
+    await settle();
+    expect(list.error()?.filter).toBe('unknown field "prio" at column 1');
+    expect(list.items()).toEqual([]);
+  });
+});
+
+describe("optimistic completion", () => {
+  it("removes the row at once and keeps it out when the call succeeds", async () => {
+    const server = fakeServer([t(3), t(2), t(1)]);
+    const { list } = setup(server.fn, DEFAULT_VIEW, 10);
+    await settle();
+    const toasts: ToastInput[] = [];
+    let finish!: (task: Task) => void;
+    const actions = createTaskActions({
+      calls: {
+        complete: () => new Promise<Task>((r) => (finish = r)),
+        reopen: vi.fn(),
+      },
+      list,
+      toast: (x) => toasts.push(x),
+    });
+    const done = actions.toggleComplete(t(2));
+    expect(ids(list.items())).toEqual([3, 1]);
+    expect(actions.pending(t(2).id)).toBe(true);
+    finish(t(2, { status: TaskStatus.COMPLETED, updateTime: timestampFromDate(new Date("2026-02-01")) }));
+    await done;
+    expect(ids(list.items())).toEqual([3, 1]);
+    expect(actions.pending(t(2).id)).toBe(false);
+    expect(toasts[0]?.message).toBe("Completed “Task 2”");
+    expect(toasts[0]?.action?.label).toBe("Undo");
+  });
+
+  it("puts the row back where it was, and says why, when the call fails", async () => {
+    const server = fakeServer([t(3), t(2), t(1)]);
+    const { list } = setup(server.fn, DEFAULT_VIEW, 10);
+    await settle();
+    const toasts: ToastInput[] = [];
+    const actions = createTaskActions({
+      calls: {
+        complete: async () => {
+          throw new ConnectError("task not found", Code.NotFound);
+        },
+        reopen: vi.fn(),
+      },
+      list,
+      toast: (x) => toasts.push(x),
+    });
+    await actions.toggleComplete(t(2));
+    expect(ids(list.items())).toEqual([3, 2, 1]);
+    expect(list.find(t(2).id)?.status).toBe(TaskStatus.OPEN);
+    expect(list.total()).toBe(3);
+    expect(toasts[0]?.kind).toBe("error");
+    expect(toasts[0]?.message).toMatch(/^Couldn't complete “Task 2”: It no longer exists/);
+  });
+});
