@@ -6,17 +6,24 @@
  *    passed or failed test, and a failure does not stop the run, so every problem shows at once;
  * 2. the infrastructure: for each component whose variables (e.g. `DATABASE_URL`) are not already
  *    in the environment, `scripts/infra.ts up <component>`, and its `KEY=VALUE` lines are exported;
- * 3. `bun test` with any extra arguments passed through (e.g. a path filter), output streamed live.
+ * 3. `bun test` with any extra arguments passed through (e.g. a path filter), output streamed live;
+ * 4. on a full run (no extra arguments), the web app's component tests: `bun x vitest run` in web/
+ *    (`*.ct.tsx`, happy-dom), counted from vitest's JSON report;
+ * 5. on a full run, the browser tests: `tests/e2e/run.ts` (headless Chromium against `bun start`),
+ *    whose pass/fail counts are added like bun test's.
  *
  * The very last line of output is always `<N> passed, <N> failed`: bun test's own pass/fail counts
  * plus the checks (and plus one failure when bun test failed without saying which test failed —
  * no tests found, a crash — or when the infrastructure did not start). Exits non-zero if anything
  * failed or if bun test ran no tests. Never reads stdin.
  */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBunTestSummary } from "./lib/bun-test-summary.ts";
+import { type BunTestCounts, parseBunTestSummary } from "./lib/bun-test-summary.ts";
 import { components } from "./lib/components.ts";
 import { parseEnvLines } from "./lib/env-file.ts";
+import { parseVitestJson, parseVitestText, type VitestCounts } from "./lib/vitest-summary.ts";
 
 const root = join(import.meta.dir, "..");
 const bun = process.execPath;
@@ -58,6 +65,77 @@ async function tee(
     tail = (tail + decoder.decode(value, { stream: true })).slice(-keep);
   }
   return tail + decoder.decode();
+}
+
+/** Pass/fail counts of the browser tests, and whether they failed outside any test. */
+interface E2eOutcome {
+  readonly counts: BunTestCounts;
+  readonly unexplained: number;
+  readonly detail: string;
+}
+
+/**
+ * The browser tests (`tests/e2e/run.ts`: headless Chromium against `bun start`), a step of their
+ * own because their files are `*.e2e.ts`, which the plain `bun test` never picks up.
+ */
+async function runE2e(env: Record<string, string | undefined>): Promise<E2eOutcome> {
+  header("e2e: bun tests/e2e/run.ts");
+  const t = performance.now();
+  const child = Bun.spawn([bun, join(root, "tests", "e2e", "run.ts")], {
+    cwd: root,
+    env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    tee(child.stdout, process.stdout),
+    tee(child.stderr, process.stderr),
+    child.exited,
+  ]);
+  const counts = parseBunTestSummary(`${out}\n${err}`);
+  const ranNone = counts.pass + counts.fail === 0;
+  return {
+    counts,
+    unexplained: (code !== 0 && counts.fail === 0) || ranNone ? 1 : 0,
+    detail: `exit ${code}, ${seconds(t)}`,
+  };
+}
+
+/** Pass/fail counts of the web component tests, and whether they failed outside any test. */
+interface VitestOutcome {
+  readonly counts: VitestCounts;
+  readonly unexplained: number;
+  readonly detail: string;
+}
+
+/**
+ * The web app's component tests (`*.ct.tsx` under web/src, vitest in happy-dom), a step of their own
+ * because they need Solid's JSX transform and a DOM, which the plain `bun test` has not.
+ */
+async function runVitest(env: Record<string, string | undefined>): Promise<VitestOutcome> {
+  header("web: bun x vitest run (in web/)");
+  const t = performance.now();
+  const report = join(tmpdir(), `todo-vitest-${process.pid}.json`);
+  rmSync(report, { force: true });
+  const child = Bun.spawn(
+    [bun, "x", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    { cwd: join(root, "web"), env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err, code] = await Promise.all([
+    tee(child.stdout, process.stdout),
+    tee(child.stderr, process.stderr),
+    child.exited,
+  ]);
+  const fromJson = existsSync(report) ? parseVitestJson(readFileSync(report, "utf8")) : undefined;
+  rmSync(report, { force: true });
+  const counts = fromJson ?? parseVitestText(`${out}\n${err}`);
+  const ranNone = counts.pass + counts.fail === 0;
+  return {
+    counts,
+    unexplained: (code !== 0 && counts.fail === 0) || ranNone ? 1 : 0,
+    detail: `exit ${code}, ${seconds(t)}`,
+  };
 }
 
 async function main(): Promise<number> {
@@ -121,6 +199,9 @@ async function main(): Promise<number> {
   // A failing exit with no failing test named (no tests found, a crash, an error outside any test)
   // still counts as one failure, so "0 failed" always means a clean run.
   const unexplained = (code !== 0 && counts.fail === 0) || counts.pass + counts.fail === 0 ? 1 : 0;
+  // With a path filter only the selected bun tests run; the browser tests run on a full run.
+  const web = extraArgs.length === 0 ? await runVitest(env) : undefined;
+  const e2e = extraArgs.length === 0 ? await runE2e(env) : undefined;
 
   header("summary");
   for (const o of outcomes) process.stdout.write(`${o.ok ? "ok  " : "FAIL"}  ${o.name} (${o.detail})\n`);
@@ -135,10 +216,32 @@ async function main(): Promise<number> {
   if (counts.pass + counts.fail === 0) process.stdout.write("FAIL  bun test ran no tests\n");
   else if (unexplained)
     process.stdout.write("FAIL  bun test failed outside any test (see its output above)\n");
+  if (web) {
+    const { counts: c, unexplained: u } = web;
+    process.stdout.write(
+      `${u + c.fail ? "FAIL" : "ok  "}  web vitest: ${c.pass} pass, ${c.fail} fail${c.skip ? `, ${c.skip} skipped` : ""} (${web.detail})\n`,
+    );
+    if (u)
+      process.stdout.write("FAIL  web vitest failed outside any test, or ran none (see its output above)\n");
+  }
+  if (e2e) {
+    const { counts: c, unexplained: u } = e2e;
+    process.stdout.write(
+      `${u + c.fail ? "FAIL" : "ok  "}  e2e: ${c.pass} pass, ${c.fail} fail (${e2e.detail})\n`,
+    );
+    if (u) process.stdout.write("FAIL  e2e failed outside any test, or ran none (see its output above)\n");
+  }
   process.stdout.write(`total time ${seconds(startedAt)}\n`);
 
-  const passed = outcomes.filter((o) => o.ok).length + counts.pass;
-  const failed = outcomes.filter((o) => !o.ok).length + (infraFailure ? 1 : 0) + counts.fail + unexplained;
+  const passed =
+    outcomes.filter((o) => o.ok).length + counts.pass + (web?.counts.pass ?? 0) + (e2e?.counts.pass ?? 0);
+  const failed =
+    outcomes.filter((o) => !o.ok).length +
+    (infraFailure ? 1 : 0) +
+    counts.fail +
+    unexplained +
+    (web ? web.counts.fail + web.unexplained : 0) +
+    (e2e ? e2e.counts.fail + e2e.unexplained : 0);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }

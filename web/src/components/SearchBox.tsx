@@ -1,5 +1,5 @@
 /**
- * The search box ("Search tasks"): results as you type. Keystrokes are debounced (120 ms by default)
+ * The search box ("Search tasks"): results as you type. Keystrokes are debounced (60 ms by default)
  * before the view changes, and the list cancels the request of the previous view, so only the
  * latest text is ever searched. Escape clears the text, then leaves the box.
  */
@@ -12,7 +12,7 @@ export interface SearchBoxProps {
   readonly value: string;
   /** Called with the text once typing pauses. */
   onSearch(text: string): void;
-  /** Default 120 ms. */
+  /** Default 60 ms. */
   readonly debounce?: number;
   readonly ref?: (el: HTMLInputElement) => void;
 }
@@ -63,7 +63,7 @@ export function SearchBox(props: SearchBoxProps): JSX.Element {
         value={props.value}
         onInput={() => {
           clearTimeout(timer);
-          timer = setTimeout(flush, props.debounce ?? 120);
+          timer = setTimeout(flush, props.debounce ?? 60);
         }}
         onKeyDown={(e) => {
           if (e.key === "Enter") flush();

@@ -90,10 +90,13 @@ export function SignInPage(): JSX.Element {
                 type="password"
                 autocomplete="current-password"
                 required
+                aria-describedby="password-help"
                 aria-invalid={error() ? "true" : "false"}
               />
-              <span class="field-help">At least 8 characters for a new account.</span>
             </label>
+            <span id="password-help" class="field-help">
+              At least 8 characters for a new account.
+            </span>
             <Show when={error()}>
               <p id="signin-error" class="field-error" role="alert">
                 {error()}

@@ -98,11 +98,15 @@ export function TasksPage(): JSX.Element {
       }
     });
     onCleanup(() => off?.());
-    // The editor's code loads while the person looks at the list, so `e` opens it at once.
-    const idle = (window as { requestIdleCallback?: (cb: () => void) => number }).requestIdleCallback;
-    if (idle) idle(() => preloadEditor());
-    else setTimeout(preloadEditor, 1500);
-    preloadLanguage();
+    // The editor's and the parser's code load while the person looks at the list, so `e` and quick
+    // add answer at once — but only after the first page is on screen, never competing with it.
+    const preload = () => {
+      const idle = (window as { requestIdleCallback?: (cb: () => void) => number }).requestIdleCallback;
+      if (idle) idle(() => preloadEditor());
+      else setTimeout(preloadEditor, 1500);
+      preloadLanguage();
+    };
+    setTimeout(preload, 1000);
   });
 
   createEffect(() => {
