@@ -20,6 +20,7 @@ export const SERVICES = [
   { name: "tag", apis: ["todo.tag.v1.TagService"] },
   { name: "scheduler", apis: ["todo.scheduler.v1.SchedulerService"] },
   { name: "notification", apis: ["todo.notification.v1.NotificationService"] },
+  { name: "assistant", apis: ["todo.assistant.v1.AssistantService"] },
 ] as const;
 
 function infraEnv(): Record<string, string> {
@@ -53,6 +54,7 @@ const common: Record<string, string> = {
   JWT_SECRET,
   HOST: "127.0.0.1",
   TASK_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.task as number)}`,
+  TAG_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.tag as number)}`,
 };
 
 const children: { name: string; proc: Subprocess }[] = [];

@@ -3,6 +3,13 @@
  * database (PGlite by default), one in-process event bus fed from the services' outboxes, the
  * scheduler's Postgres timers, and one server with both listeners.
  */
+import {
+  assistantValidators,
+  createAssistantService,
+  createAssistantStore,
+  migrateAssistant,
+} from "@todo/assistant";
+import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
@@ -82,6 +89,7 @@ export async function startApp(config: AppConfig): Promise<App> {
   await migrateTags(sql);
   await migrateScheduler(sql);
   await migrateNotifications(sql);
+  await migrateAssistant(sql);
 
   const bus = createMemoryBus();
   const tokens = createTokenService({
@@ -143,10 +151,15 @@ export async function startApp(config: AppConfig): Promise<App> {
     }),
     taskValidators,
   );
-  // The scheduler creates next occurrences through the same TaskService, in-process, as the task's owner.
-  const tasks = createServiceClient(TaskService, {
-    inProcess: { services: [taskRegistration], tokens, name: "todo" },
-  });
+  const tagRegistration = defineService(
+    TagService,
+    createTagService({ store: createTagStore(sql), afterCommit: wakeRelays }),
+    tagValidators,
+  );
+  // The scheduler and the assistant call TaskService (and TagService) in-process, through the same
+  // interceptors as the server, as the user they act for.
+  const inProcess = { services: [taskRegistration, tagRegistration], tokens, name: "todo" };
+  const tasks = createServiceClient(TaskService, { inProcess });
   jobs.start(createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: wakeRelays }));
   worker.start();
 
@@ -164,11 +177,7 @@ export async function startApp(config: AppConfig): Promise<App> {
         authValidators,
       ),
       taskRegistration,
-      defineService(
-        TagService,
-        createTagService({ store: createTagStore(sql), afterCommit: wakeRelays }),
-        tagValidators,
-      ),
+      tagRegistration,
       defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators),
       defineService(
         NotificationService,
@@ -181,6 +190,15 @@ export async function startApp(config: AppConfig): Promise<App> {
           keepAliveMs: notificationConfig.keepAliveMs,
         }),
         notificationValidators,
+      ),
+      defineService(
+        AssistantService,
+        createAssistantService({
+          tasks,
+          tags: createServiceClient(TagService, { inProcess }),
+          store: createAssistantStore(sql),
+        }),
+        assistantValidators,
       ),
     ],
     fallback: createWebHandler(config.webDist),

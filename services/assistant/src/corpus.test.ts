@@ -1,0 +1,42 @@
+/** Runs the interpreter over the corpus and requires at least 95 % of the utterances to be right. */
+import { expect, test } from "bun:test";
+import { CORPUS, CORPUS_CONTEXT } from "./corpus";
+import { interpret } from "./interpreter";
+
+/** Whether `actual` has every field of `expected` (recursively; arrays must match element by element). */
+export function matches(expected: unknown, actual: unknown): boolean {
+  if (expected === null || typeof expected !== "object") return Object.is(expected, actual);
+  if (Array.isArray(expected)) {
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((e, i) => matches(e, actual[i]))
+    );
+  }
+  if (actual === null || typeof actual !== "object") return false;
+  return Object.entries(expected).every(([k, v]) => matches(v, (actual as Record<string, unknown>)[k]));
+}
+
+test("the corpus has at least 150 utterances and ≥ 95% are interpreted right", () => {
+  expect(CORPUS.length).toBeGreaterThanOrEqual(150);
+  const failures: string[] = [];
+  for (const [utterance, expected] of CORPUS) {
+    const actual = interpret(utterance, CORPUS_CONTEXT);
+    if (!matches(expected, actual)) {
+      failures.push(
+        `${JSON.stringify(utterance)}\n  expected ${JSON.stringify(expected)}\n  got      ${JSON.stringify(actual)}`,
+      );
+    }
+  }
+  const score = (CORPUS.length - failures.length) / CORPUS.length;
+  console.log(`corpus: ${CORPUS.length - failures.length}/${CORPUS.length} (${(score * 100).toFixed(1)}%)`);
+  if (failures.length > 0) console.log(failures.join("\n"));
+  expect(score).toBeGreaterThanOrEqual(0.95);
+});
+
+test("the matcher is strict where it matters", () => {
+  expect(matches({ kind: "create" }, { kind: "list" })).toBe(false);
+  expect(matches({ tags: ["a"] }, { tags: ["a", "b"] })).toBe(false);
+  expect(matches({ due: null }, { due: null })).toBe(true);
+  expect(matches({ due: null }, {})).toBe(false);
+});
