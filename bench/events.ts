@@ -21,8 +21,8 @@
  *   reminders  Reminder lateness with `--reminders` pending reminders: tasks are created through the
  *              API (both task replicas, `--create-concurrency` calls in flight) with absolute
  *              reminders falling due evenly over `--window` seconds, the window starting `--slack`
- *              seconds after the estimated end of the set-up (a pilot of 200 plain tasks measures the
- *              creation rate first; `--lead` fixes the window start instead). A kafkajs consumer of
+ *              seconds after the estimated end of the set-up (a pilot of plain tasks, 100 to warm up
+ *              and 300 timed, measures the creation rate first; `--lead` fixes the window start). A kafkajs consumer of
  *              our own reads `reminders`; lateness = record timestamp − ReminderDue.fire_time (the
  *              moment the relay handed the event to Kafka), also reported: ce_time (when the job
  *              fired), receipt by our consumer, and notification.notifications.create_time (the inbox
@@ -219,6 +219,13 @@ if (options.kafka === "shared" && !sharedBrokers) {
   console.error("--kafka shared needs KAFKA_BROKERS (or .infra/env): run `bun run infra:up` first.");
   process.exit(2);
 }
+
+/**
+ * The name a topic has on the broker: the services' bus prefixes every topic and group with
+ * `KAFKA_TOPIC_PREFIX`, so the benchmark's own kafkajs clients must too.
+ */
+const topicPrefix = process.env.KAFKA_TOPIC_PREFIX?.trim() ?? "";
+const onBroker = (topic: string) => `${topicPrefix}${topic}`;
 
 const started = Date.now();
 const log = (msg: string) =>
@@ -567,7 +574,7 @@ async function outboxPhase(
     await outbox.ensureOutbox(sql, schema);
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3 })),
+      topics: [topic, `${topic}.dlq`].map((t) => ({ topic: onBroker(t), numPartitions: 3 })),
     });
     if (options.outboxWarmup > 0) {
       // Not measured: a fresh broker (and this process) run slowly until the JIT has warmed up.
@@ -582,9 +589,9 @@ async function outboxPhase(
     const tInsert = performance.now();
     await fill(options.outboxEvents);
     const insertSeconds = (performance.now() - tInsert) / 1000;
-    const offsetsBefore = await topicRecords(admin, topic);
+    const offsetsBefore = await topicRecords(admin, onBroker(topic));
     const result = await drain(options.outboxEvents, true);
-    const onKafka = (await topicRecords(admin, topic)) - offsetsBefore;
+    const onKafka = (await topicRecords(admin, onBroker(topic))) - offsetsBefore;
     const drained = options.outboxEvents - result.left;
     log(
       `outbox [${label}]: ${drained} events in ${result.seconds.toFixed(2)} s = ${(drained / result.seconds).toFixed(0)}/s` +
@@ -606,7 +613,7 @@ async function outboxPhase(
       cpu: result.cpu,
     };
   } finally {
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => {});
+    await admin.deleteTopics({ topics: [onBroker(topic), onBroker(`${topic}.dlq`)] }).catch(() => {});
     await admin.disconnect();
     await sql.unsafe(`drop schema if exists ${schema} cascade`).catch(() => {});
     await sql.end({ timeout: 5 });
@@ -879,7 +886,7 @@ async function setupDiagnostics(sql: postgres.Sql, kafka: Kafka, userId: string)
   try {
     await admin.connect();
     for (const topic of ["task-events.dlq", "reminders.dlq"]) {
-      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+      const offsets = await admin.fetchTopicOffsets(onBroker(topic)).catch(() => []);
       dlq.push(`${topic} ${offsets.reduce((s, p) => s + Number(p.high), 0)}`);
     }
   } finally {
@@ -932,7 +939,7 @@ async function remindersPhase(
     });
   });
   await consumer.connect();
-  await consumer.subscribe({ topic: "reminders", fromBeginning: false });
+  await consumer.subscribe({ topic: onBroker("reminders"), fromBeginning: false });
   await consumer.run({
     partitionsConsumedConcurrently: 3,
     eachMessage: async ({ message }) => {
@@ -1401,6 +1408,8 @@ ${results.summary}
   publishes them through \`createKafkaBus\` (idempotent producer, \`acks=all\`) to a topic of the
   run; events/s = rows / time until the outbox table is empty. The records that reached the topic
   are counted from its offsets. This phase runs before the services start.
+- The \`↳\` rows split the total at the moment the service stamped the change (\`change_time\`, or the
+  next instance's \`create_time\`): before it is the API call, after it the outbox, Kafka and the stream.
 - Percentiles are nearest-rank over all samples.
 
 ## Results
