@@ -22,27 +22,19 @@
  * Events older than what is stored (by the etag's version, else `update_time`) change no reminder; a
  * deleted task leaves a tombstone so nothing late revives it.
  */
-import { type DescMessage, isMessage } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import {
-  TaskCompletedSchema,
-  TaskCreatedSchema,
-  TaskDeletedSchema,
-  TaskReopenedSchema,
-  TaskUpdatedSchema,
-} from "@todo/gen/todo/events/v1/task_events_pb";
-import { type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import {
   type CloudEvent,
   createLogger,
   type EventHandler,
-  fromCloudEvent,
   type Logger,
   type Sql,
   type TxSql,
 } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/consumer";
 import type { JobScheduler } from "@todo/platform/jobs";
+import { decodeTaskEvent, etagVersion } from "@todo/task";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
 import { RecurrenceError } from "./recurrence";
 import { reminderJobName, reminderJobPrefix, reminderOccurrences, reminderPayload } from "./reminders";
@@ -57,40 +49,6 @@ export interface TaskEventsHandlerDeps {
   /** The scheduler's jobs (on `scheduler.jobs`, the same database as `sql`). */
   readonly jobs: JobScheduler;
   readonly logger?: Logger;
-}
-
-type Kind = "created" | "updated" | "completed" | "reopened" | "deleted";
-
-const SNAPSHOT_EVENTS: ReadonlyMap<string, { schema: DescMessage; kind: Kind }> = new Map(
-  [
-    { schema: TaskCreatedSchema, kind: "created" as const },
-    { schema: TaskUpdatedSchema, kind: "updated" as const },
-    { schema: TaskCompletedSchema, kind: "completed" as const },
-    { schema: TaskReopenedSchema, kind: "reopened" as const },
-    { schema: TaskDeletedSchema, kind: "deleted" as const },
-  ].map((e) => [e.schema.typeName, e]),
-);
-
-interface Snapshot {
-  readonly userId: string;
-  readonly task: Task;
-  readonly kind: Kind;
-}
-
-function decode(event: CloudEvent): Snapshot | undefined {
-  const known = SNAPSHOT_EVENTS.get(event.dataSchema);
-  if (!known) return undefined;
-  const message = fromCloudEvent(known.schema, event) as unknown as { userId: string; task?: unknown };
-  if (!isMessage(message.task, TaskSchema) || message.task.id === "" || message.userId === "") {
-    throw new Error(`task event ${event.id} has no task snapshot or owner`);
-  }
-  return { userId: message.userId, task: message.task, kind: known.kind };
-}
-
-/** The version number inside an etag such as `"7"` (undefined when it holds none). */
-export function etagVersion(etag: string): bigint | undefined {
-  const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(etag.trim());
-  return match?.[1] ? BigInt(match[1]) : undefined;
 }
 
 interface StoredTask {
@@ -119,7 +77,7 @@ class TaskEventApplier {
   ) {}
 
   async apply(tx: TxSql, event: CloudEvent, note: NoteScheduled): Promise<void> {
-    const snapshot = decode(event);
+    const snapshot = decodeTaskEvent(event);
     if (!snapshot) return;
     const { userId, task, kind } = snapshot;
     // One task's events serialise here, whatever delivers them.

@@ -6,18 +6,11 @@
  * implicit tag; an implicit tag that no task carries any more is removed, so stale in-flight events
  * (say, from before a rename reached the task service) cannot leave ghosts behind.
  */
-import { type DescMessage, isMessage } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import {
-  TaskCompletedSchema,
-  TaskCreatedSchema,
-  TaskDeletedSchema,
-  TaskReopenedSchema,
-  TaskUpdatedSchema,
-} from "@todo/gen/todo/events/v1/task_events_pb";
-import { type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
-import { type CloudEvent, type EventHandler, fromCloudEvent, type Sql, type TxSql } from "@todo/platform";
+import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import type { CloudEvent, EventHandler, Sql, TxSql } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/consumer";
+import { decodeTaskEvent, etagVersion } from "@todo/task";
 import { defaultTagColor } from "./colors";
 import { lockUser, tagKey } from "./store";
 
@@ -27,40 +20,6 @@ export const TASK_EVENTS_CONSUMER = "tag.task-events";
 /** What the handler needs. */
 export interface TaskEventsHandlerDeps {
   readonly sql: Sql;
-}
-
-/** The events this consumer understands, by message name; `deleted` marks the terminal one. */
-const SNAPSHOT_EVENTS: ReadonlyMap<string, { schema: DescMessage; deleted: boolean }> = new Map(
-  [
-    { schema: TaskCreatedSchema, deleted: false },
-    { schema: TaskUpdatedSchema, deleted: false },
-    { schema: TaskCompletedSchema, deleted: false },
-    { schema: TaskReopenedSchema, deleted: false },
-    { schema: TaskDeletedSchema, deleted: true },
-  ].map((e) => [e.schema.typeName, e]),
-);
-
-interface Snapshot {
-  readonly userId: string;
-  readonly task: Task;
-  readonly deleted: boolean;
-}
-
-/** The owner and task of a task event; undefined for events this consumer does not use. */
-function decode(event: CloudEvent): Snapshot | undefined {
-  const known = SNAPSHOT_EVENTS.get(event.dataSchema);
-  if (!known) return undefined;
-  const message = fromCloudEvent(known.schema, event) as unknown as { userId: string; task?: unknown };
-  if (!isMessage(message.task, TaskSchema) || message.task.id === "" || message.userId === "") {
-    throw new Error(`task event ${event.id} has no task snapshot or owner`);
-  }
-  return { userId: message.userId, task: message.task, deleted: known.deleted };
-}
-
-/** The version number inside an etag such as `"7"` (undefined when it holds none). */
-export function etagVersion(etag: string): bigint | undefined {
-  const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(etag.trim());
-  return match?.[1] ? BigInt(match[1]) : undefined;
 }
 
 interface StoredTask {
@@ -79,9 +38,10 @@ function isNewer(version: bigint | undefined, updateTime: Date, stored: StoredTa
 
 /** Applies one task event inside `tx` (the idempotent consumer's transaction). */
 export async function applyTaskEvent(tx: TxSql, event: CloudEvent): Promise<void> {
-  const snapshot = decode(event);
+  const snapshot = decodeTaskEvent(event);
   if (!snapshot) return;
-  const { userId, task, deleted } = snapshot;
+  const { userId, task } = snapshot;
+  const deleted = snapshot.kind === "deleted";
   await lockUser(tx, userId);
   const [stored] = await tx<StoredTask[]>`
     select user_id, tag_keys, deleted, version::text as version, update_time

@@ -3,8 +3,14 @@
 export { rruleProblem } from "./rrule-syntax";
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
-export { emitTaskEvent, TASK_CHANGED_TYPE, TASK_EVENT_SOURCE } from "./task-events";
-export { etagOf, rowToTask, type TaskRow } from "./task-mapper";
+export {
+  decodeTaskEvent,
+  emitTaskEvent,
+  TASK_CHANGED_TYPE,
+  TASK_EVENT_SOURCE,
+  type TaskSnapshotEvent,
+} from "./task-events";
+export { etagOf, etagVersion, rowToTask, type TaskRow } from "./task-mapper";
 export { createTaskService, type TaskServiceDeps } from "./task-service";
 export { taskValidators } from "./validation";
 export { createWatchHub, type WatchHub } from "./watch-hub";

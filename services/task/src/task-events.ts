@@ -5,7 +5,7 @@
  * - a `TaskChanged` on `task-updates`, which every task-service replica reads to feed WatchTasks;
  * - a history entry for ListTaskHistory.
  */
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, isMessage, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   TaskCompletedSchema,
@@ -16,8 +16,15 @@ import {
 } from "@todo/gen/todo/events/v1/task_events_pb";
 import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
 import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
-import type { Task } from "@todo/gen/todo/task/v1/task_pb";
-import { type CloudEvent, EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
+import { type Task, TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
+import {
+  type CloudEvent,
+  EventTypes,
+  fromCloudEvent,
+  Topics,
+  type TxSql,
+  toCloudEvent,
+} from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/outbox";
 import type { EmitTaskEvent, TaskChange } from "./store";
 import { rowToTask } from "./task-mapper";
@@ -86,3 +93,36 @@ export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updat
     }),
   ]);
 };
+
+const SNAPSHOT_EVENTS: ReadonlyMap<string, { schema: DescMessage; kind: TaskChange }> = new Map(
+  (
+    [
+      [TaskCreatedSchema, "created"],
+      [TaskUpdatedSchema, "updated"],
+      [TaskCompletedSchema, "completed"],
+      [TaskReopenedSchema, "reopened"],
+      [TaskDeletedSchema, "deleted"],
+    ] as const
+  ).map(([schema, kind]) => [schema.typeName, { schema, kind }]),
+);
+
+/** A `task-events` event as its consumers need it: the owner, the task snapshot and what happened. */
+export interface TaskSnapshotEvent {
+  readonly userId: string;
+  readonly task: Task;
+  readonly kind: TaskChange;
+}
+
+/**
+ * Decodes a `task-events` event; undefined for events of other types. Throws when a task event
+ * lacks its snapshot or owner (a malformed event belongs in the dead-letter topic).
+ */
+export function decodeTaskEvent(event: CloudEvent): TaskSnapshotEvent | undefined {
+  const known = SNAPSHOT_EVENTS.get(event.dataSchema);
+  if (!known) return undefined;
+  const message = fromCloudEvent(known.schema, event) as unknown as { userId: string; task?: unknown };
+  if (!isMessage(message.task, TaskSchema) || message.task.id === "" || message.userId === "") {
+    throw new Error(`task event ${event.id} has no task snapshot or owner`);
+  }
+  return { userId: message.userId, task: message.task, kind: known.kind };
+}

@@ -52,6 +52,12 @@ export function etagOf(version: number): string {
   return `"${version}"`;
 }
 
+/** The version number inside an etag such as `"7"` (undefined when it holds none). */
+export function etagVersion(etag: string): bigint | undefined {
+  const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(etag.trim());
+  return match?.[1] ? BigInt(match[1]) : undefined;
+}
+
 /** The stored form of a reminder message. */
 export function storeReminder(reminder: Reminder, id: string): StoredReminder {
   if (reminder.trigger.case === "at") return { id, at: timestampDate(reminder.trigger.value).toISOString() };
