@@ -6,18 +6,14 @@
  */
 import type { Sql, TxSql } from "./db";
 import type { CloudEvent, EventHandler } from "./events";
-
-const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+import { checkSchema, withSchemaLock } from "./migrate";
 
 /**
  * Creates `<schema>.processed_events` when missing. Call it right after the service's own `migrate`;
  * it is idempotent and takes the same advisory lock as `migrate`.
  */
 export async function ensureProcessedEvents(sql: Sql, schema: string): Promise<void> {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
-    await tx.unsafe(`create schema if not exists ${schema}`);
+  await withSchemaLock(sql, schema, async (tx) => {
     await tx.unsafe(
       `create table if not exists ${schema}.processed_events (
          consumer text not null,
@@ -43,7 +39,7 @@ export function idempotentHandler(
   consumer: string,
   handle: TransactionalHandler,
 ): EventHandler {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  checkSchema(schema);
   const table = `${schema}.processed_events`;
   return async (event) => {
     await sql.begin(async (tx) => {
@@ -59,7 +55,7 @@ export function idempotentHandler(
 
 /** Forgets processed event ids older than `olderThan` (far beyond any redelivery window); returns how many. */
 export async function pruneProcessedEvents(sql: Sql, schema: string, olderThan: Date): Promise<number> {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  checkSchema(schema);
   const result =
     await sql`delete from ${sql(`${schema}.processed_events`)} where process_time < ${olderThan}`;
   return result.count;

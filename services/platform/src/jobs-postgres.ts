@@ -25,14 +25,9 @@
 import type { Sql, TxSql } from "./db";
 import type { Job, JobFireFunction, JobHandler, JobScheduler } from "./jobs";
 import { createLogger, type Logger } from "./logger";
+import { checkSchema, withSchemaLock } from "./migrate";
 
-const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
 const PREPARED = { prepare: true } as const;
-
-function checkSchema(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
-  return schema;
-}
 
 /** The LISTEN/NOTIFY channel `schedule` notifies and schedulers listen on: `<schema>_jobs`. */
 export function jobsChannel(schema: string): string {
@@ -48,10 +43,7 @@ export function jobsChannel(schema: string): string {
  * later after failures); claims scan `run_time` in index order.
  */
 export async function ensureJobs(sql: Sql, schema: string): Promise<void> {
-  checkSchema(schema);
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
-    await tx.unsafe(`create schema if not exists ${schema}`);
+  await withSchemaLock(sql, schema, async (tx) => {
     await tx
       .unsafe(
         `create table if not exists ${schema}.jobs (

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Sql } from "./db";
+import type { Sql, TxSql } from "./db";
 
 /** One migration file. */
 export interface Migration {
@@ -27,12 +27,35 @@ export function readMigrations(dir: string): Migration[] {
     .sort((a, b) => a.version - b.version);
 }
 
-/** Applies the pending migrations of `schema`; returns the versions it applied. */
-export async function migrate(sql: Sql, schema: string, migrations: Migration[]): Promise<number[]> {
-  if (!/^[a-z][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`);
+const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** Returns `schema` when it is a plain lower-case identifier (it is spliced into DDL); throws otherwise. */
+export function checkSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  return schema;
+}
+
+/**
+ * Runs `change` in a transaction holding `schema`'s migration lock, after creating the schema when
+ * missing. Every schema change goes through it — the versioned migrations and the tables the
+ * platform adds (outbox, processed events, jobs) — so replicas starting together never race.
+ */
+export async function withSchemaLock<T>(
+  sql: Sql,
+  schema: string,
+  change: (tx: TxSql) => Promise<T>,
+): Promise<T> {
+  checkSchema(schema);
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
     await tx.unsafe(`create schema if not exists ${schema}`);
+    return change(tx);
+  }) as Promise<T>;
+}
+
+/** Applies the pending migrations of `schema`; returns the versions it applied. */
+export async function migrate(sql: Sql, schema: string, migrations: Migration[]): Promise<number[]> {
+  return withSchemaLock(sql, schema, async (tx) => {
     await tx.unsafe(
       `create table if not exists ${schema}.schema_migrations (
          version integer primary key, name text not null, applied_at timestamptz not null default now())`,

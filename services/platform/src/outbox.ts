@@ -18,16 +18,10 @@
 import type { Sql, TxSql } from "./db";
 import type { CloudEvent, EventBus } from "./events";
 import { createLogger, type Logger } from "./logger";
-
-const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+import { checkSchema, withSchemaLock } from "./migrate";
 
 /** The relay's queries are fixed per schema: prepare them once per connection and reuse them. */
 const PREPARED = { prepare: true } as const;
-
-function checkSchema(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
-  return schema;
-}
 
 /** The LISTEN/NOTIFY channel `enqueueEvent` notifies and relays listen on: `<schema>_outbox`. */
 export function outboxChannel(schema: string): string {
@@ -39,10 +33,7 @@ export function outboxChannel(schema: string): string {
  * idempotent and takes the same advisory lock as `migrate`, so replicas starting together are safe.
  */
 export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
-  checkSchema(schema);
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext(${`todo.migrate.${schema}`}))`;
-    await tx.unsafe(`create schema if not exists ${schema}`);
+  await withSchemaLock(sql, schema, async (tx) => {
     await tx
       .unsafe(
         `create table if not exists ${schema}.outbox (
