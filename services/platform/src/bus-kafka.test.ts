@@ -221,6 +221,33 @@ describe("Kafka event bus (real broker)", () => {
     expect(maxInFlight).toBeGreaterThan(1);
   });
 
+  test("publishBatch sends many events at once; each key keeps the order given", async () => {
+    const b = await bus();
+    const topic = topicName("batch");
+    const keys = Array.from({ length: 10 }, (_, i) => `task-${i}`);
+    const perKey = 20;
+    const seen = new Map<string, number[]>();
+    await b.subscribe(topic, groupName("g"), async (e) => {
+      const [key, n] = nameOf(e).split("#");
+      seen.set(key as string, [...(seen.get(key as string) ?? []), Number(n)]);
+    });
+    // Keys interleaved, as an outbox batch in insertion order would be.
+    const entries = [];
+    for (let n = 0; n < perKey; n++) {
+      for (const key of keys) entries.push({ topic, key, event: event(`${key}#${n}`, key) });
+    }
+    if (!b.publishBatch) throw new Error("the Kafka bus must implement publishBatch");
+    await b.publishBatch(entries.slice(0, 100));
+    await b.publishBatch(entries.slice(100));
+    await until(
+      "every event",
+      () => [...seen.values()].reduce((s, l) => s + l.length, 0) === keys.length * perKey,
+    );
+    const expected = Array.from({ length: perKey }, (_, n) => n);
+    for (const key of keys) expect(seen.get(key)).toEqual(expected);
+    expect(await recordCount(topic)).toBe(keys.length * perKey);
+  });
+
   test("two groups each get every event; two consumers in one group share them", async () => {
     const b = await bus();
     const topic = topicName("groups");

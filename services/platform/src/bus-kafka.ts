@@ -49,6 +49,7 @@ import {
   type EventBus,
   type EventHandler,
   eventContext,
+  type PublishEntry,
   type Subscription,
   Topics,
 } from "./events";
@@ -223,21 +224,37 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     return pending;
   };
 
+  // No record timestamp from the event: the producer stamps the send time. The event's own time is
+  // in ce_time, and Kafka 4 refuses records stamped over an hour in the future
+  // (log.message.timestamp.after.max.ms), which a skewed clock could otherwise trigger.
+  const record = (key: string, event: CloudEvent) => ({
+    key,
+    value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    headers: toKafkaHeaders(event),
+  });
+
   const send = async (topic: string, key: string, event: CloudEvent) => {
     await ensureTopic(topic);
-    await producer.send({
-      topic: onBroker(topic),
+    await producer.send({ topic: onBroker(topic), acks: -1, messages: [record(key, event)] });
+  };
+
+  /**
+   * Many events in one produce request. The idempotent producer has one request per broker in flight
+   * (kafkajs holds a broker lock around each produce), so a request per event caps a publisher at
+   * one broker round trip per event. Within a partition the records are appended in the order given,
+   * which keeps each key's order.
+   */
+  const sendBatch = async (entries: readonly PublishEntry[]) => {
+    const byTopic = new Map<string, ReturnType<typeof record>[]>();
+    for (const { topic, key, event } of entries) {
+      const list = byTopic.get(topic);
+      if (list) list.push(record(key, event));
+      else byTopic.set(topic, [record(key, event)]);
+    }
+    await Promise.all([...byTopic.keys()].map(ensureTopic));
+    await producer.sendBatch({
       acks: -1,
-      messages: [
-        {
-          key,
-          value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
-          headers: toKafkaHeaders(event),
-          // No record timestamp from the event: the producer stamps the send time. The event's own
-          // time is in ce_time, and Kafka 4 refuses records stamped over an hour in the future
-          // (log.message.timestamp.after.max.ms), which a skewed clock could otherwise trigger.
-        },
-      ],
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: onBroker(topic), messages })),
     });
   };
 
@@ -341,6 +358,11 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     publish: async (topic, key, event) => {
       if (shutdown.signal.aborted) throw new Error("event bus closed");
       await send(topic, key, event);
+    },
+
+    publishBatch: async (entries) => {
+      if (shutdown.signal.aborted) throw new Error("event bus closed");
+      if (entries.length > 0) await sendBatch(entries);
     },
 
     async subscribe(topic, group, handler, subscribeOptions = {}): Promise<Subscription> {

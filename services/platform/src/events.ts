@@ -70,6 +70,13 @@ export interface SubscribeOptions {
   readonly ephemeral?: boolean;
 }
 
+/** One event of a `publishBatch`: on `topic`, ordered with the other events of `key`. */
+export interface PublishEntry {
+  readonly topic: string;
+  readonly key: string;
+  readonly event: CloudEvent;
+}
+
 /** Moves events between services: at least once, in order per key within a topic. */
 export interface EventBus {
   /**
@@ -77,6 +84,13 @@ export interface EventBus {
    * the order they were published. Resolves once the bus has taken responsibility for the event.
    */
   publish(topic: string, key: string, event: CloudEvent): Promise<void>;
+  /**
+   * Optional: publishes many events in one go, in the order given (events with the same key keep that
+   * order). Resolves once the bus has taken responsibility for all of them. On rejection any subset
+   * may have been published, so the caller publishes them all again (at-least-once; consumers are
+   * idempotent). Adapters without it get one `publish` per event.
+   */
+  publishBatch?(entries: readonly PublishEntry[]): Promise<void>;
   /** Handlers of one group share the work; each group gets every event. Handler errors are retried with
    *  backoff (configurable attempts), then the event goes to `<topic>.dlq` with the error attached. */
   subscribe(

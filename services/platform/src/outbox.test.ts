@@ -140,6 +140,40 @@ describe("transactional outbox", () => {
     expect(await pending()).toBe(0);
   });
 
+  test("a bus with publishBatch gets each claimed batch in one call, in per-key order", async () => {
+    const keys = ["k1", "k2", "k3"];
+    await enqueueMany(keys, 10);
+    const { bus, published } = recordingBus();
+    const calls: number[] = [];
+    let failures = 1;
+    bus.publishBatch = async (entries) => {
+      calls.push(entries.length);
+      // The first batch fails whole: its rows must come again, nothing overtaking them.
+      if (failures-- > 0) throw new Error("broker unavailable");
+      published.push(...entries.map((e) => ({ topic: e.topic, key: e.key, event: e.event })));
+    };
+    bus.publish = async () => {
+      throw new Error("publish must not be called when publishBatch exists");
+    };
+    const relay = startOutboxRelay({
+      sql: db.sql,
+      schema: SCHEMA,
+      bus,
+      pollIntervalMs: 20,
+      batchSize: 8,
+      minBackoffMs: 10,
+      listen: false,
+      logger: quiet,
+    });
+    await until(() => published.length >= 30);
+    await relay.stop();
+    expect(published.length).toBe(30);
+    expectPerKeyOrder(published, keys, 10);
+    expect(calls.every((n) => n >= 1 && n <= 8)).toBe(true);
+    expect(calls.length).toBeGreaterThanOrEqual(5); // 30 rows in batches of at most 8, plus the failed one
+    expect(await pending()).toBe(0);
+  });
+
   test("rows left unsent by a crash are published when a relay starts again", async () => {
     // The "crash": events committed, no relay ran.
     await enqueueMany(["a", "b"], 3);
