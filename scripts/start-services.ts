@@ -7,34 +7,13 @@
  * Each service listens on HTTP/1.1 port 8100+n and h2c port 50100+n (n = its index below; shift
  * both with `SERVICES_PORT_OFFSET`).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { infraEnvironment, SERVICES, waitHealthy } from "./lib/services.ts";
 
 const root = join(import.meta.dir, "..");
 
-/** The services, in start order, with the API services each one serves. */
-export const SERVICES = [
-  { name: "identity", apis: ["todo.identity.v1.AuthService"] },
-  { name: "task", apis: ["todo.task.v1.TaskService"] },
-  { name: "tag", apis: ["todo.tag.v1.TagService"] },
-  { name: "scheduler", apis: ["todo.scheduler.v1.SchedulerService"] },
-  { name: "notification", apis: ["todo.notification.v1.NotificationService"] },
-  { name: "assistant", apis: ["todo.assistant.v1.AssistantService"] },
-] as const;
-
-function infraEnv(): Record<string, string> {
-  const file = join(root, ".infra", "env");
-  const out: Record<string, string> = {};
-  if (!existsSync(file)) return out;
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
-
-const fromFile = infraEnv();
+const fromFile = infraEnvironment();
 const DATABASE_URL = process.env.DATABASE_URL || fromFile.DATABASE_URL;
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS || fromFile.KAFKA_BROKERS;
 if (!DATABASE_URL || !KAFKA_BROKERS) {
@@ -80,24 +59,6 @@ function spawn(name: string, entry: string, env: Record<string, string>): Subpro
   return proc;
 }
 
-async function waitHealthy(name: string, port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/grpc.health.v1.Health/Check`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{}",
-      });
-      if (res.ok && ((await res.json()) as { status?: string }).status === "SERVING") return;
-    } catch {
-      // not listening yet
-    }
-    await Bun.sleep(100);
-  }
-  throw new Error(`${name} did not become healthy on port ${port}`);
-}
-
 async function waitServing(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -130,7 +91,9 @@ try {
   console.error(String(err));
   await stopAll(1);
 }
-const routes = SERVICES.flatMap((s, i) => s.apis.map((api) => `${api}=http://127.0.0.1:${httpPort(i)}`));
+const routes = SERVICES.flatMap((s, i) =>
+  [...s.apis, ...s.paths].map((key) => `${key}=http://127.0.0.1:${httpPort(i)}`),
+);
 spawn("edge", "services/edge/src/main.ts", {
   ...common,
   PORT: process.env.PORT ?? "8080",

@@ -1,89 +1,42 @@
 /**
- * AssistantService end to end: a real TaskService and TagService on a fresh PostgreSQL database,
- * reached through the in-process transport (auth and validation apply), with the assistant calling
- * them as the caller. Needs DATABASE_URL; without it the tests fail.
+ * AssistantService end to end, offline (no language model): a real TaskService and TagService on a
+ * fresh PostgreSQL database, reached through the in-process transport (auth and validation apply),
+ * with the assistant calling them as the caller. Needs DATABASE_URL; without it the tests fail.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type CallOptions, type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { type CallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
 import { ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
-import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
-import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
+import type { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
+import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { Priority, RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
-import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { createTokenService, defineService, type Principal } from "@todo/platform";
-import { createInProcessTransport } from "@todo/platform/clients";
-import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { createTagService, createTagStore, migrateTags, tagValidators } from "@todo/tag";
-import {
-  createTaskService,
-  createTaskStore,
-  createWatchHub,
-  emitTaskEvent,
-  etagOf,
-  migrateTasks,
-  taskValidators,
-} from "@todo/task";
-import { createAssistantService } from "./assistant-service";
-import { createAssistantStore, migrateAssistant } from "./store";
-import { assistantValidators } from "./validation";
+import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { assistantRequestId } from "./executor";
+import { migrateAssistant } from "./store";
+import { type AssistantTestStack, createAssistantTestStack, ZONE } from "./test-stack";
 
 /** The assistant's clock: Wednesday 12 June 2030, 11:00 in New York. */
 const NOW = new Date("2030-06-12T15:00:00Z");
-const ZONE = "America/New_York";
 
-let db: TestDatabase;
+let stack: AssistantTestStack;
 let tasks: Client<typeof TaskService>;
 let tags: Client<typeof TagService>;
 let assistant: Client<typeof AssistantService>;
-let tokens: ReturnType<typeof createTokenService>;
 
-async function as(userId: string): Promise<CallOptions> {
-  const principal: Principal = { userId, email: `${userId}@example.com`, timeZone: ZONE };
-  const { token } = await tokens.issue(principal);
-  return { headers: { authorization: `Bearer ${token}` } };
+function as(userId: string): Promise<CallOptions> {
+  return stack.as(userId);
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await migrateTasks(db.sql);
-  await migrateTags(db.sql);
-  await migrateAssistant(db.sql);
-  await migrateAssistant(db.sql); // idempotent
-  tokens = createTokenService({
-    secret: "assistant-tests-secret-0123456789abcdefgh",
-    issuer: "todo",
-    audience: "todo-api",
-    ttlSeconds: 3600,
-  });
-  const backend = createInProcessTransport({
-    services: [
-      defineService(
-        TaskService,
-        createTaskService({ store: createTaskStore(db.sql, emitTaskEvent, etagOf), hub: createWatchHub() }),
-        taskValidators,
-      ),
-      defineService(TagService, createTagService({ store: createTagStore(db.sql) }), tagValidators),
-    ],
-    tokens,
-  });
-  tasks = createClient(TaskService, backend);
-  tags = createClient(TagService, backend);
-  const front = createInProcessTransport({
-    services: [
-      defineService(
-        AssistantService,
-        createAssistantService({ tasks, tags, store: createAssistantStore(db.sql), clock: () => NOW }),
-        assistantValidators,
-      ),
-    ],
-    tokens,
-  });
-  assistant = createClient(AssistantService, front);
+  stack = await createAssistantTestStack();
+  await migrateAssistant(stack.db.sql); // idempotent
+  tasks = stack.tasks;
+  tags = stack.tags;
+  assistant = stack.assistant({ clock: () => NOW });
 });
 
 afterAll(async () => {
-  await db?.drop();
+  await stack?.db.drop();
 });
 
 async function expectCode(promise: Promise<unknown>, code: Code): Promise<void> {
@@ -217,5 +170,113 @@ describe("AssistantService.Chat", () => {
     await expectCode(assistant.chat({ message: "list my tasks" }), Code.Unauthenticated);
     const again = await assistant.chat({ message: "delete it", conversationId: a.conversationId }, alice);
     expect(again.actions[0]?.type).toBe(ActionType.DELETE_TASK);
+  });
+  test('"remind me to X at T" creates the task with a reminder at T, and the reply says so', async () => {
+    const me = await as(crypto.randomUUID());
+    const trash = await assistant.chat({ message: "remind me to take out the trash at 8pm" }, me);
+    const t = trash.actions[0]?.tasks[0];
+    expect(t?.title).toBe("take out the trash");
+    // 20:00 in New York today; the reminder fires at the due time, so at 20:00
+    expect(t?.dueTime && timestampDate(t.dueTime).toISOString()).toBe("2030-06-13T00:00:00.000Z");
+    expect(t?.reminders).toHaveLength(1);
+    expect(t?.reminders[0]?.trigger.case).toBe("beforeDue");
+    expect(t?.reminders[0]?.trigger.value).toMatchObject({ seconds: 0n });
+    expect(trash.reply).toContain("reminder at the due time");
+
+    // a day without a time: the reminder fires at 09:00 that day, not at 23:59
+    const bank = await assistant.chat({ message: "remind me to call the bank on monday" }, me);
+    const b = bank.actions[0]?.tasks[0];
+    expect(b?.title).toBe("call the bank");
+    const trigger = b?.reminders[0]?.trigger;
+    expect(trigger?.case).toBe("at");
+    expect(trigger?.case === "at" && timestampDate(trigger.value).toISOString()).toBe(
+      "2030-06-17T13:00:00.000Z",
+    );
+    expect(bank.reply).toContain("reminder Mon, Jun 17, 9:00 AM");
+  });
+
+  test("schedule a call, find tasks about a word, got it done", async () => {
+    const me = await as(crypto.randomUUID());
+    const call = await assistant.chat({ message: "schedule a call with Tom on Friday at 3pm" }, me);
+    expect(call.actions[0]?.type).toBe(ActionType.CREATE_TASK);
+    const c = call.actions[0]?.tasks[0];
+    expect(c?.title).toBe("call with Tom");
+    expect(c?.dueTime && timestampDate(c.dueTime).toISOString()).toBe("2030-06-14T19:00:00.000Z");
+
+    await tasks.createTask({ task: { title: "Dentist appointment" } }, me);
+    await tasks.createTask({ task: { title: "laundry" } }, me);
+    const found = await assistant.chat({ message: "find tasks about the dentist" }, me);
+    expect(found.actions[0]?.type).toBe(ActionType.LIST_TASKS);
+    expect(found.actions[0]?.tasks.map((t) => t.title)).toEqual(["Dentist appointment"]);
+
+    const done = await assistant.chat({ message: "got the laundry done" }, me);
+    expect(done.actions[0]?.type).toBe(ActionType.COMPLETE_TASK);
+    expect(done.actions[0]?.tasks[0]?.title).toBe("laundry");
+    expect(done.actions[0]?.tasks[0]?.status).toBe(TaskStatus.COMPLETED);
+  });
+
+  test('one task is one task: no "1 tasks" in replies or summaries', async () => {
+    const me = await as(crypto.randomUUID());
+    await assistant.chat({ message: "add call mom friday at 5pm" }, me);
+    const one = await assistant.chat({ message: "what's due this week?" }, me);
+    expect(one.reply).toStartWith("You have 1 task due this week:");
+    expect(one.actions[0]?.summary).toBe("Listed 1 task due this week");
+    await assistant.chat({ message: "add call dad friday at 6pm" }, me);
+    const two = await assistant.chat({ message: "what's due this week?" }, me);
+    expect(two.reply).toStartWith("You have 2 tasks due this week:");
+    const none = await assistant.chat({ message: "anything overdue?" }, me);
+    expect(none.reply).toBe("You have no overdue tasks.");
+    const reminder = await assistant.chat({ message: "add a reminder to call mom 1 hour before" }, me);
+    expect(reminder.reply).toBe('Added a reminder to "call mom" 1 hour before it is due.');
+  });
+
+  test("a Chat retried after a failure does not create its tasks twice", async () => {
+    const me = await as(crypto.randomUUID());
+    const { conversationId } = await assistant.chat({ message: "list my tasks" }, me);
+    // The turn's actions run, then recording the turn fails once (as if the process died there).
+    let failures = 1;
+    const flaky = stack.assistant({
+      clock: () => NOW,
+      store: {
+        ...stack.store,
+        async record(...args) {
+          if (failures-- > 0)
+            throw new Error("simulated crash after the actions, before the turn is recorded");
+          return stack.store.record(...args);
+        },
+      },
+    });
+    const message = "add buy stamps; add post the letter";
+    let failed = false;
+    await flaky.chat({ conversationId, message }, me).catch(() => {
+      failed = true;
+    });
+    expect(failed).toBe(true);
+    const first = (await tasks.listTasks({ orderBy: "create_time" }, me)).tasks;
+    expect(first.map((t) => t.title)).toEqual(["buy stamps", "post the letter"]);
+
+    const retry = await flaky.chat({ conversationId, message }, me);
+    expect(retry.actions.map((a) => a.tasks[0]?.id)).toEqual(first.map((t) => t.id));
+    expect((await tasks.listTasks({}, me)).tasks).toHaveLength(2);
+
+    // the next, different message gets a turn of its own: a new task
+    const next = await flaky.chat({ conversationId, message: "add buy envelopes" }, me);
+    expect(next.actions[0]?.tasks[0]?.title).toBe("buy envelopes");
+    expect((await tasks.listTasks({}, me)).tasks).toHaveLength(3);
+  });
+
+  test("request ids are deterministic, distinct per turn, position and message, and short enough", () => {
+    const id = "0190f3a2-7b3c-7def-8123-456789abcdef";
+    const a = assistantRequestId(id, 3, 0, "add buy milk");
+    expect(assistantRequestId(id, 3, 0, "add buy milk")).toBe(a);
+    expect(
+      new Set([
+        a,
+        assistantRequestId(id, 4, 0, "add buy milk"),
+        assistantRequestId(id, 3, 1, "add buy milk"),
+        assistantRequestId(id, 3, 0, "add buy eggs"),
+      ]).size,
+    ).toBe(4);
+    expect(assistantRequestId(id, 99_999, 99, "x".repeat(2000)).length).toBeLessThanOrEqual(100);
   });
 });

@@ -132,7 +132,52 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ],
   ["remind me to water the plants tomorrow", [create({ title: "water the plants" })]],
   ["remind me to send the invoice friday 3pm", [create({ title: "send the invoice", due: FRIDAY_3PM })]],
-  ["schedule a call with Tom tomorrow at 6pm", [{ kind: "create", task: { due: TOMORROW_6PM } }]],
+  ["schedule a call with Tom tomorrow at 6pm", [create({ title: "call with Tom", due: TOMORROW_6PM })]],
+  ["schedule a call with Tom on Friday at 3pm", [create({ title: "call with Tom", due: FRIDAY_3PM })]],
+  [
+    "set up a meeting with Ann tomorrow at 10am",
+    [create({ title: "meeting with Ann", due: { time: "2027-03-11T15:00:00.000Z", hasTime: true } })],
+  ],
+  // "remind me to X at T": the task, due at T, with a reminder at T
+  [
+    "remind me to take out the trash at 8pm",
+    [
+      create({
+        title: "take out the trash",
+        due: { time: "2027-03-11T01:00:00.000Z", hasTime: true },
+        reminders: [{ beforeDueMs: 0 }],
+      }),
+    ],
+  ],
+  [
+    "remind me to check the oven in 20 minutes",
+    [
+      create({
+        title: "check the oven",
+        due: { time: "2027-03-10T15:20:00.000Z", hasTime: true },
+        reminders: [{ beforeDueMs: 0 }],
+      }),
+    ],
+  ],
+  [
+    "remind me at 6pm to call mom",
+    [create({ title: "call mom", reminders: [{ at: "2027-03-10T23:00:00.000Z" }] })],
+  ],
+  // a day without a time: the reminder is at 09:00 that day, not at 23:59
+  [
+    "remind me to call the bank on monday",
+    [create({ title: "call the bank", reminders: [{ at: "2027-03-15T13:00:00.000Z" }] })],
+  ],
+  [
+    "remind me to pay the water bill on the 1st of every month",
+    [
+      create({
+        title: "pay the water bill",
+        recurrence: { rrule: "FREQ=MONTHLY;BYMONTHDAY=1" },
+        reminders: [{ beforeDueMs: 53_940_000 }],
+      }),
+    ],
+  ],
   ["call mom tomorrow at 6pm", [create({ title: "call mom", due: TOMORROW_6PM })]],
   ["buy flowers friday #errands", [create({ title: "buy flowers", tags: ["errands"], due: FRIDAY })]],
   [
@@ -225,7 +270,9 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
     [list({ due: { from: "2027-03-12T05:00:00.000Z", to: "2027-03-13T05:00:00.000Z" } })],
   ],
   ["show tasks about taxes", [list({ text: "taxes" })]],
-  ["find tasks about the dentist", [list({ text: "the dentist" })]],
+  ["find tasks about the dentist", [list({ text: "dentist" })]],
+  ["look up tasks about the plumber", [list({ text: "plumber" })]],
+  ["search my tasks for invoice", [list({ text: "invoice" })]],
   ["search for invoice", [list({ text: "invoice" })]],
   ["show tasks without a due date", [list({ noDue: true })]],
   [
@@ -277,6 +324,8 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ["finish the last one", [{ kind: "complete", target: { kind: "ordinal", index: -1 } }]],
   ["please mark pay rent as completed", [complete("pay rent")]],
   ["got the laundry done", [complete("laundry")]],
+  ["I've got the taxes done", [complete("taxes")]],
+  ["got the dishes finished", [complete("dishes")]],
   ["I've finished the essay", [complete("essay")]],
   // reopen
   ["reopen the report", [reopen("report")]],
@@ -332,6 +381,7 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ["make it friday 3pm", [update(it, { due: FRIDAY_3PM })]],
   ["set it to medium priority", [update(it, { priority: "medium" })]],
   ["move talk to Bob to friday", [update("talk to Bob", { due: FRIDAY })]],
+  ["schedule the dentist for friday", [update("dentist", { due: FRIDAY })]],
   // follow-ups
   ["no, Friday", [update(it, { due: FRIDAY })]],
   ["actually, friday 3pm", [update(it, { due: FRIDAY_3PM })]],
@@ -369,6 +419,10 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   [
     "remind me tomorrow at 6pm",
     [{ kind: "add_reminder", target: it, reminder: { at: "2027-03-11T23:00:00.000Z" } }],
+  ],
+  [
+    "add a reminder for tomorrow at 9am",
+    [{ kind: "add_reminder", target: it, reminder: { at: "2027-03-11T14:00:00.000Z" } }],
   ],
   // multiple, help, unknown
   ["add buy eggs; add buy butter", [create({ title: "buy eggs" }), create({ title: "buy butter" })]],

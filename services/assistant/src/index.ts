@@ -8,6 +8,13 @@ export {
   listFilter,
 } from "./assistant-service";
 export {
+  assistantRequestId,
+  createExecutor,
+  type Executor,
+  type ExecutorDeps,
+  type Outcome,
+} from "./executor";
+export {
   type Intent,
   type InterpretContext,
   interpret,
@@ -18,9 +25,18 @@ export {
   type TaskRef,
 } from "./interpreter";
 export {
+  type ChatModel,
+  createChatModel,
+  MODEL_DEFAULTS,
+  type ModelConfig,
+  ModelUnavailableError,
+  modelConfigFromEnv,
+} from "./model";
+export {
   type AssistantStore,
   type ConversationContext,
   createAssistantStore,
   migrateAssistant,
 } from "./store";
+export { callTool, PRIORITY_NAMES, TOOL_NAMES, toolDefinitions } from "./tools";
 export { assistantValidators, MAX_MESSAGE } from "./validation";

@@ -9,7 +9,7 @@
  * It never resolves a task by guessing: a task is named by text (the service searches for it and
  * asks when several match), by "it" (the last touched), or by position ("the second one").
  */
-import { parseQuickAdd, type QuickAddResult } from "@todo/language";
+import { parseQuickAdd, type QuickAddResult, REMINDER_DEFAULT_TIME } from "@todo/language";
 import { Temporal } from "temporal-polyfill";
 
 /** A priority by name; numbers are never priorities. */
@@ -37,11 +37,15 @@ export type TaskRef =
   /** A position (1-based; -1 = the last) in the choices offered or the tasks listed last. */
   | { readonly kind: "ordinal"; readonly index: number }
   /** Words of the title, searched for by the service. */
-  | { readonly kind: "text"; readonly text: string };
+  | { readonly kind: "text"; readonly text: string }
+  /** A task id the caller was shown (only the language-model tools name tasks this way). */
+  | { readonly kind: "id"; readonly id: string };
 
 /** The fields of a new task. */
 export interface NewTask {
   readonly title: string;
+  /** Only the language model's add_task sets one; typed messages have none. */
+  readonly description?: string;
   readonly priority?: PriorityName;
   readonly tags: readonly string[];
   readonly due?: DueSpec;
@@ -52,6 +56,8 @@ export interface NewTask {
 /** Changes to a task; `null` clears a field. */
 export interface TaskChanges {
   readonly title?: string;
+  /** "" clears it. */
+  readonly description?: string;
   readonly priority?: PriorityName | null;
   readonly due?: DueSpec | null;
   /** Moves the due time by this much (from "postpone it by 2 days"). */
@@ -82,8 +88,30 @@ export interface ListQuery {
   readonly tags: readonly string[];
   /** Words to search for in titles and descriptions. */
   readonly text?: string;
-  /** How the answer calls the list: "due this week", "completed yesterday". */
+  /** How the answer calls the list, plural: "open tasks", "#work tasks due this week". */
   readonly label: string;
+  /** The same for exactly one task: "open task", "#work task due this week". */
+  readonly labelOne: string;
+}
+
+/** A period named in a question ("this week", "overdue") as a window, and how to say it. */
+export interface NamedWindow {
+  readonly window: Window;
+  /** "this week", "today", "overdue". */
+  readonly label: string;
+  /** The period is "overdue": open and due before now. */
+  readonly overdue?: boolean;
+}
+
+/** What a list asks for, before it is worded: see {@link listQuery}. */
+export interface ListCriteria {
+  readonly status: "open" | "completed";
+  /** Due (or, for completed tasks, completed) within this period. */
+  readonly window?: NamedWindow;
+  readonly priority?: PriorityName;
+  readonly tags: readonly string[];
+  readonly text?: string;
+  readonly noDue?: boolean;
 }
 
 /** One thing the user asked for. */
@@ -187,6 +215,13 @@ const NUMBER_WORDS: Record<string, number> = {
 const CREATE_PREFIX =
   /^(?:(?:please )?(?:add|create|make|new|put|schedule|jot down|note down|note|capture|log|set up)(?: (?:a|an|another|new|one more))?(?: new)?(?: (?:task|todo|to-do|item|reminder|entry))?(?: (?:to|for|called|named|titled|that says|saying))?:?\s+|(?:task|todo|to-do|new task)\s*:\s*|i (?:need|have|want|ought|got) to |i've got to |i gotta |i must |i should |i'll need to |don't forget to |do not forget to |remember to |note to self:?\s*|(?:please )?remind me to )/;
 
+/**
+ * "schedule a call with Tom on Friday", "set up a meeting tomorrow": a new task, although "schedule
+ * the dentist for Friday" (a task already there) is a change of due date.
+ */
+const SCHEDULE_NEW =
+  /^(?:schedule|set up) (?:a|an|another|one more|new) (?!reminder\b|priority\b|due date\b|deadline\b)/;
+
 /** Trailing words of a create command that are not part of the task. */
 const CREATE_SUFFIX =
   /\s+(?:to|on|onto|in) (?:my |the )?(?:to-?do |task |tasks )?(?:list|todos|todo list|tasks|inbox)$/;
@@ -277,8 +312,11 @@ function reminderOf(r: QuickAddResult["reminders"][number]): ReminderSpec {
   return "at" in r ? { at: iso(r.at) } : { beforeDueMs: r.beforeDueMs };
 }
 
-/** The text reads as a date (and nothing else): its due. */
-function dateOnly(text: string, ctx: InterpretContext): DueSpec | undefined {
+/**
+ * Reads words that name a due date and nothing else ("Friday 3pm", "tomorrow", "on the 12th") in the
+ * user's zone; undefined when the words are anything more or less. Also reads the model's tool dates.
+ */
+export function readDate(text: string, ctx: InterpretContext): DueSpec | undefined {
   const cleaned = text.replace(/^(?:to|for|on|at|until|till|by|due)\s+/i, "");
   if (cleaned === "") return undefined;
   const parsed = parseQuickAdd(cleaned, ctx);
@@ -286,8 +324,8 @@ function dateOnly(text: string, ctx: InterpretContext): DueSpec | undefined {
   return dueOf(parsed);
 }
 
-/** The text reads as a recurrence (and maybe its first date). */
-function recurrenceOnly(
+/** Reads words that name a recurrence ("every Monday", "every 3 days after I finish") and maybe its first date. */
+export function readRecurrence(
   text: string,
   ctx: InterpretContext,
 ): { recurrence: RecurrenceSpec; due?: DueSpec } | undefined {
@@ -296,10 +334,11 @@ function recurrenceOnly(
   return { recurrence: { ...parsed.recurrence }, due: dueOf(parsed) };
 }
 
-/** The text reads as one reminder ("30 minutes before", "at 5pm", "tomorrow at 9"). */
-function reminderOnly(text: string, ctx: InterpretContext): ReminderSpec | undefined {
-  const parsed = parseQuickAdd(`remind me ${text}`, ctx);
-  if (parsed.title !== "" || parsed.reminders.length !== 1) return undefined;
+/** Reads words that name one reminder ("30 minutes before", "at 5pm", "tomorrow at 9"). */
+export function readReminder(text: string, ctx: InterpretContext): ReminderSpec | undefined {
+  const parsed = parseQuickAdd(`remind me ${text.replace(/^for\s+/i, "")}`, ctx);
+  // A due time read here would belong to no task: "at the due time" of nothing.
+  if (parsed.title !== "" || parsed.reminders.length !== 1 || parsed.due) return undefined;
   const [r] = parsed.reminders;
   return r ? reminderOf(r) : undefined;
 }
@@ -366,11 +405,11 @@ class Days {
   }
 }
 
-/** A time window named in a question, and how to say it. */
-function windowOf(
-  text: string,
-  ctx: InterpretContext,
-): { window: Window; label: string; overdue?: boolean } | undefined {
+/**
+ * The period a question names ("what's due this week?", "anything overdue?", "on Friday"), read in
+ * the user's zone; undefined when it names none. Also reads the `when` of the model's list tool.
+ */
+export function readWindow(text: string, ctx: InterpretContext): NamedWindow | undefined {
   const d = new Days(ctx);
   const t = text.toLowerCase();
   const mon = d.mondayOffset();
@@ -521,7 +560,7 @@ function readList(text: string, question: boolean, ctx: InterpretContext): ListQ
     /\b(?:finish|finished|complete|completed|done|did i do|did i get done|accomplish|accomplished|closed|checked off|ticked off)\b/.test(
       t,
     ) && !/\bto (?:finish|complete)\b|\bstill to\b|\bnot done\b|\bleft\b/.test(t);
-  const win = windowOf(t, ctx);
+  const win = readWindow(t, ctx);
   let priority: PriorityName | undefined;
   const pm = t.match(/\b(low|medium|normal|high|important|urgent|critical|top)(?:[- ]priority)?\b/);
   if (pm?.[1]) priority = PRIORITY_ALIASES[pm[1]];
@@ -541,42 +580,73 @@ function readList(text: string, question: boolean, ctx: InterpretContext): ListQ
     )
   )
     tags.add(before[1]);
-  let textQuery: string | undefined;
-  const about = text.match(
-    /\b(?:about|mentioning|containing|called|named|titled|with the word|matching|regarding|search(?: for)?|find|look up|lookup)\s+["']?(.+?)["']?$/i,
-  );
-  if (about?.[1] && !LIST_NOUN.test(about[1].toLowerCase().split(" ")[0] ?? "")) {
-    const words = about[1].replace(/^(?:tasks?|todos?)\s+(?:about\s+)?/i, "").trim();
-    if (words !== "" && !/^(?:me|my tasks|tasks|everything)$/i.test(words)) textQuery = words;
-  }
+  const textQuery = searchWords(text);
   const noDue = /\b(?:no|without(?: a)?|missing(?: a)?) (?:due )?dates?\b|\bundated\b|\bsomeday\b/.test(t);
-  const status = completed ? "completed" : "open";
-  const parts: string[] = [];
-  if (priority) parts.push(priority);
-  if (tags.size > 0) parts.push([...tags].map((x) => `#${x}`).join(" "));
-  if (textQuery) parts.push(`about "${textQuery}"`);
-  if (noDue) parts.push("without a due date");
-  const base = parts.length > 0 ? `${parts.join(" ")} ` : "";
-  const query: {
-    -readonly [K in keyof ListQuery]: ListQuery[K];
-  } = { status, tags: [...tags], label: "" };
-  if (priority) query.priority = priority;
-  if (textQuery) query.text = textQuery;
-  if (noDue) query.noDue = true;
+  const criteria: { -readonly [K in keyof ListCriteria]: ListCriteria[K] } = {
+    status: completed ? "completed" : "open",
+    tags: [...tags],
+  };
+  if (win) criteria.window = win;
+  if (priority) criteria.priority = priority;
+  if (textQuery) criteria.text = textQuery;
+  if (noDue) criteria.noDue = true;
+  return listQuery(criteria);
+}
+
+/** The words a list question searches for ("tasks about the dentist" → "dentist"), if any. */
+function searchWords(text: string): string | undefined {
+  // The specific words first, so "find tasks about X" reads X, not "tasks about X".
+  const about =
+    text.match(
+      /\b(?:about|mentioning|containing|called|named|titled|with the word|matching|regarding)\s+["']?(.+?)["']?$/i,
+    ) ?? text.match(/\b(?:search(?: for)?|find|look up|lookup)\s+["']?(.+?)["']?$/i);
+  if (!about?.[1]) return undefined;
+  const words = about[1]
+    .replace(
+      /^(?:(?:all|my|the|any)\s+)*(?:tasks?|todos?|to-dos?|items?|things?|stuff)\s*(?:(?:about|with|for|on)\s+)?/i,
+      "",
+    )
+    .replace(/^(?:the|my|a|an|our)\s+/i, "")
+    .trim();
+  if (words === "" || /^(?:me|my tasks|tasks|everything|anything)$/i.test(words)) return undefined;
+  return words;
+}
+
+/**
+ * A list query from its criteria, with its label: "open tasks", "urgent #work tasks due this week",
+ * "tasks completed yesterday", "overdue tasks" (and the singular for one task). Shared by the
+ * interpreter and the model's list tool, so both word their answers alike.
+ */
+export function listQuery(c: ListCriteria): ListQuery {
+  const completed = c.status === "completed";
+  const win = c.window;
+  const before: string[] = [];
+  if (c.priority) before.push(c.priority);
+  if (c.tags.length > 0) before.push(c.tags.map((x) => `#${x}`).join(" "));
+  const after: string[] = [];
+  if (c.text) after.push(`about "${c.text}"`);
+  if (c.noDue) after.push("without a due date");
+  const query: { -readonly [K in keyof ListQuery]: ListQuery[K] } = {
+    status: c.status,
+    tags: [...c.tags],
+    label: "",
+    labelOne: "",
+  };
+  if (c.priority) query.priority = c.priority;
+  if (c.text) query.text = c.text;
+  if (c.noDue) query.noDue = true;
   if (win) {
     if (win.overdue && !completed) query.overdue = true;
     else if (completed) query.completed = win.window;
     else query.due = win.window;
   }
-  const when = win
-    ? completed
-      ? ` completed ${win.label}`
-      : win.overdue
-        ? " overdue"
-        : ` due ${win.label}`
-    : "";
+  if (win?.overdue && !completed) before.unshift("overdue");
+  const when = win ? (completed ? ` completed ${win.label}` : win.overdue ? "" : ` due ${win.label}`) : "";
   const state = win ? "" : completed ? "completed " : "open ";
-  query.label = `${state}${base}tasks${when}`.replace(/\s+/g, " ").trim();
+  const label = (noun: string) =>
+    `${state}${before.join(" ")} ${noun} ${after.join(" ")}${when}`.replace(/\s+/g, " ").trim();
+  query.label = label("tasks");
+  query.labelOne = label("task");
   return query;
 }
 
@@ -622,6 +692,8 @@ const renameTag: Rule = (text) => {
 
 const complete: Rule = (text) => {
   const patterns = [
+    // before "<title> done", which would read "got the laundry" as the title
+    /^(?:i |i've |i have )?(?:just )?(?:got|gotten) (.+?) (?:done|finished|sorted|out of the way)$/i,
     /^(?:mark|set|flag) (.+?) (?:as )?(?:done|complete|completed|finished|checked|checked off)$/i,
     /^(?:complete|finish|finished|completed|check off|tick off|cross off|check|tick|close|close out|wrap up|knock out) (.+?)(?: off)?$/i,
     /^(?:i'm |i am |im |i )?(?:all )?done (?:with )?(.+)$/i,
@@ -629,7 +701,6 @@ const complete: Rule = (text) => {
     /^i've (?:just )?(?:finished|completed|done) (.+)$/i,
     /^(.+?) (?:is|are) (?:done|finished|complete|completed)(?: now)?$/i,
     /^(.+?) (?:done|finished|completed)$/i,
-    /^(?:got|get) (.+?) done$/i,
   ];
   for (const p of patterns) {
     const m = text.match(p);
@@ -758,22 +829,22 @@ const reminder: Rule = (text, lower, ctx) => {
   );
   if (m?.[1] && m[2]) {
     const target = ref(m[1]);
-    const r = reminderOnly(m[2], ctx);
+    const r = readReminder(m[2], ctx);
     if (target && r) return { kind: "add_reminder", target, reminder: r };
   }
   m = text.match(
     /^(?:add|set|create|put|schedule) (?:a |an |another )?reminder (?:to|for|on) (.+?) ((?:\d+|an?|one|two|three|a couple of|a few) .+ (?:before|earlier|ahead)|at .+|on .+|tomorrow.*|in .+)$/i,
   );
-  if (m?.[1] && m[2]) {
+  if (m?.[1] && m[2] && !readDate(m[1], ctx)) {
     const target = ref(m[1]);
-    const r = reminderOnly(m[2], ctx);
+    const r = readReminder(m[2], ctx);
     if (target && r) return { kind: "add_reminder", target, reminder: r };
   }
   m = text.match(
-    /^(?:add|set|create|put) (?:a |an |another )?reminder (.+?)(?: (?:to|for|on) (it|that|this|that one|the \S+ one|the \S+))?$/i,
+    /^(?:add|set|create|put|schedule) (?:a |an |another )?reminder (.+?)(?: (?:to|for|on) (it|that|this|that one|the \S+ one|the \S+))?$/i,
   );
   if (m?.[1]) {
-    const r = reminderOnly(m[1], ctx);
+    const r = readReminder(m[1], ctx);
     if (r) return { kind: "add_reminder", target: ref(m[2] ?? "it") ?? { kind: "it" }, reminder: r };
   }
   if (
@@ -800,7 +871,7 @@ const update: Rule = (text, _lower, ctx) => {
       body.match(/^(?:the )?(?:due date|due time|deadline|date|due) (?:of|for|on) (.+?) (?:to|for) (.+)$/i) ??
       body.match(/^(.+?)'s? (?:due date|due time|deadline|date) (?:to|for) (.+)$/i);
     if (dueField?.[1] && dueField[2]) {
-      const due = dateOnly(dueField[2], ctx);
+      const due = readDate(dueField[2], ctx);
       const target = ref(dueField[1]);
       if (due && target) return { kind: "update", target, changes: { due } };
     }
@@ -810,10 +881,10 @@ const update: Rule = (text, _lower, ctx) => {
       const target = ref(shift[1]);
       if (ms && target) return { kind: "update", target, changes: { shiftMs: ms } };
     }
-    const split = splitTarget(body, / (?:to|until|till|for|on|at) /gi, (rest) => dateOnly(rest, ctx));
+    const split = splitTarget(body, / (?:to|until|till|for|on|at) /gi, (rest) => readDate(rest, ctx));
     if (split) return { kind: "update", target: split.target, changes: { due: split.value } };
     if (/^(?:make|set|change|put)\b/i.test(text)) {
-      const bare = splitTarget(body, / /g, (rest) => dateOnly(rest, ctx));
+      const bare = splitTarget(body, / /g, (rest) => readDate(rest, ctx));
       if (bare) return { kind: "update", target: bare.target, changes: { due: bare.value } };
     }
     if (/^(?:postpone|push back|delay|defer)\b/i.test(text)) {
@@ -872,7 +943,7 @@ const update: Rule = (text, _lower, ctx) => {
     text.match(/^(?:repeat) (.+?) ((?:every|each|daily|weekly|monthly|yearly|annually|on weekdays).*)$/i) ??
     text.match(/^(.+?) (?:should|must|needs to|will) (?:repeat|recur|happen)(?: (.+))$/i);
   if (m?.[1] && m[2]) {
-    const r = recurrenceOnly(m[2], ctx);
+    const r = readRecurrence(m[2], ctx);
     const target = ref(m[1]);
     if (r && target)
       return {
@@ -900,13 +971,13 @@ const correction: Rule = (text, _lower, ctx) => {
   );
   if (!m?.[1]) return undefined;
   const rest = m[1];
-  const due = dateOnly(rest, ctx);
+  const due = readDate(rest, ctx);
   if (due) return { kind: "update", target: { kind: "it" }, changes: { due } };
   const p = priorityOf(rest);
   if (p) return { kind: "update", target: { kind: "it" }, changes: { priority: p } };
   const sel = parseTaskRef(rest);
   if (sel?.kind === "ordinal") return { kind: "select", index: sel.index };
-  const rec = recurrenceOnly(rest, ctx);
+  const rec = readRecurrence(rest, ctx);
   if (rec)
     return {
       kind: "update",
@@ -965,10 +1036,35 @@ const create: Rule = (text, lower, ctx) => {
   };
   if (parsed.priority) task.priority = parsed.priority;
   const due = dueOf(parsed);
-  if (due) task.due = due;
+  if (due) {
+    task.due = due;
+    if (!due.hasTime) task.reminders = task.reminders.map((r) => morningOf(r, due, parsed.recurrence, ctx));
+  }
   if (parsed.recurrence) task.recurrence = { ...parsed.recurrence };
   return { kind: "create", task };
 };
+
+/**
+ * A reminder "at the due time" of a task due on a day without a time ("remind me to call the bank on
+ * Monday") would fire at 23:59, the end of that day: it fires at the parser's reminder time of day
+ * (09:00) on that day instead — an absolute time, or for a repeating task the same offset before each
+ * due time. Left alone when 09:00 of that day has already passed.
+ */
+function morningOf(
+  reminder: ReminderSpec,
+  due: DueSpec,
+  recurrence: QuickAddResult["recurrence"],
+  ctx: InterpretContext,
+): ReminderSpec {
+  if (!("beforeDueMs" in reminder) || reminder.beforeDueMs !== 0) return reminder;
+  const dueMs = Date.parse(due.time);
+  const day = Temporal.Instant.fromEpochMilliseconds(dueMs).toZonedDateTimeISO(ctx.timeZone);
+  const { hour, minute } = REMINDER_DEFAULT_TIME;
+  const morning = day.with({ hour, minute, second: 0, millisecond: 0 });
+  const at = morning.epochMilliseconds;
+  if (at <= ctx.now.getTime() || at >= dueMs) return reminder;
+  return recurrence ? { beforeDueMs: dueMs - at } : { at: new Date(at).toISOString() };
+}
 
 const RULES: readonly Rule[] = [
   help,
@@ -1011,14 +1107,14 @@ function interpretOne(message: string, ctx: InterpretContext): Intent {
     !/^(?:add|set|create|put|schedule) (?:a |an |another )?reminder (?:to|for|on|at|\d|an?\b|tomorrow|in\b)/i.test(
       text,
     ) &&
-    !/^(?:make|set|put|schedule) /i.test(lower)
+    (!/^(?:make|set|put|schedule) /i.test(lower) || SCHEDULE_NEW.test(lower))
   ) {
     const c = create(text, lower, ctx);
     if (c) return c;
   }
   if (question || LIST_START.test(lower)) {
     const q = readList(text, question, ctx);
-    if (q && !(/^(?:did i|have i) (?:finish|complete|do) \S/.test(lower) && !windowOf(lower, ctx)))
+    if (q && !(/^(?:did i|have i) (?:finish|complete|do) \S/.test(lower) && !readWindow(lower, ctx)))
       return { kind: "list", query: q };
   }
   for (const rule of RULES) {

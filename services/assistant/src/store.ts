@@ -29,6 +29,12 @@ export interface StoredAction {
   readonly taskIds: readonly string[];
 }
 
+/** One earlier turn as the language model is shown it: what the user typed and the reply. */
+export interface TurnText {
+  readonly message: string;
+  readonly reply: string;
+}
+
 /** Reads and writes a user's conversations. */
 export interface AssistantStore {
   readonly sql: Sql;
@@ -36,6 +42,11 @@ export interface AssistantStore {
   create(userId: string): Promise<string>;
   /** The context of the user's conversation, or undefined when the user has no such conversation. */
   context(userId: string, id: string): Promise<ConversationContext | undefined>;
+  /**
+   * The number the next turn of the user's conversation will get (1 for a new one) and its last
+   * `limit` turns, oldest first. A turn that failed was never recorded, so a retry gets its number.
+   */
+  turns(userId: string, id: string, limit: number): Promise<{ next: number; recent: readonly TurnText[] }>;
   /** Appends a turn and replaces the context, in one transaction. */
   record(
     userId: string,
@@ -65,6 +76,20 @@ export function createAssistantStore(sql: Sql): AssistantStore {
       const [row] = await sql<{ context: ConversationContext }[]>`
         select context from assistant.conversations where id = ${id} and user_id = ${userId}`;
       return row?.context;
+    },
+    async turns(userId, id, limit) {
+      const rows = await sql<{ seq: number; message: string; reply: string }[]>`
+        select t.seq, t.message, t.reply
+        from assistant.turns t join assistant.conversations c on c.id = t.conversation_id
+        where t.conversation_id = ${id} and c.user_id = ${userId}
+        order by t.seq desc
+        limit ${Math.max(1, limit)}`;
+      const next = (rows[0]?.seq ?? 0) + 1;
+      const recent = rows
+        .slice(0, Math.max(0, limit))
+        .reverse()
+        .map((r) => ({ message: r.message, reply: r.reply }));
+      return { next, recent };
     },
     async record(userId, id, turn, context) {
       await sql.begin(async (tx) => {

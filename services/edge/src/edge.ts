@@ -1,14 +1,19 @@
 /**
  * The edge of the separate-services run modes: one HTTP/1.1 origin that serves the web app and
- * forwards every RPC path (`/<package>.<Service>/<Method>`) to the service that owns it, so a
- * browser or `curl` sees exactly what `bun start` shows on its HTTP/1.1 port. Bodies are streamed both
+ * forwards every RPC path (`/<package>.<Service>/<Method>`) to the service that owns it, and each
+ * routed plain path (such as `/mcp`, the assistant's MCP endpoint) to its process, so a browser, an
+ * MCP client or `curl` sees exactly what `bun start` shows on its HTTP/1.1 port. Bodies are streamed both
  * ways, so server streams (WatchTasks over Connect) pass through as they are produced.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLogger } from "@todo/platform";
 
-/** Where each service's RPCs go: full service name (`todo.task.v1.TaskService`) → base URL. */
+/**
+ * Where requests go: a full service name (`todo.task.v1.TaskService`) → the base URL its RPCs are
+ * forwarded to; a key starting with `/` (`/mcp`) → where requests for exactly that path (any query
+ * string) are forwarded.
+ */
 export type EdgeRoutes = Readonly<Record<string, string>>;
 
 /** A running edge. */
@@ -47,7 +52,8 @@ export async function startEdge(options: {
   const log = createLogger("edge");
   const targets = new Map(Object.entries(options.routes).map(([service, url]) => [service, new URL(url)]));
   const server = http.createServer((req, res) => {
-    const service = /^\/([\w.]+)\/\w+$/.exec(req.url?.split("?")[0] ?? "")?.[1];
+    const path = req.url?.split("?")[0] ?? "";
+    const service = path.startsWith("/") && targets.has(path) ? path : /^\/([\w.]+)\/\w+$/.exec(path)?.[1];
     const target = service ? targets.get(service) : undefined;
     if (!target) {
       options.fallback(req, res);

@@ -8,6 +8,7 @@ import {
   createAssistantService,
   createAssistantStore,
   migrateAssistant,
+  modelConfigFromEnv,
 } from "@todo/assistant";
 import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
@@ -16,6 +17,7 @@ import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { authValidators, createAuthService, createIdentityStore, migrateIdentity } from "@todo/identity";
+import { createMcpHttpHandler, withMcp } from "@todo/mcp";
 import {
   createDeliveryWorker,
   createNotificationHub,
@@ -197,11 +199,21 @@ export async function startApp(config: AppConfig): Promise<App> {
           tasks,
           tags: createServiceClient(TagService, { inProcess }),
           store: createAssistantStore(sql),
+          model: modelConfigFromEnv(),
         }),
         assistantValidators,
       ),
     ],
-    fallback: createWebHandler(config.webDist),
+    // MCP (docs/mcp.md): `/mcp` is the MCP endpoint, acting as the caller whose token it is given, through
+    // the same in-process clients and interceptors; every other non-RPC path is the web app.
+    fallback: withMcp(
+      createMcpHttpHandler({
+        tasks,
+        tags: createServiceClient(TagService, { inProcess }),
+        authenticate: (token) => tokens.verify(token),
+      }),
+      createWebHandler(config.webDist),
+    ),
   });
   log.info("started", { database: db.kind, http: server.httpPort, grpc: server.grpcPort });
 

@@ -8,7 +8,7 @@ import { createTokenService, type TokenService } from "./auth";
 import { envInt, envString } from "./config";
 import { openDatabase, type Sql } from "./db";
 import { createLogger } from "./logger";
-import { type ServiceRegistration, startServer } from "./server";
+import { type ServerOptions, type ServiceRegistration, startServer } from "./server";
 import { startTelemetry } from "./telemetry";
 
 /** What a service gets to build itself from. */
@@ -21,6 +21,8 @@ export interface ServiceContext {
 export interface ServiceParts {
   readonly services: readonly ServiceRegistration[];
   readonly publicMethods?: readonly string[];
+  /** Answers HTTP/1.1 requests that are not RPCs (the assistant's `/mcp`), as `ServerOptions.fallback`. */
+  readonly fallback?: ServerOptions["fallback"];
   /** Runs first at shutdown, before the server drains (end open streams here). */
   beforeClose?(): Promise<void>;
   /** Stops background work (relays, consumers) before the database closes. */
@@ -57,6 +59,7 @@ export async function runService(
     host: envString("HOST", "127.0.0.1"),
     httpPort: envInt("PORT", 8080, 0, 65535),
     grpcPort: envInt("GRPC_PORT", 50051, 0, 65535),
+    fallback: parts.fallback,
   });
   log.info("listening", { http: server.httpPort, grpc: server.grpcPort });
   console.log(

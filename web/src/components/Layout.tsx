@@ -1,7 +1,7 @@
 /**
  * The signed-in frame: a top bar (menu, name, connection hint, bell, theme toggle, account and sign
  * out) and a sidebar of saved views and tags beside the page. Below 900 px the sidebar folds away
- * behind the menu button.
+ * behind the menu button. The assistant's button (and `a`) opens the lazily loaded chat panel.
  */
 import { A, useLocation } from "@solidjs/router";
 import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
@@ -11,6 +11,7 @@ import type { NotificationCenter } from "../state/notifications";
 import type { TagCatalog } from "../state/tags";
 import type { TaskFeed } from "../state/task-feed";
 import type { Theme } from "../state/theme";
+import { ChatButton, ChatHost, createChatLauncher } from "./ChatLauncher";
 import {
   AlertIcon,
   BellIcon,
@@ -49,6 +50,7 @@ export function Layout(props: LayoutProps): JSX.Element {
   const location = useLocation();
   const now = useNow();
   const [menuOpen, setMenuOpen] = createSignal(false);
+  const chat = createChatLauncher();
   const current = () => `${location.pathname}${location.search}`;
   createEffect(on(current, () => setMenuOpen(false), { defer: true }));
 
@@ -59,7 +61,7 @@ export function Layout(props: LayoutProps): JSX.Element {
       .slice(0, 12);
 
   return (
-    <div class="app">
+    <div class="app" classList={{ "app--chat-open": chat.open() }}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
@@ -84,6 +86,7 @@ export function Layout(props: LayoutProps): JSX.Element {
             Reconnecting…
           </span>
         </Show>
+        <ChatButton chat={chat} />
         <NotificationBell center={props.notifications} now={now()} />
         <button
           type="button"
@@ -176,7 +179,7 @@ export function Layout(props: LayoutProps): JSX.Element {
           </Show>
           <p class="sidebar__keys">
             <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> done ·{" "}
-            <kbd>e</kbd> edit
+            <kbd>e</kbd> edit · <kbd>a</kbd> assistant
           </p>
         </nav>
         <Show when={menuOpen()}>
@@ -192,6 +195,7 @@ export function Layout(props: LayoutProps): JSX.Element {
           {props.children}
         </main>
       </div>
+      <ChatHost chat={chat} />
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { QuickAdd } from "../components/QuickAdd";
 import { SearchBox } from "../components/SearchBox";
 import { TaskList } from "../components/TaskList";
 import { useToasts } from "../components/Toast";
+import { isTyping } from "../lib/keys";
 import { useNow } from "../state/clock";
 import { describeRecurrence, preloadLanguage } from "../state/language";
 import { useTagCatalog } from "../state/tags";
@@ -31,16 +32,6 @@ import {
   type TaskView,
   viewToParams,
 } from "../state/view";
-
-/** Whether a key press happened while typing (shortcuts stay out of the way then). */
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement)
-    return !["checkbox", "radio", "button", "submit", "reset"].includes(target.type);
-  return false;
-}
 
 /** The heading of a view. */
 function headingOf(view: TaskView): string {
