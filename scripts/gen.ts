@@ -5,8 +5,11 @@
  *   bun scripts/gen.ts --check  fail if regenerating would change gen/
  *   bun scripts/gen.ts --lint   `buf lint` and `buf format` check
  *
- * Third-party protos (googleapis, gRPC health and reflection) are copied out of the npm packages
- * that ship them into `.buf-deps/`, because remote BSR dependencies cannot be fetched here.
+ * Third-party protos (googleapis, gRPC health and reflection, and Dapr's app-callback contract) are
+ * copied out of the npm packages that ship them into `.buf-deps/`, because remote BSR dependencies
+ * cannot be fetched here. Dapr's come from `@dapr/dapr` (a dependency of @todo/platform): a service
+ * running beside a Dapr sidecar serves `dapr.proto.runtime.v1.AppCallback` to receive events, jobs
+ * and binding triggers (services/platform/src/dapr-callback.ts).
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,12 +35,19 @@ const vendored: ReadonlyArray<readonly [string, string, string]> = [
     "@grpc/reflection",
     "build/proto/grpc/reflection/v1alpha/reflection.proto",
   ],
+  ["dapr/proto/runtime/v1/appcallback.proto", "@dapr/dapr", "proto/dapr/proto/runtime/v1/appcallback.proto"],
+  ["dapr/proto/common/v1/common.proto", "@dapr/dapr", "proto/dapr/proto/common/v1/common.proto"],
 ];
+
+/** The directory of an npm package, resolved like @todo/platform resolves it (workspaces hoist or not). */
+function packageDir(pkg: string): string {
+  return dirname(Bun.resolveSync(`${pkg}/package.json`, join(root, "services", "platform")));
+}
 
 function vendor(): void {
   rmSync(depsDir, { recursive: true, force: true });
   for (const [target, pkg, source] of vendored) {
-    const from = join(root, "node_modules", pkg, source);
+    const from = join(packageDir(pkg), source);
     const to = join(depsDir, target);
     mkdirSync(dirname(to), { recursive: true });
     cpSync(from, to);

@@ -24,6 +24,7 @@ import {
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { createAuthInterceptor, type Principal, type TokenService } from "./auth";
 import { envString } from "./config";
+import { type DaprSidecar, daprSidecarFromEnv } from "./dapr";
 import type { ServiceRegistration } from "./server";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
 import { createValidationInterceptor } from "./validation";
@@ -123,14 +124,33 @@ export function createServiceTransport(target: ServiceTarget): Transport {
 }
 
 /**
+ * The target of service `name` through this process's Dapr sidecar: gRPC to the sidecar's API port
+ * with `dapr-app-id: <appId>`, which the sidecar proxies to that app's sidecar and on to the app
+ * (resiliency policies, mTLS and tracing on the way), plus `dapr-api-token` when the sidecar wants it.
+ */
+export function daprServiceTarget(sidecar: DaprSidecar, appId: string): ServiceTarget {
+  return {
+    remote: {
+      url: `http://127.0.0.1:${sidecar.grpcPort}`,
+      protocol: "grpc",
+      headers: { "dapr-app-id": appId, ...(sidecar.apiToken ? { "dapr-api-token": sidecar.apiToken } : {}) },
+    },
+  };
+}
+
+/**
  * Reads where service `name` is from the environment: `<NAME>_SERVICE_URL` (for example
  * `TASK_SERVICE_URL=http://127.0.0.1:50052`) and `<NAME>_SERVICE_PROTOCOL` (`grpc`, the default, or
- * `connect`). Without a URL the target is `inProcess` (which may be undefined when the service does
- * not run in this process — then `createServiceTransport` says what to set).
+ * `connect`). Without a URL, under a Dapr sidecar (`DAPR_HTTP_PORT`), calls go through the sidecar to
+ * the app `<NAME>_SERVICE_APP_ID` (default `name`); otherwise the target is `inProcess` (which may be
+ * undefined when the service does not run in this process — then `createServiceTransport` says what
+ * to set).
  */
 export function serviceTargetFromEnv(name: string, inProcess?: InProcessTarget): ServiceTarget {
   const prefix = `${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_SERVICE`;
   const url = envString(`${prefix}_URL`);
+  const sidecar = url ? undefined : daprSidecarFromEnv();
+  if (sidecar) return daprServiceTarget(sidecar, envString(`${prefix}_APP_ID`, name));
   if (!url) {
     if (!inProcess) throw new Error(`set ${prefix}_URL to the ${name} service's URL (http://host:port)`);
     return { inProcess };

@@ -84,7 +84,22 @@ export interface PostgresJobSchedulerOptions {
   /** The wait before retrying a failed job, doubling per attempt up to the maximum; 500 ms and 60 s. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Someone else keeps the time (the Dapr Jobs API, jobs-dapr.ts): the scheduler then keeps no timer
+   * and does not poll — it fires due jobs only when woken without a time (`wake()`) or asked to
+   * (`fireDue`). Default false.
+   */
+  readonly externalTimer?: boolean;
   readonly logger?: Logger;
+}
+
+/** The Postgres scheduler, plus a way to fire what is due right now. */
+export interface PostgresJobScheduler extends JobScheduler {
+  /**
+   * Runs claim-prepare-fire rounds until nothing due is left and returns how many jobs were claimed.
+   * Needs `start` first (it fires into the started handler). Rejects when the database does.
+   */
+  fireDue(): Promise<number>;
 }
 
 interface JobRow {
@@ -121,7 +136,7 @@ function toBytes(payload: Uint8Array | string): Buffer {
 }
 
 /** Creates a job scheduler on `<schema>.jobs`; it fires nothing until `start`. */
-export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions): JobScheduler {
+export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions): PostgresJobScheduler {
   const { sql } = options;
   const schema = checkSchema(options.schema);
   const table = `${schema}.jobs`;
@@ -154,7 +169,9 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
   const arm = (at: number) => {
     deadline = at;
     clearTimeout(timer);
-    timer = setTimeout(endPause, Math.max(0, at - Date.now()));
+    // No timer at all for "until woken" (setTimeout would take Infinity as 1 ms).
+    if (Number.isFinite(at))
+      timer = setTimeout(endPause, Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
   };
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -163,6 +180,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       arm(Math.min(Date.now() + ms, hintAt ?? Number.POSITIVE_INFINITY));
     });
 
+  const externalTimer = options.externalTimer ?? false;
   const wake = (at?: Date) => {
     const t = at?.getTime();
     if (t === undefined || Number.isNaN(t) || t <= Date.now()) {
@@ -170,6 +188,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       endPause();
       return;
     }
+    if (externalTimer) return;
     if (hintAt === undefined || t < hintAt) hintAt = t;
     if (resume && t < deadline) arm(t);
   };
@@ -342,6 +361,10 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       }
       if (stopped) break;
       if (claimed >= batchSize) continue;
+      if (externalTimer) {
+        await pause(Number.POSITIVE_INFINITY);
+        continue;
+      }
       let wait = pollMs;
       try {
         const next = await nextWait();
@@ -353,7 +376,17 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     }
   };
 
+  let started: JobHandler | undefined;
   return {
+    async fireDue() {
+      if (!started) throw new Error(`the job scheduler of ${schema} is not started`);
+      let total = 0;
+      for (;;) {
+        const claimed = await round(started);
+        total += claimed;
+        if (claimed < batchSize) return total;
+      }
+    },
     async schedule(tx, name, dueTime, payload) {
       if (Number.isNaN(dueTime.getTime())) throw new Error(`job ${name}: invalid due time`);
       const q: Pick<TxSql, "unsafe"> = tx ?? sql;
@@ -395,7 +428,8 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       if (stopped) throw new Error(`the job scheduler of ${schema} was stopped`);
       const handler: JobHandler =
         typeof h === "function" ? { fire: (tx, job) => (h as JobFireFunction)(tx, job) } : (h as JobHandler);
-      if (options.listen ?? true) {
+      started = handler;
+      if ((options.listen ?? true) && !externalTimer) {
         sql
           .listen(
             channel,

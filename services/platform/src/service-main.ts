@@ -2,10 +2,24 @@
  * The composition root shared by the services when each runs as its own process against PostgreSQL
  * (`DATABASE_URL`, required). It reads the common settings, opens the database, lets the service
  * build its parts, serves them, and shuts down cleanly on SIGINT/SIGTERM.
+ *
+ * Under a Dapr sidecar (`DAPR_HTTP_PORT`, see dapr.ts) it also waits for the sidecar, reads
+ * `DATABASE_URL` and `JWT_SECRET` from the Dapr secret store `DAPR_SECRET_STORE` (keys `database-url`
+ * and `jwt-secret`) when they are not in the environment, and serves Dapr's AppCallback services
+ * (dapr-callback.ts) next to the service's own, so events, jobs and bindings reach it.
  */
 
+import type { DaprClient } from "@dapr/dapr";
 import { createTokenService, type TokenService } from "./auth";
 import { envInt, envString } from "./config";
+import {
+  createDaprClient,
+  type DaprSidecar,
+  daprSidecarFromEnv,
+  readDaprSecret,
+  waitForSidecar,
+} from "./dapr";
+import { daprCallbacks } from "./dapr-callback";
 import { openDatabase, type Sql } from "./db";
 import { createLogger } from "./logger";
 import { type ServerOptions, type ServiceRegistration, startServer } from "./server";
@@ -15,6 +29,8 @@ import { startTelemetry } from "./telemetry";
 export interface ServiceContext {
   readonly sql: Sql;
   readonly tokens: TokenService;
+  /** The sidecar and a client for it, when running under Dapr. */
+  readonly dapr?: { readonly sidecar: DaprSidecar; readonly client: DaprClient };
 }
 
 /** What a service hands back to be served. */
@@ -35,8 +51,18 @@ export async function runService(
   build: (ctx: ServiceContext) => Promise<ServiceParts>,
 ): Promise<void> {
   const log = createLogger(name);
-  const url = envString("DATABASE_URL");
-  const secret = envString("JWT_SECRET");
+  const sidecar = daprSidecarFromEnv();
+  const daprClient = sidecar ? createDaprClient(sidecar) : undefined;
+  let url = envString("DATABASE_URL");
+  let secret = envString("JWT_SECRET");
+  if (sidecar && daprClient) {
+    await waitForSidecar(sidecar);
+    const store = sidecar.secretStore;
+    if (store) {
+      url ??= await readDaprSecret(daprClient, store, "database-url");
+      secret ??= await readDaprSecret(daprClient, store, "jwt-secret");
+    }
+  }
   if (!url)
     throw new Error(
       `${name}: set DATABASE_URL to a PostgreSQL URL (or use \`bun start\` for the embedded mode)`,
@@ -50,11 +76,13 @@ export async function runService(
     audience: "todo-api",
     ttlSeconds: envInt("JWT_TTL_SECONDS", 7 * 24 * 3600, 60),
   });
-  const parts = await build({ sql: db.sql, tokens });
+  const dapr = sidecar && daprClient ? { sidecar, client: daprClient } : undefined;
+  const parts = await build({ sql: db.sql, tokens, ...(dapr ? { dapr } : {}) });
+  const callbacks = sidecar ? daprCallbacks() : undefined;
   const server = await startServer({
     name,
-    services: parts.services,
-    publicMethods: parts.publicMethods ?? [],
+    services: [...parts.services, ...(callbacks?.registrations() ?? [])],
+    publicMethods: [...(parts.publicMethods ?? []), ...(callbacks?.serviceNames ?? [])],
     tokens,
     host: envString("HOST", "127.0.0.1"),
     httpPort: envInt("PORT", 8080, 0, 65535),

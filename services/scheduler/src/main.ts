@@ -1,13 +1,14 @@
 /**
  * The scheduler service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus;
- * `TASK_SERVICE_URL` is where it creates the next instance of recurring tasks).
+ * `TASK_SERVICE_URL` is where it creates the next instance of recurring tasks). Under a Dapr sidecar
+ * the bus is Dapr pub/sub, the timers are Dapr jobs and TaskService is reached through the sidecar.
  */
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
 import { createEventBus } from "@todo/platform/bus";
 import { createActingAs, createServiceClient, serviceTargetFromEnv } from "@todo/platform/clients";
-import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
+import { createJobScheduler } from "@todo/platform/jobs-factory";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
 import { createSchedulerJobHandler } from "./scheduler-jobs";
 import { createSchedulerService } from "./scheduler-service";
@@ -18,7 +19,7 @@ import { schedulerValidators } from "./validation";
 await runService("scheduler", async ({ sql, tokens }) => {
   await migrateScheduler(sql);
   const bus = await createEventBus(process.env, { clientId: "scheduler" });
-  const jobs = createPostgresJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
+  const jobs = await createJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
   // Timers and their relay start first: a restarted scheduler fires due reminders at once, without
   // waiting for its consumer group to rebalance (up to the Kafka session timeout after a crash).
   const relay: OutboxRelay = startOutboxRelay({ sql, schema: SCHEDULER_SCHEMA, bus });

@@ -1,0 +1,151 @@
+/**
+ * The `EventBus` adapter on Dapr pub/sub (run mode 3, docs/dapr.md), for a sidecar whose `pubsub`
+ * component is Kafka.
+ *
+ * Publishing: each event goes to the sidecar as a **structured-mode CloudEvent**
+ * (`application/cloudevents+json`) with our attributes as they are — id, source, type, subject, time,
+ * dataschema, traceparent, extensions — and the Protobuf bytes in `data_base64`, so the sidecar keeps
+ * the envelope instead of wrapping it in one of its own (a new id would defeat the consumers'
+ * deduplication). The event's key becomes the Kafka `partitionKey`, so per-key order holds exactly as
+ * with the direct Kafka adapter; that adapter reads such structured records too, so the two can share
+ * a topic.
+ *
+ * Subscribing: the sidecar pushes events to the app (`dapr-callback.ts`) according to declarative
+ * Subscription resources (`dapr/`), which carry each topic's `deadLetterTopic`; retries before
+ * dead-lettering come from the resiliency policy of the component. `subscribe` therefore checks that
+ * the sidecar has such a subscription for the topic and fails loudly when it has not, rather than
+ * waiting for events that will never come. The consumer group is the component's (`{appID}`: every
+ * replica of a service shares the work); a live view's `ephemeral` subscription uses the broadcast
+ * component, whose consumer group is unique per sidecar and starts at the newest offset.
+ */
+import type { DaprClient } from "@dapr/dapr";
+import { envString } from "./config";
+import { type DaprSidecar, daprFetch, expectOk, waitForSidecar, withDeadline } from "./dapr";
+import type { DaprCallbacks } from "./dapr-callback";
+import {
+  type CloudEvent,
+  deadLetterTopic,
+  type EventBus,
+  type EventHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from "./events";
+import { createLogger, type Logger } from "./logger";
+
+/** How a Dapr bus runs. */
+export interface DaprBusOptions {
+  readonly sidecar: DaprSidecar;
+  readonly client: DaprClient;
+  readonly callbacks: DaprCallbacks;
+  /**
+   * Prepended to every topic, like the Kafka adapter's (default `KAFKA_TOPIC_PREFIX`); the
+   * Subscription resources name the prefixed topics.
+   */
+  readonly topicPrefix?: string;
+  /** The deadline of one publish; default 10 s. */
+  readonly publishTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** The structured-mode JSON form of an event (CloudEvents 1.0 JSON format). */
+export function structuredCloudEvent(event: CloudEvent): Record<string, string> {
+  return {
+    ...event.extensions,
+    specversion: "1.0",
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time.toISOString(),
+    datacontenttype: event.dataContentType,
+    dataschema: event.dataSchema,
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+    data_base64: Buffer.from(event.data).toString("base64"),
+  };
+}
+
+interface MetadataSubscription {
+  readonly pubsubname?: string;
+  readonly topic?: string;
+  readonly deadLetterTopic?: string;
+}
+
+/** Creates the bus. Handlers registered by `subscribe` receive events once the app's server listens. */
+export function createDaprBus(options: DaprBusOptions): EventBus {
+  const { sidecar, client, callbacks } = options;
+  const log = options.logger ?? createLogger("bus.dapr");
+  const timeoutMs = options.publishTimeoutMs ?? 10_000;
+  const removers = new Set<() => void>();
+  const prefix = options.topicPrefix ?? envString("KAFKA_TOPIC_PREFIX", "");
+
+  /** The declarative subscriptions the sidecar has loaded. */
+  const declared = async (): Promise<MetadataSubscription[]> => {
+    await waitForSidecar(sidecar);
+    const res = await expectOk(await daprFetch(sidecar, "/v1.0/metadata"), "metadata");
+    const body = (await res.json()) as { subscriptions?: MetadataSubscription[] };
+    return body.subscriptions ?? [];
+  };
+
+  return {
+    async publish(topic, key, event) {
+      const response = await withDeadline(
+        client.pubsub.publish(sidecar.pubsub, prefix + topic, structuredCloudEvent(event), {
+          contentType: "application/cloudevents+json",
+          metadata: { partitionKey: key },
+        }),
+        timeoutMs,
+        `publishing ${event.type} to ${topic} through Dapr`,
+      );
+      if (response.error) {
+        throw new Error(`publishing ${event.id} to ${topic} through Dapr failed: ${response.error.message}`);
+      }
+    },
+
+    async subscribe(
+      topic: string,
+      _group: string,
+      handler: EventHandler,
+      subscribeOptions?: SubscribeOptions,
+    ): Promise<Subscription> {
+      const pubsub = subscribeOptions?.ephemeral ? sidecar.broadcastPubsub : sidecar.pubsub;
+      const name = prefix + topic;
+      const subscription = (await declared()).find((s) => s.pubsubname === pubsub && s.topic === name);
+      if (!subscription) {
+        throw new Error(
+          `the Dapr sidecar has no subscription to ${name} on ${pubsub}: add a Subscription resource ` +
+            `scoped to this app (see dapr/local/subscriptions.yaml)`,
+        );
+      }
+      if (!subscribeOptions?.ephemeral && subscription.deadLetterTopic !== deadLetterTopic(name)) {
+        log.warn("the subscription's dead-letter topic is not the bus's convention", {
+          topic,
+          deadLetterTopic: subscription.deadLetterTopic,
+        });
+      }
+      // Deliveries in progress, so that unsubscribe can wait for them as the port promises.
+      const inFlight = new Set<Promise<void>>();
+      const remove = callbacks.onTopic(pubsub, name, async (event) => {
+        const delivery = handler(event);
+        inFlight.add(delivery);
+        try {
+          await delivery;
+        } finally {
+          inFlight.delete(delivery);
+        }
+      });
+      removers.add(remove);
+      return {
+        async unsubscribe() {
+          remove();
+          removers.delete(remove);
+          await Promise.allSettled([...inFlight]);
+        },
+      };
+    },
+
+    async close() {
+      for (const remove of removers) remove();
+      removers.clear();
+    },
+  };
+}
