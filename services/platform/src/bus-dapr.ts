@@ -19,11 +19,11 @@
  * component, whose consumer group is unique per sidecar and starts at the newest offset.
  */
 import type { DaprClient } from "@dapr/dapr";
+import { toStructuredJson } from "./cloudevent-json";
 import { envString } from "./config";
 import { type DaprSidecar, daprFetch, expectOk, waitForSidecar, withDeadline } from "./dapr";
 import type { DaprCallbacks } from "./dapr-callback";
 import {
-  type CloudEvent,
   deadLetterTopic,
   type EventBus,
   type EventHandler,
@@ -45,23 +45,6 @@ export interface DaprBusOptions {
   /** The deadline of one publish; default 10 s. */
   readonly publishTimeoutMs?: number;
   readonly logger?: Logger;
-}
-
-/** The structured-mode JSON form of an event (CloudEvents 1.0 JSON format). */
-export function structuredCloudEvent(event: CloudEvent): Record<string, string> {
-  return {
-    ...event.extensions,
-    specversion: "1.0",
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    subject: event.subject,
-    time: event.time.toISOString(),
-    datacontenttype: event.dataContentType,
-    dataschema: event.dataSchema,
-    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
-    data_base64: Buffer.from(event.data).toString("base64"),
-  };
 }
 
 interface MetadataSubscription {
@@ -89,7 +72,7 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
   return {
     async publish(topic, key, event) {
       const response = await withDeadline(
-        client.pubsub.publish(sidecar.pubsub, prefix + topic, structuredCloudEvent(event), {
+        client.pubsub.publish(sidecar.pubsub, prefix + topic, toStructuredJson(event), {
           contentType: "application/cloudevents+json",
           metadata: { partitionKey: key },
         }),

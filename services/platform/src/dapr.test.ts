@@ -12,12 +12,13 @@ import {
   TopicEventResponse_TopicEventResponseStatus as Status,
   TopicEventRequestSchema,
 } from "@todo/gen/dapr/proto/runtime/v1/appcallback_pb";
-import { structuredCloudEvent } from "./bus-dapr";
+import { fromStructuredJson, toStructuredJson } from "./cloudevent-json";
 import { daprSidecarFromEnv } from "./dapr";
 import { cloudEventFromDapr, createDaprCallbacks } from "./dapr-callback";
 import type { CloudEvent } from "./events";
 import { daprJobName, jobNameFromDapr } from "./jobs-dapr";
 import { createPostgresJobScheduler, ensureJobs } from "./jobs-postgres";
+import { fromKafkaRecord } from "./kafka-envelope";
 import { createTestDatabase, type TestDatabase } from "./testing";
 
 const event: CloudEvent = {
@@ -59,7 +60,7 @@ describe("the sidecar settings", () => {
 
 describe("the event envelope through Dapr", () => {
   test("is a structured CloudEvent carrying every attribute and the bytes in data_base64", () => {
-    expect(structuredCloudEvent(event)).toEqual({
+    expect(toStructuredJson(event)).toEqual({
       specversion: "1.0",
       id: event.id,
       source: "/todo/task",
@@ -72,6 +73,22 @@ describe("the event envelope through Dapr", () => {
       dlqattempts: "3",
       data_base64: Buffer.from(event.data).toString("base64"),
     });
+  });
+
+  test("reads back as the same event, also with what a sidecar adds, and refuses what is not one", () => {
+    const written = { ...toStructuredJson(event), traceid: "x", topic: "task-events", pubsubname: "pubsub" };
+    expect(fromStructuredJson(written)).toEqual(event);
+    expect(() => fromStructuredJson({ ...written, datacontenttype: "application/json" })).toThrow(
+      "datacontenttype",
+    );
+    expect(() => fromStructuredJson({ ...written, id: undefined })).toThrow("no id");
+    expect(() => fromStructuredJson([1])).toThrow("JSON object");
+  });
+
+  test("is read by the direct Kafka adapter too (a record a sidecar wrote: no headers, JSON value)", () => {
+    const value = Buffer.from(JSON.stringify({ ...toStructuredJson(event), traceid: "x", topic: "t" }));
+    expect(fromKafkaRecord({}, value)).toEqual(event);
+    expect(() => fromKafkaRecord({}, Buffer.from("{not json"))).toThrow("not JSON");
   });
 
   test("comes back from a sidecar's delivery as the same event", () => {

@@ -6,10 +6,11 @@
  * distributed-tracing extension `ce_traceparent`, and as a plain `traceparent` header, which
  * OpenTelemetry's Kafka instrumentations and other tooling read.
  */
-import type { CloudEvent } from "./events";
+import { fromStructuredJson, MalformedEventError, SPEC_VERSION } from "./cloudevent-json";
 
-/** The CloudEvents spec version the bus writes and accepts. */
-export const SPEC_VERSION = "1.0";
+export { MalformedEventError, SPEC_VERSION };
+
+import type { CloudEvent } from "./events";
 
 /** Header names of the attributes the bus maps explicitly (the rest of `ce_*` are extensions). */
 export const CeHeaders = {
@@ -31,11 +32,6 @@ const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 
 /** A Kafka header value as kafkajs hands it over. */
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
-
-/** Thrown when a record is not a binary-mode CloudEvent the bus can deliver. */
-export class MalformedEventError extends Error {
-  override readonly name = "MalformedEventError";
-}
 
 /**
  * The headers of `event` in binary content mode. Extension names must be CloudEvents attribute
@@ -73,7 +69,8 @@ function headerText(value: HeaderValue): string | undefined {
 }
 
 /**
- * Rebuilds the CloudEvent of a binary-mode record from its headers and value. Throws
+ * Rebuilds the CloudEvent of a binary-mode record from its headers and value (or of a
+ * structured-mode record from its JSON value). Throws
  * {@link MalformedEventError} when a required attribute is missing, the spec version or content
  * type is not the one the bus writes, or the time is not a timestamp — retrying such a record can
  * never succeed, so the bus dead-letters it at once.
@@ -86,6 +83,17 @@ export function fromKafkaRecord(
   for (const [name, raw] of Object.entries(headers ?? {})) {
     const v = headerText(raw);
     if (v !== undefined) text[name.toLowerCase()] = v;
+  }
+  // Structured content mode (what a Dapr sidecar writes, cloudevent-json.ts): no ce_ headers, the
+  // whole event as JSON in the value.
+  if (text[CeHeaders.specVersion] === undefined && value && value[0] === 0x7b /* { */) {
+    let json: unknown;
+    try {
+      json = JSON.parse(value.toString("utf8"));
+    } catch {
+      throw new MalformedEventError("record has no ce_specversion header and its value is not JSON");
+    }
+    return fromStructuredJson(json);
   }
   const required = (header: string, allowEmpty = false): string => {
     const v = text[header];
