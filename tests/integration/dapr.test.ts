@@ -14,14 +14,29 @@ import type { Collector } from "./kafka-probe";
 import { eventually } from "./system";
 
 let system: DaprTestSystem;
+/** What the sidecars export to their OTLP endpoint: a receiver of our own (it only records). */
+const exported: { path: string; contentType: string; body: Buffer }[] = [];
+const otlp = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    exported.push({
+      path: new URL(req.url).pathname,
+      contentType: req.headers.get("content-type") ?? "",
+      body: Buffer.from(await req.arrayBuffer()),
+    });
+    return new Response(null, { status: 200 });
+  },
+});
 
 beforeAll(async () => {
-  system = await DaprTestSystem.create({ label: "dapr" });
+  system = await DaprTestSystem.create({ label: "dapr", otlpHost: `127.0.0.1:${otlp.port}` });
   await system.startAll();
 }, 240_000);
 
 afterAll(async () => {
   await system?.close();
+  otlp.stop(true);
 }, 60_000);
 
 interface Metadata {
@@ -73,6 +88,24 @@ describe("the sidecars", () => {
       `pubsub/${p}tag-events>${p}tag-events.dlq`,
     ]);
   });
+});
+
+describe("tracing", () => {
+  test("the sidecars export their spans over OTLP/HTTP to the configured endpoint", async () => {
+    // A call through the scheduler's sidecar to the task service makes spans on both sidecars.
+    const { token } = await system.signUp();
+    const viaDapr = system.clientViaDapr("scheduler", "task", TaskService, token);
+    expect((await viaDapr.listTasks({ pageSize: 1 })).tasks).toEqual([]);
+    // Each batch's resource names the app its sidecar serves: both ends of the call export.
+    const named = (app: string) =>
+      exported.some((e) => e.path === "/v1/traces" && e.body.includes(Buffer.from(app)));
+    await eventually(
+      "spans from the caller's and the callee's sidecars",
+      () => named("scheduler") && named("task"),
+      30_000,
+    );
+    expect(exported.find((e) => e.path === "/v1/traces")?.contentType).toContain("application/x-protobuf");
+  }, 60_000);
 });
 
 describe("a reminder through Dapr pub/sub and a Dapr job", () => {
