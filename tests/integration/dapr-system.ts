@@ -14,7 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import type { Subprocess } from "bun";
@@ -51,6 +51,8 @@ export interface DaprTestSystemOptions {
   readonly digestSchedule?: string;
   /** Environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** `host:port` of an OTLP/HTTP receiver: the sidecars then sample and export every request. */
+  readonly otlpHost?: string;
 }
 
 const live = new Set<Subprocess>();
@@ -113,8 +115,8 @@ export class DaprTestSystem {
       {
         KAFKA_BROKERS: kafkaBrokers.join(","),
         KAFKA_TOPIC_PREFIX: prefix,
-        OTEL_EXPORTER_OTLP_HOST: "127.0.0.1:4318",
-        DAPR_TRACE_SAMPLING_RATE: "0",
+        OTEL_EXPORTER_OTLP_HOST: options.otlpHost ?? "127.0.0.1:4318",
+        DAPR_TRACE_SAMPLING_RATE: options.otlpHost ? "1" : "0",
         DIGEST_SCHEDULE: options.digestSchedule ?? "@every 1h",
       },
       {
@@ -282,6 +284,40 @@ export class DaprTestSystem {
       createGrpcTransport({
         baseUrl: `http://127.0.0.1:${p.grpc}`,
         interceptors: token ? [bearer(token)] : [],
+      }),
+    );
+  }
+
+  /**
+   * The `dapr-api-token` every sidecar of this system requires on its APIs, for a caller that talks
+   * to a sidecar's gRPC API itself, as the services do (service invocation with `dapr-app-id`).
+   */
+  get daprApiToken(): string {
+    return this.tokens.dapr;
+  }
+
+  /**
+   * A typed client of `service` on the app `to`, called the way the services call each other: gRPC
+   * to the sidecar of `from` with `dapr-app-id: <to>`, which proxies it to `to`'s sidecar and app.
+   */
+  clientViaDapr<S extends DescService>(
+    from: DaprServiceName,
+    to: DaprServiceName,
+    service: S,
+    token?: string,
+  ): Client<S> {
+    const p = this.ports.get(from);
+    if (!p) throw new Error(`${from} has no ports yet`);
+    const headers: Interceptor = (next) => (req) => {
+      req.header.set("dapr-app-id", to);
+      req.header.set("dapr-api-token", this.tokens.dapr);
+      return next(req);
+    };
+    return createClient(
+      service,
+      createGrpcTransport({
+        baseUrl: `http://127.0.0.1:${p.sidecar.grpc}`,
+        interceptors: [headers, ...(token ? [bearer(token)] : [])],
       }),
     );
   }
