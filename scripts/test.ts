@@ -6,6 +6,7 @@
  *    passed or failed test, and a failure does not stop the run, so every problem shows at once;
  * 2. the infrastructure: for each component whose variables (e.g. `DATABASE_URL`) are not already
  *    in the environment, `scripts/infra.ts up <component>`, and its `KEY=VALUE` lines are exported;
+ *    and daprd + the Dapr scheduler, built from the Go module proxy unless cached (dapr-build.ts);
  * 3. `bun test` with any extra arguments passed through (e.g. a path filter), output streamed live;
  * 4. on a full run (no extra arguments), the web app's component tests: `bun x vitest run` in web/
  *    (`*.ct.tsx`, happy-dom), counted from vitest's JSON report;
@@ -176,6 +177,14 @@ async function main(): Promise<number> {
     header("infrastructure");
     for (const c of components)
       process.stdout.write(`${c.name}: using ${c.envKeys.join(", ")} from the environment\n`);
+  }
+
+  // The Dapr tests start real sidecars: build daprd and the Dapr scheduler first when they are not
+  // cached (minutes, once), so that no test's own time limit has to cover the build.
+  if (!infraFailure) {
+    header("Dapr binaries (scripts/dapr-build.ts)");
+    const code = await runLive([bun, join(root, "scripts", "dapr-build.ts")]);
+    if (code !== 0) infraFailure = { name: "dapr build", ok: false, detail: `exit ${code}` };
   }
 
   // Output is piped (to count results), so keep bun test's colours when a person is watching.
