@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
@@ -188,6 +189,29 @@ describe("a recurring task", () => {
     await Bun.sleep(1500);
     const series = (await tasks.listTasks({})).tasks.filter((t) => t.seriesId === task.seriesId);
     expect(series).toHaveLength(2);
+  }, 60_000);
+});
+
+describe("the assistant", () => {
+  test("acts through TaskService and TagService reached through its sidecar", async () => {
+    const { token } = await system.signUp();
+    const assistant = system.client("assistant", AssistantService, token);
+    const added = await assistant.chat({ message: "add buy milk tomorrow #errands !high" });
+    expect(added.actions[0]?.tasks[0]?.title).toBe("buy milk");
+    const tasks = system.client("task", TaskService, token);
+    const [stored] = (await tasks.listTasks({})).tasks;
+    expect(stored?.title).toBe("buy milk");
+    expect(stored?.tags).toEqual(["errands"]);
+    const renamed = await assistant.chat({
+      conversationId: added.conversationId,
+      message: "rename tag errands to shopping",
+    });
+    expect(renamed.reply).toContain("shopping");
+    await eventually(
+      "the renamed tag on the task",
+      async () => (await tasks.listTasks({})).tasks[0]?.tags.includes("shopping"),
+      15_000,
+    );
   }, 60_000);
 });
 
