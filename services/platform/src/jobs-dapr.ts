@@ -81,6 +81,9 @@ export function jobNameFromDapr(schema: string, daprName: string): string | unde
 }
 
 const PREPARED = { prepare: true } as const;
+/** Rows looked at per reconcile query, and Dapr jobs registered at a time. */
+const RECONCILE_BATCH = 200;
+const REGISTER_CONCURRENCY = 16;
 
 /** Creates the scheduler (tables from `ensureDaprJobs`); it fires nothing until `start`. */
 export function createDaprJobScheduler(options: DaprJobSchedulerOptions): JobScheduler {
@@ -123,24 +126,34 @@ export function createDaprJobScheduler(options: DaprJobSchedulerOptions): JobSch
   /** Gives every pending row without a Dapr job for its current time one; drops stale bookkeeping. */
   const reconcileOnce = async () => {
     for (;;) {
-      const missing = await sql.unsafe<{ name: string; run_time: Date }[]>(
-        `select j.name, j.run_time from ${schema}.jobs j
-         left join ${timers} t on t.name = j.name
-         where t.name is null or t.fire_time <> j.run_time
-         order by j.run_time limit 200`,
+      // A row can next be fired at its run time, or, while a replica holds it, when that claim
+      // lapses. A row whose Dapr job should have fired over a minute ago and is still here (its
+      // trigger gave up) gets a new one: nothing stays pending for good.
+      const missing = await sql.unsafe<{ name: string; fire_time: Date }[]>(
+        `select name, fire_time from (
+           select j.name,
+                  date_trunc('milliseconds', greatest(j.run_time, coalesce(j.claimed_until, j.run_time))) as fire_time,
+                  t.fire_time as registered
+           from ${schema}.jobs j left join ${timers} t on t.name = j.name) p
+         where registered is null or registered <> fire_time
+            or registered < now() - interval '1 minute'
+         order by fire_time limit ${RECONCILE_BATCH}`,
         [],
         PREPARED,
       );
-      for (const row of missing) {
-        await register(row.name, row.run_time);
+      // A few registrations in flight at a time: thousands of reminders register in seconds.
+      for (let i = 0; i < missing.length; i += REGISTER_CONCURRENCY) {
+        const chunk = missing.slice(i, i + REGISTER_CONCURRENCY);
+        await Promise.all(chunk.map((row) => register(row.name, row.fire_time)));
         await sql.unsafe(
-          `insert into ${timers} (name, fire_time) values ($1, $2)
+          `insert into ${timers} (name, fire_time)
+           select name, fire::timestamptz from unnest($1::text[], $2::text[]) as r(name, fire)
            on conflict (name) do update set fire_time = excluded.fire_time`,
-          [row.name, row.run_time],
+          [chunk.map((r) => r.name), chunk.map((r) => r.fire_time.toISOString())],
           PREPARED,
         );
       }
-      if (missing.length < 200) break;
+      if (missing.length < RECONCILE_BATCH) break;
     }
     const gone = await sql.unsafe<{ name: string }[]>(
       `delete from ${timers} t where not exists (select 1 from ${schema}.jobs j where j.name = t.name)
