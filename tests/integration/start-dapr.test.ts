@@ -88,7 +88,12 @@ test("start:dapr serves the system through the edge and stops everything on SIGT
   let output = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) output += decoder.decode(chunk);
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      output += decoder.decode(value, { stream: true });
+    }
   };
   void pump(child.stdout);
   void pump(child.stderr);
