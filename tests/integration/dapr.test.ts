@@ -31,7 +31,13 @@ const otlp = Bun.serve({
 });
 
 beforeAll(async () => {
-  system = await DaprTestSystem.create({ label: "dapr", otlpHost: `127.0.0.1:${otlp.port}` });
+  system = await DaprTestSystem.create({
+    label: "dapr",
+    otlpHost: `127.0.0.1:${otlp.port}`,
+    // The digest cron fires every 2 s, and every local hour is past the digest hour.
+    digestSchedule: "@every 2s",
+    env: { DIGEST_HOUR: "0" },
+  });
   await system.startAll();
 }, 240_000);
 
@@ -212,6 +218,39 @@ describe("the assistant", () => {
       async () => (await tasks.listTasks({})).tasks[0]?.tags.includes("shopping"),
       15_000,
     );
+  }, 60_000);
+});
+
+describe("the daily digest", () => {
+  test("arrives through the cron binding once per user and day, claimed in the state store", async () => {
+    const { userId, token } = await system.signUp("America/New_York");
+    const tasks = system.client("task", TaskService, token);
+    const overdue = new Date(Date.now() - 3600_000);
+    for (const title of ["File the taxes", "Return the library books"]) {
+      await tasks.createTask({ task: { title, dueTime: timestampFromDate(overdue) } });
+    }
+    const inbox = system.client("notification", NotificationService, token);
+    const digests = async () =>
+      (await inbox.listNotifications({})).notifications.filter((n) => n.title === "2 overdue tasks");
+    const [digest] = await eventually(
+      "the digest in the inbox",
+      async () => {
+        const found = await digests();
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
+    expect(digest?.body).toContain("File the taxes");
+    expect(digest?.body).toContain("Return the library books");
+    // The claim for the user's local day is in the Dapr state store (state.postgresql, key prefixed
+    // with the app id).
+    const localDay = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York" }).format(new Date());
+    const [claim] = await system.sql<{ value: unknown }[]>`
+      select value from dapr_state where key = ${`task||digest|${userId}`}`;
+    expect(JSON.stringify(claim?.value)).toContain(localDay);
+    // More triggers come (every 2 s); the same day brings no second digest.
+    await Bun.sleep(5000);
+    expect(await digests()).toHaveLength(1);
   }, 60_000);
 });
 

@@ -6,7 +6,7 @@
  *
  * The pieces of the process register what they handle here: the Dapr event bus its topics
  * (`bus-dapr.ts`), the Dapr job scheduler its jobs (`jobs-dapr.ts`), a service its input bindings
- * (the notification service's daily digest). Subscriptions themselves are declarative (`dapr/`
+ * (the task service's daily digest). Subscriptions themselves are declarative (`dapr/`
  * Subscription resources carrying `deadLetterTopic`), so `ListTopicSubscriptions` answers none.
  *
  * Job triggers arrive as `AppCallbackAlpha.OnJobEventAlpha1`: the Dapr protos shipped with `@dapr/dapr`

@@ -151,6 +151,8 @@ export const EventTypes = {
   tagDeleted: "todo.tag.v1.deleted",
   /** A reminder's time has come (`ReminderDue`, topic `reminders`, from the scheduler). */
   reminderDue: "todo.scheduler.v1.reminder_due",
+  /** A user's daily digest of overdue tasks is due (`DigestDue`, topic `reminders`, from the task service). */
+  digestDue: "todo.task.v1.digest_due",
   /** Any change of a task, for live views (`TaskChanged`, topic `task-updates`, from the task service). */
   taskChanged: "todo.task.v1.changed",
 } as const;

@@ -1,8 +1,15 @@
-/** The task service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus). */
+/**
+ * The task service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus). Under
+ * Dapr it also sends the daily digest of overdue tasks when the `daily-digest` cron binding fires
+ * (`DIGEST_HOUR`, `DAPR_STATE_STORE`; docs/digest.md); without Dapr there is no digest.
+ */
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { defineService, runService, Topics } from "@todo/platform";
+import { defineService, envInt, envString, runService, Topics } from "@todo/platform";
 import { createEventBus } from "@todo/platform/bus";
+import { daprCallbacks } from "@todo/platform/dapr-callback";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { createDaprState } from "@todo/platform/state-dapr";
+import { createDigestTrigger, DEFAULT_DIGEST_HOUR, DIGEST_BINDING } from "./digest";
 import { createTaskStore, migrateTasks } from "./store";
 import { createTagEventsHandler } from "./tag-events-consumer";
 import { emitTaskEvent } from "./task-events";
@@ -11,7 +18,7 @@ import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
 import { createWatchHub } from "./watch-hub";
 
-await runService("task", async ({ sql }) => {
+await runService("task", async ({ sql, dapr }) => {
   await migrateTasks(sql);
   const bus = await createEventBus(process.env, { clientId: "task" });
   let relay: OutboxRelay | undefined;
@@ -29,11 +36,23 @@ await runService("task", async ({ sql }) => {
   ];
   relay = startOutboxRelay({ sql, schema: "task", bus });
   const store = createTaskStore(sql, emitTaskEvent, etagOf);
+  const stopDigest = dapr
+    ? daprCallbacks().onBinding(
+        DIGEST_BINDING,
+        createDigestTrigger({
+          sql,
+          state: createDaprState(dapr.client, { storeName: envString("DAPR_STATE_STORE", "statestore") }),
+          digestHour: envInt("DIGEST_HOUR", DEFAULT_DIGEST_HOUR, 0, 23),
+          afterCommit: wake,
+        }),
+      )
+    : undefined;
   return {
     services: [
       defineService(TaskService, createTaskService({ store, afterCommit: wake, hub }), taskValidators),
     ],
     async close() {
+      stopDigest?.();
       for (const s of subscriptions) await s.unsubscribe();
       await relay?.stop();
       await bus.close();

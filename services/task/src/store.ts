@@ -56,6 +56,7 @@ export interface TaskStore {
   /**
    * Creates a task; with a `requestId` seen before, returns the task that request created instead, or
    * `{ spent: true }` when that task has since been deleted. `seriesId` joins an existing series.
+   * `userZone`, when given, is recorded as the user's time zone (see `recordUserZone`).
    */
   create(
     userId: string,
@@ -63,6 +64,7 @@ export interface TaskStore {
     requestId: string,
     now: Date,
     seriesId?: string,
+    userZone?: string,
   ): Promise<TaskRow | { spent: true }>;
   /** A page of a task's history, newest first, after the given (change_time, event_id) cursor. */
   history(
@@ -74,7 +76,8 @@ export interface TaskStore {
   get(userId: string, id: string): Promise<TaskRow | undefined>;
   /**
    * Loads the task for update, lets `change` compute the new values (or throw), and writes them.
-   * `change` returns undefined when nothing changes.
+   * `change` returns undefined when nothing changes. `userZone`, when given, is recorded as the
+   * user's time zone (see `recordUserZone`).
    */
   update(
     userId: string,
@@ -82,6 +85,7 @@ export interface TaskStore {
     etag: string,
     change: (current: TaskRow) => { values: TaskValues; mask: string[] } | undefined,
     now: Date,
+    userZone?: string,
   ): Promise<WriteResult>;
   delete(userId: string, id: string, etag: string): Promise<WriteResult>;
   setStatus(userId: string, id: string, status: number, now: Date): Promise<WriteResult>;
@@ -105,6 +109,21 @@ function valueParams(v: TaskValues): unknown[] {
   ];
 }
 
+/**
+ * Records `timeZone` as the user's zone in `task.user_zones` (read by the daily digest, digest.ts),
+ * inside the caller's transaction. One statement that writes only when the zone is new or changed:
+ * an unchanged zone neither writes nor locks the row, so a user's concurrent writes do not queue
+ * behind it. Issue it alongside the transaction's other statements (postgres.js pipelines them) and
+ * it costs no extra round trip.
+ */
+export function recordUserZone(tx: TxSql, userId: string, timeZone: string, now: Date): Promise<unknown> {
+  return tx`
+    insert into task.user_zones (user_id, time_zone, update_time)
+    select ${userId}, ${timeZone}, ${now}
+    where not exists (select 1 from task.user_zones where user_id = ${userId} and time_zone = ${timeZone})
+    on conflict (user_id) do update set time_zone = excluded.time_zone, update_time = excluded.update_time`;
+}
+
 /** Creates the store; `emit` writes each change's event. */
 export function createTaskStore(
   sql: Sql,
@@ -116,8 +135,15 @@ export function createTaskStore(
 
   return {
     sql,
-    async create(userId, v, requestId, now, seriesId) {
+    async create(userId, v, requestId, now, seriesId, userZone) {
       return sql.begin(async (tx): Promise<TaskRow | { spent: true }> => {
+        // Pipelined with the transaction's first statement: no extra round trip.
+        const zoneWrite = userZone ? recordUserZone(tx, userId, userZone, now) : undefined;
+        const [result] = await Promise.all([createIn(tx), zoneWrite]);
+        return result;
+      });
+
+      async function createIn(tx: TxSql): Promise<TaskRow | { spent: true }> {
         const id = Bun.randomUUIDv7();
         if (requestId !== "") {
           const claimed = await tx`
@@ -151,7 +177,7 @@ export function createTaskStore(
         if (!row) throw new Error("insert returned no row");
         await emit(tx, "created", row);
         return row;
-      });
+      }
     },
 
     async history(userId, taskId, pageSize, after) {
@@ -172,8 +198,14 @@ export function createTaskStore(
       return rows[0];
     },
 
-    async update(userId, id, etag, change, now) {
+    async update(userId, id, etag, change, now, userZone) {
       return sql.begin(async (tx): Promise<WriteResult> => {
+        const zoneWrite = userZone ? recordUserZone(tx, userId, userZone, now) : undefined;
+        const [result] = await Promise.all([updateIn(tx), zoneWrite]);
+        return result;
+      });
+
+      async function updateIn(tx: TxSql): Promise<WriteResult> {
         const current = await lockTask(tx, userId, id);
         if (!current) return { missing: true };
         if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
@@ -192,7 +224,7 @@ export function createTaskStore(
         if (!row) throw new Error("update returned no row");
         await emit(tx, "updated", row, next.mask);
         return { row };
-      });
+      }
     },
 
     async delete(userId, id, etag) {

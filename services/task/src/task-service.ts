@@ -9,7 +9,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { invalidArgument, notFound, principalOf } from "@todo/platform";
+import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
 import { FilterError } from "./filter";
 import { cursorTypes, listTasks } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
@@ -57,6 +57,15 @@ function canonicalZone(zone: string): string {
   } catch {
     return zone;
   }
+}
+
+/**
+ * The zone to record as the caller's own (task.user_zones, for the daily digest): the `tz` of a
+ * user's own sign-in. A principal without an e-mail is a service acting for the user (the scheduler
+ * creating the next instance of a recurring task carries that task's zone), so it records nothing.
+ */
+function ownZone(user: Principal): string | undefined {
+  return user.email !== "" && user.timeZone !== "" ? user.timeZone : undefined;
 }
 
 /** Copies one updatable field from `from` to `to`. */
@@ -174,6 +183,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         req.requestId,
         clock(),
         req.seriesId,
+        ownZone(user),
       );
       if ("spent" in row) {
         throw new ConnectError(
@@ -268,6 +278,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
           return mask.length === 0 ? undefined : { values: merged, mask };
         },
         clock(),
+        ownZone(user),
       );
       return { task: rowToTask(unwrap(result, patch.id)) };
     },

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file todo/events/v1/reminder_events.proto.
  */
 export const file_todo_events_v1_reminder_events: GenFile = /*@__PURE__*/
-  fileDesc("CiR0b2RvL2V2ZW50cy92MS9yZW1pbmRlcl9ldmVudHMucHJvdG8SDnRvZG8uZXZlbnRzLnYxIogCCgtSZW1pbmRlckR1ZRIUCgd1c2VyX2lkGAEgASgJQgPgQQISFAoHdGFza19pZBgCIAEoCUID4EECEhgKC3JlbWluZGVyX2lkGAMgASgJQgPgQQISGwoOb2NjdXJyZW5jZV9rZXkYBCABKAlCA+BBAhIyCglmaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQISFwoKdGFza190aXRsZRgGIAEoCUID4EECEjEKCGR1ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEBEhYKCXRpbWVfem9uZRgIIAEoCUID4EEBYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("CiR0b2RvL2V2ZW50cy92MS9yZW1pbmRlcl9ldmVudHMucHJvdG8SDnRvZG8uZXZlbnRzLnYxIogCCgtSZW1pbmRlckR1ZRIUCgd1c2VyX2lkGAEgASgJQgPgQQISFAoHdGFza19pZBgCIAEoCUID4EECEhgKC3JlbWluZGVyX2lkGAMgASgJQgPgQQISGwoOb2NjdXJyZW5jZV9rZXkYBCABKAlCA+BBAhIyCglmaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQISFwoKdGFza190aXRsZRgGIAEoCUID4EECEjEKCGR1ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEBEhYKCXRpbWVfem9uZRgIIAEoCUID4EEBIsYCCglEaWdlc3REdWUSFAoHdXNlcl9pZBgBIAEoCUID4EECEhcKCmxvY2FsX2RhdGUYAiABKAlCA+BBAhIWCgl0aW1lX3pvbmUYAyABKAlCA+BBAhIaCg1vdmVyZHVlX2NvdW50GAQgASgFQgPgQQISOQoFdGFza3MYBSADKAsyJS50b2RvLmV2ZW50cy52MS5EaWdlc3REdWUuT3ZlcmR1ZVRhc2tCA+BBAhI0CgtkaWdlc3RfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAhplCgtPdmVyZHVlVGFzaxIPCgJpZBgBIAEoCUID4EECEhIKBXRpdGxlGAIgASgJQgPgQQISMQoIZHVlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQJiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A reminder is due (CloudEvents type `todo.scheduler.v1.reminder_due`, on `reminders`, keyed by
@@ -87,4 +87,101 @@ export type ReminderDue = Message<"todo.events.v1.ReminderDue"> & {
  */
 export const ReminderDueSchema: GenMessage<ReminderDue> = /*@__PURE__*/
   messageDesc(file_todo_events_v1_reminder_events, 0);
+
+/**
+ * A user's daily digest of overdue tasks is due (CloudEvents type `todo.task.v1.digest_due`, on
+ * `reminders`, keyed by user id). The task service publishes at most one per user and local date,
+ * at the first run of its `daily-digest` cron binding after DIGEST_HOUR in the user's time zone
+ * (docs/digest.md); the notification service turns it into one inbox entry however often it is
+ * delivered.
+ *
+ * @generated from message todo.events.v1.DigestDue
+ */
+export type DigestDue = Message<"todo.events.v1.DigestDue"> & {
+  /**
+   * The user the digest is for.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The user's local calendar date the digest is for, `YYYY-MM-DD`. With user_id, the
+   * de-duplication key of the notification: one digest per user and local day.
+   *
+   * @generated from field: string local_date = 2;
+   */
+  localDate: string;
+
+  /**
+   * The IANA time zone local_date is a date in (the user's, UTC when unknown); due times are
+   * written in it.
+   *
+   * @generated from field: string time_zone = 3;
+   */
+  timeZone: string;
+
+  /**
+   * How many of the user's open tasks were overdue (due before digest_time); at least 1.
+   *
+   * @generated from field: int32 overdue_count = 4;
+   */
+  overdueCount: number;
+
+  /**
+   * The overdue tasks due first (earliest due time first), at most 10 of them.
+   *
+   * @generated from field: repeated todo.events.v1.DigestDue.OverdueTask tasks = 5;
+   */
+  tasks: DigestDue_OverdueTask[];
+
+  /**
+   * When the digest was made: what "overdue" and relative words ("yesterday") are measured from.
+   *
+   * @generated from field: google.protobuf.Timestamp digest_time = 6;
+   */
+  digestTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message todo.events.v1.DigestDue.
+ * Use `create(DigestDueSchema)` to create a new message.
+ */
+export const DigestDueSchema: GenMessage<DigestDue> = /*@__PURE__*/
+  messageDesc(file_todo_events_v1_reminder_events, 1);
+
+/**
+ * One overdue task, as it was when the digest was made.
+ *
+ * @generated from message todo.events.v1.DigestDue.OverdueTask
+ */
+export type DigestDue_OverdueTask = Message<"todo.events.v1.DigestDue.OverdueTask"> & {
+  /**
+   * The task's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The task's title.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * When the task was due (before digest_time).
+   *
+   * @generated from field: google.protobuf.Timestamp due_time = 3;
+   */
+  dueTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message todo.events.v1.DigestDue.OverdueTask.
+ * Use `create(DigestDue_OverdueTaskSchema)` to create a new message.
+ */
+export const DigestDue_OverdueTaskSchema: GenMessage<DigestDue_OverdueTask> = /*@__PURE__*/
+  messageDesc(file_todo_events_v1_reminder_events, 1, 0);
 
