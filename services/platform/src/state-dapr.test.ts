@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { DaprClient } from "@dapr/dapr";
-import { createDaprState, createMemoryState, type KeyValueState } from "./state-dapr";
+import { createMemoryState, type KeyValueState } from "./state";
+import { createDaprState } from "./state-dapr";
 
 describe("createMemoryState", () => {
   test("a key is created only when absent, and updated only at the etag last read", async () => {

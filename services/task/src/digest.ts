@@ -27,7 +27,7 @@ import {
   toCloudEvent,
 } from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/outbox";
-import type { KeyValueState } from "@todo/platform/state-dapr";
+import type { KeyValueState } from "@todo/platform/state";
 import { Temporal } from "temporal-polyfill";
 import { TASK_EVENT_SOURCE } from "./task-events";
 
