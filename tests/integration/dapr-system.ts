@@ -33,7 +33,7 @@ import {
 } from "../../scripts/lib/dapr-run.ts";
 import { SERVICES, waitHealthy } from "../../scripts/lib/services.ts";
 import { KafkaProbe } from "./kafka-probe";
-import { bearer, freePort, ROOT, requireInfrastructure } from "./system";
+import { bearer, createDatabase, dropDatabase, freePort, ROOT, requireInfrastructure } from "./system";
 
 /** A service of the system. */
 export type DaprServiceName = "identity" | "task" | "tag" | "scheduler" | "notification" | "assistant";
@@ -98,14 +98,7 @@ export class DaprTestSystem {
     const binaries = await ensureDaprBinaries((m) => console.error(m));
     const tag = `${options.label.replace(/[^a-z0-9]/g, "")}${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
     const databaseName = `todo_dapr_${tag}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`create database ${databaseName}`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
+    const databaseUrl = await createDatabase(adminUrl, databaseName);
     const prefix = `dapr-${tag}.`;
     await ensureTopics(kafkaBrokers, prefix, 2);
     const runDir = join(tmpdir(), `todo-dapr-${tag}`);
@@ -121,7 +114,7 @@ export class DaprTestSystem {
       },
       {
         "jwt-secret": Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
-        "database-url": url.toString(),
+        "database-url": databaseUrl,
       },
     );
     const schedulerPorts: SchedulerPorts = {
@@ -136,7 +129,7 @@ export class DaprTestSystem {
       prefix,
       adminUrl,
       databaseName,
-      url.toString(),
+      databaseUrl,
       runDir,
       binaries,
       run,
@@ -353,12 +346,7 @@ export class DaprTestSystem {
     await Promise.all(procs.map((p) => p.exited));
     await this.kafka.close();
     await this.sql.end({ timeout: 5 });
-    const admin = postgres(this.adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`drop database if exists ${this.databaseName} with (force)`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
+    await dropDatabase(this.adminUrl, this.databaseName);
     if (process.env.INTEGRATION_KEEP_LOGS !== "1") rmSync(this.runDir, { recursive: true, force: true });
     else console.log(`Dapr test logs kept in ${join(this.runDir, "logs")}`);
   }

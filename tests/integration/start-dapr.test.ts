@@ -11,8 +11,14 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import postgres from "postgres";
-import { connectTransport, freePort, ROOT, requireInfrastructure } from "./system";
+import {
+  connectTransport,
+  createDatabase,
+  dropDatabase,
+  freePort,
+  ROOT,
+  requireInfrastructure,
+} from "./system";
 
 const { databaseUrl: adminUrl, kafkaBrokers } = requireInfrastructure();
 const runDir = mkdtempSync(join(tmpdir(), "todo-start-dapr-"));
@@ -23,12 +29,7 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
   // Whatever the script left behind (it should leave nothing) must not outlive the test.
   Bun.spawnSync(["pkill", "-KILL", "-f", runDir]);
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
+  await dropDatabase(adminUrl, databaseName);
   rmSync(runDir, { recursive: true, force: true });
 }, 30_000);
 
@@ -49,14 +50,7 @@ async function offsetIsFree(offset: number): Promise<boolean> {
 }
 
 test("start:dapr serves the system through the edge and stops everything on SIGTERM", async () => {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${databaseName}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
+  const databaseUrl = await createDatabase(adminUrl, databaseName);
   let offset = 0;
   for (const candidate of [1000, 2000, 3000, 4000, 5000, 6000, 7000]) {
     if (await offsetIsFree(candidate)) {
@@ -72,7 +66,7 @@ test("start:dapr serves the system through the edge and stops everything on SIGT
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/root",
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: kafkaBrokers.join(","),
       KAFKA_TOPIC_PREFIX: `start-dapr-${databaseName}.`,
       KAFKA_PARTITIONS: "1",

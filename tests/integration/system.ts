@@ -59,6 +59,29 @@ export function requireInfrastructure(): { databaseUrl: string; kafkaBrokers: st
   return { databaseUrl, kafkaBrokers };
 }
 
+/** Creates the database `name` on the server of `adminUrl`; returns its URL. */
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops the database `name` (disconnecting whoever is still connected). */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
 const allocated = new Set<number>();
 
 /**
@@ -204,17 +227,10 @@ export class TestSystem {
     const { databaseUrl: adminUrl, kafkaBrokers } = requireInfrastructure();
     const tag = `${options.label.replace(/[^a-z0-9]/g, "")}${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
     const databaseName = `todo_it_${tag}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`create database ${databaseName}`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
+    const url = await createDatabase(adminUrl, databaseName);
     const system = new TestSystem(
       options.label,
-      url.toString(),
+      url,
       adminUrl,
       databaseName,
       kafkaBrokers,
@@ -444,12 +460,7 @@ export class TestSystem {
     await Promise.all(procs.map((p) => p.exited));
     await this.kafka.close();
     await this.sql.end({ timeout: 5 });
-    const admin = postgres(this.adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`drop database if exists ${this.databaseName} with (force)`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
+    await dropDatabase(this.adminUrl, this.databaseName);
     if (process.env.INTEGRATION_KEEP_LOGS !== "1") rmSync(this.logDir, { recursive: true, force: true });
     else console.log(`integration logs kept in ${this.logDir}`);
   }
