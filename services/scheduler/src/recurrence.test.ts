@@ -264,26 +264,25 @@ describe("previewOccurrences", () => {
       ]);
     });
 
-    test("a rule that can never match after the start gives the start alone, quickly", () => {
+    // How long these take is not asserted here (a timed unit test fails on a busy machine, not on
+    // slow code); the bounds that keep them short are: the 1000-year horizon for coarse rules, and
+    // MAX_STEPS periods for fine ones, which is what makes the second test throw instead of walking
+    // day by day to the year 9999.
+    test("a rule that can never match after the start gives the start alone (the horizon ends it)", () => {
       for (const rule of [
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
         "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
         "FREQ=YEARLY;BYWEEKNO=1;BYMONTH=6",
       ]) {
-        const started = performance.now();
-        const got = previewOccurrences(rule, at("2027-01-04T09:00", BERLIN), BERLIN, 3);
-        expect(got).toHaveLength(1);
-        expect(performance.now() - started).toBeLessThan(2000);
+        expect(previewOccurrences(rule, at("2027-01-04T09:00", BERLIN), BERLIN, 3)).toHaveLength(1);
       }
     });
 
-    test("a daily or hourly rule that never matches throws RecurrenceLimitError within about a second", () => {
+    test("a daily or hourly rule that never matches stops after MAX_STEPS periods with RecurrenceLimitError", () => {
       for (const rule of ["FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31"]) {
-        const started = performance.now();
         expect(() => previewOccurrences(rule, at("2027-01-04T09:00", BERLIN), BERLIN, 3)).toThrow(
           RecurrenceLimitError,
         );
-        expect(performance.now() - started).toBeLessThan(3000);
       }
     });
   });
