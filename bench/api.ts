@@ -48,6 +48,8 @@ import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import type { Priority } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import postgres from "postgres";
+import { searchTsQueries } from "../services/task/src/list-tasks";
+import { searchTerms } from "../services/task/src/search-query";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -818,12 +820,16 @@ async function drainOutboxes(url: string): Promise<string> {
   }
 }
 
-/** Tables of the search phases' latencies by kind of query and by how many tasks matched. */
+/**
+ * Tables of the search phases' latencies by kind of query, by how many tasks matched, and by both
+ * (a common word is one with more than 1 000 matches, the size of the search's ranking window).
+ */
 function searchBreakdown(phases: readonly PhaseResult[]): string[] {
   const out: string[] = [];
   for (const [title, part] of [
     ["kind of query", 0],
     ["tasks matched", 1],
+    ["kind of query and how common its words are", 2],
   ] as const) {
     const rows: string[] = [];
     for (const phase of phases) {
@@ -843,7 +849,10 @@ function searchBreakdown(phases: readonly PhaseResult[]): string[] {
         "1,001–5,000",
         "> 5,000",
       ];
-      for (const [key, values] of [...groups].sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]))) {
+      // "word, common (…)" sorts with "word", then by the rest of the label.
+      const rank = (key: string) => order.indexOf(key.split(", ")[0] as string);
+      const sorted = [...groups].sort((x, y) => rank(x[0]) - rank(y[0]) || x[0].localeCompare(y[0]));
+      for (const [key, values] of sorted) {
         const v = Float64Array.from(values).sort();
         rows.push(
           `| ${phase.load} | ${key} | ${v.length.toLocaleString("en")} | ${fmt(percentile(v, 50))} | ` +
@@ -1063,12 +1072,24 @@ try {
   // Search.
   if (!options.phases.has("search")) throw new Skip();
   const queries = searchQueries(400);
-  // How many tasks each query matches (this also warms the caches), to break latencies down by it.
+  // How many tasks each query matches, to break latencies down by it: counted in SQL with the
+  // service's own search (typo widening included), since a search's total_size stops at 1 000.
   const matches: number[] = [];
+  const counter = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    for (const x of queries) {
+      const { widened } = await searchTsQueries(counter, searcher.id, searchTerms(x.text));
+      const [row] = await counter<{ n: number }[]>`
+        select count(*)::int as n from task.tasks
+        where user_id = ${searcher.id} and search @@ to_tsquery('simple', ${widened})`;
+      matches.push(row?.n ?? 0);
+    }
+  } finally {
+    await counter.end({ timeout: 5 });
+  }
+  // Warm the server's caches and connections with every query once.
   for (let i = 0; i < queries.length; i += 4) {
-    const batch = queries.slice(i, i + 4);
-    const res = await Promise.all(batch.map((x) => searcher.tasks.listTasks({ query: x.text })));
-    matches.push(...res.map((x) => x.totalSize));
+    await Promise.all(queries.slice(i, i + 4).map((x) => searcher.tasks.listTasks({ query: x.text })));
   }
   const bucketOf = (n: number) =>
     n === 0 ? "0" : n <= 100 ? "1–100" : n <= 1000 ? "101–1,000" : n <= 5000 ? "1,001–5,000" : "> 5,000";
@@ -1092,7 +1113,8 @@ try {
       const i = q++ % queries.length;
       const query = queries[i] as { text: string; kind: string };
       await searcher.tasks.listTasks({ query: query.text });
-      return `${query.kind}|${bucketOf(matches[i] as number)}`;
+      const n = matches[i] as number;
+      return `${query.kind}|${bucketOf(n)}|${query.kind}, ${n > 1000 ? "common (> 1,000 matches)" : "rare (≤ 1,000 matches)"}`;
     },
     cpu,
   );
@@ -1183,7 +1205,10 @@ if (options.write) {
   const analysis =
     /<!-- analysis:start -->\n([\s\S]*?)<!-- analysis:end -->/.exec(previous)?.[1] ??
     "_No analysis written yet for this run._\n";
-  writeFileSync(options.out, renderDoc(results_md, machine, analysis));
+  // Sections other benchmarks keep in this file (bench/dapr.ts: "## Dapr sidecar overhead") start
+  // after this one's own; they are carried over as they are.
+  const others = /\n## Dapr sidecar overhead\n[\s\S]*$/.exec(previous)?.[0] ?? "";
+  writeFileSync(options.out, renderDoc(results_md, machine, analysis) + others);
   log(`wrote ${options.out}`);
 }
 
@@ -1313,8 +1338,10 @@ ${analysis}<!-- analysis:end -->
 - **Search**: all clients search the search user's tasks with \`query\`, rotating through 400
   queries of four kinds — a word, a prefix (\`insur\`), a verb and a word, a word with two
   neighbouring letters swapped (typo tolerance goes through \`task.search_words\`) — default page
-  size, ranked by relevance. The latencies are also broken down by kind and by how many tasks the
-  query matches (counted once before the phase).
+  size, ranked by relevance. The latencies are also broken down by kind, by how many tasks the
+  query matches, and by both (a query is *common* above 1 000 matches, the size of the search's
+  ranking window). Matches are counted once before the phase, in SQL with the service's own typo
+  widening, because a search's \`total_size\` stops at 1 000.
 - **CPU** columns: the share of one core used during the measured window, from \`/proc\`: the
   server process; PostgreSQL (the backends connected to the benchmark database plus the cluster's
   background processes); the load generator; and everything else on the machine (*other*: other

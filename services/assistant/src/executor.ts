@@ -449,7 +449,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         state.lastListed = res.tasks.map(memo);
         state.pending = undefined;
         if (res.tasks.length === 1) touched(res.tasks);
-        const counted = `${res.totalSize} ${res.totalSize === 1 ? q.labelOne : q.label}`;
+        const counted = `${res.totalSizeCapped ? "over " : ""}${res.totalSize} ${res.totalSize === 1 ? q.labelOne : q.label}`;
         const summary = `Listed ${counted}`;
         const reply =
           res.tasks.length === 0

@@ -216,7 +216,15 @@ export function createTodoMcpServer(deps: TodoMcpDeps): McpServer {
       },
       outputSchema: {
         tasks: z.array(taskView),
-        total_size: z.number().int().describe("How many tasks match, in all pages."),
+        total_size: z
+          .number()
+          .int()
+          .describe(
+            "How many tasks match, in all pages (for a search, at most 1000: see total_size_capped).",
+          ),
+        total_size_capped: z
+          .boolean()
+          .describe("True when a search matches more tasks than total_size says (the count stops at 1000)."),
         next_page_token: z.string().describe("Pass as page_token for the next page; empty on the last."),
       },
       annotations: { title: "List tasks", readOnlyHint: true, openWorldHint: false },
@@ -261,10 +269,11 @@ export function createTodoMcpServer(deps: TodoMcpDeps): McpServer {
       const text =
         res.tasks.length === 0
           ? "No tasks match."
-          : `${res.totalSize} task${res.totalSize === 1 ? "" : "s"} match${res.totalSize === 1 ? "es" : ""}${more}:\n${lines.join("\n")}`;
+          : `${res.totalSize}${res.totalSizeCapped ? "+" : ""} task${res.totalSize === 1 ? "" : "s"} match${res.totalSize === 1 ? "es" : ""}${more}:\n${lines.join("\n")}`;
       return ok(text, {
         tasks: res.tasks.map(viewTask),
         total_size: res.totalSize,
+        total_size_capped: res.totalSizeCapped,
         next_page_token: res.nextPageToken,
       });
     }),

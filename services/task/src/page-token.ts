@@ -31,8 +31,19 @@ export function encodePageToken(hash: string, cursor: PageCursor): string {
 /** Why a token was refused. */
 export type TokenProblem = "malformed" | "mismatch";
 
-/** The SQL type of each cursor value, which a decoded value must fit. */
-export type CursorValueType = "smallint" | "timestamptz" | "boolean" | "text" | "real" | "uuid";
+/**
+ * The SQL type of each cursor value, which a decoded value must fit; a trailing `?` also admits null
+ * (a `timestamptz` always does: a task may have no due time).
+ */
+export type CursorValueType =
+  | "smallint"
+  | "timestamptz"
+  | "boolean"
+  | "text"
+  | "real"
+  | "real?"
+  | "uuid"
+  | "uuid?";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_DATE_MS = 8.64e15;
@@ -53,8 +64,12 @@ function fits(value: unknown, type: CursorValueType): boolean {
       return typeof value === "string";
     case "real":
       return typeof value === "number" && Number.isFinite(value);
+    case "real?":
+      return value === null || fits(value, "real");
     case "uuid":
       return typeof value === "string" && UUID.test(value);
+    case "uuid?":
+      return value === null || fits(value, "uuid");
   }
 }
 

@@ -11,7 +11,7 @@ import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/t
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
 import { FilterError } from "./filter";
-import { cursorTypes, listTasks } from "./list-tasks";
+import { CursorError, cursorTypes, listTasks } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
@@ -242,12 +242,19 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         if (err instanceof FilterError) {
           throw invalidArgument({ field: "filter", description: err.message });
         }
+        if (err instanceof CursorError) {
+          throw invalidArgument({
+            field: "page_token",
+            description: "is not a token from a previous ListTasks call",
+          });
+        }
         throw err;
       }
       return {
         tasks: result.rows.map(rowToTask),
         nextPageToken: result.nextValues ? encodePageToken(hash, { values: result.nextValues, now }) : "",
         totalSize: result.total,
+        totalSizeCapped: result.totalCapped,
       };
     },
 
