@@ -5,16 +5,15 @@
  * query string), /tags, /notifications. The Tags and Notifications pages load on first visit.
  */
 import { Navigate, Route, Router, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
-import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
-import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createEffect, type JSX, lazy, on, onCleanup, Show } from "solid-js";
 import { SessionProvider, useSession } from "./api/session";
-import { useClient } from "./api/transport";
+import { lazyStream, useClient, useLazyClient } from "./api/transport";
 import { Layout } from "./components/Layout";
 import { ToastProvider, useToasts } from "./components/Toast";
 import { SignInPage } from "./pages/SignIn";
 import { TasksPage } from "./pages/Tasks";
+import { createFirstScreen, FirstScreenProvider, useFirstScreen } from "./state/first-screen";
 import { createNotificationCenter, NotificationCenterProvider } from "./state/notifications";
 import { createTagCatalog, TagCatalogProvider } from "./state/tags";
 import { createTaskFeed, TaskFeedProvider } from "./state/task-feed";
@@ -28,20 +27,32 @@ const NotificationsPage = lazy(() =>
 /** Everything that exists while someone is signed in. */
 function SignedInShell(props: RouteSectionProps & { theme: ReturnType<typeof createTheme> }): JSX.Element {
   const tasks = useClient(TaskService);
-  const tagsClient = useClient(TagService);
-  const notificationsClient = useClient(NotificationService);
+  // Neither is needed for the first screen: their generated code loads when they start.
+  const tagsClient = useLazyClient(() =>
+    import("@todo/gen/todo/tag/v1/tag_service_pb").then((m) => m.TagService),
+  );
+  const notificationsClient = useLazyClient(() =>
+    import("@todo/gen/todo/notification/v1/notification_service_pb").then((m) => m.NotificationService),
+  );
   const toasts = useToasts();
   const navigate = useNavigate();
   const location = useLocation();
 
+  const firstScreen = useFirstScreen();
+  const later = (fn: () => void) => (firstScreen ? firstScreen.after(fn) : fn());
+  // Only the task list waits for its first page to be shown (pages/Tasks.tsx says when); the tag
+  // catalogue and the bell start after that, so they do not compete with it (state/first-screen.ts).
+  if (location.pathname !== "/") firstScreen?.shown();
+
   const feed = createTaskFeed((req, opts) => tasks.watchTasks(req, opts));
-  const tags = createTagCatalog((req) => tagsClient.listTags(req));
-  void tags.refresh();
+  const tags = createTagCatalog(async (req) => (await tagsClient()).listTags(req));
+  later(() => void tags.refresh());
   const notifications = createNotificationCenter(
     {
-      list: (req) => notificationsClient.listNotifications(req),
-      markRead: (req) => notificationsClient.markRead(req),
-      watch: (req, opts) => notificationsClient.watchNotifications(req, opts),
+      list: async (req) => (await notificationsClient()).listNotifications(req),
+      markRead: async (req) => (await notificationsClient()).markRead(req),
+      watch: (req, opts) =>
+        lazyStream(async () => (await notificationsClient()).watchNotifications(req, opts)),
     },
     {
       onArrive: (n) => {
@@ -52,6 +63,7 @@ function SignedInShell(props: RouteSectionProps & { theme: ReturnType<typeof cre
         });
       },
       openTask: () => navigate("/notifications"),
+      startAfter: later,
     },
   );
   onCleanup(() => {
@@ -122,20 +134,23 @@ function NotFound(): JSX.Element {
 /** The whole app. */
 export function App(): JSX.Element {
   const theme = createTheme();
+  const firstScreen = createFirstScreen();
   const Shell = (p: RouteSectionProps) => <RequireSession {...p} theme={theme} />;
   return (
-    <ToastProvider>
-      <SessionProvider>
-        <Router>
-          <Route path="/signin" component={SignInPage} />
-          <Route path="/" component={Shell}>
-            <Route path="/" component={TasksPage} />
-            <Route path="/tags" component={TagsPage} />
-            <Route path="/notifications" component={NotificationsPage} />
-          </Route>
-          <Route path="*404" component={NotFound} />
-        </Router>
-      </SessionProvider>
-    </ToastProvider>
+    <FirstScreenProvider value={firstScreen}>
+      <ToastProvider>
+        <SessionProvider>
+          <Router>
+            <Route path="/signin" component={SignInPage} />
+            <Route path="/" component={Shell}>
+              <Route path="/" component={TasksPage} />
+              <Route path="/tags" component={TagsPage} />
+              <Route path="/notifications" component={NotificationsPage} />
+            </Route>
+            <Route path="*404" component={NotFound} />
+          </Router>
+        </SessionProvider>
+      </ToastProvider>
+    </FirstScreenProvider>
   );
 }

@@ -3,6 +3,7 @@ import { cleanup, render } from "@solidjs/testing-library";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { afterEach, describe, expect, it } from "vitest";
+import { createFirstScreen, FirstScreenProvider } from "../state/first-screen";
 import { keepStreaming } from "./live";
 import { SESSION_KEY, type Session, SessionProvider, useSession } from "./session";
 import { unauthenticatedInterceptor, useClient } from "./transport";
@@ -94,6 +95,48 @@ describe("session", () => {
     const m = mount(window.localStorage);
     await m.session().signUp("new@example.com", "long enough");
     expect(m.session().user()?.timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+});
+
+describe("session check", () => {
+  it("asks GetCurrentUser only once the first screen is shown, then refreshes the stored user", async () => {
+    const storage = window.localStorage;
+    storage.setItem(
+      SESSION_KEY,
+      JSON.stringify({
+        token: "good",
+        user: { id: "u1", email: "a@example.com", displayName: "a", timeZone: "UTC" },
+      }),
+    );
+    let asked = 0;
+    const transport = createRouterTransport((router) => {
+      router.service(AuthService, {
+        getCurrentUser: () => {
+          asked++;
+          return { user: { id: "u1", email: "a@example.com", timeZone: "Asia/Tokyo" } };
+        },
+      });
+    });
+    const gate = createFirstScreen(10_000);
+    let session!: Session;
+    function Probe() {
+      session = useSession();
+      return null;
+    }
+    render(() => (
+      <FirstScreenProvider value={gate}>
+        <SessionProvider storage={storage} createTransport={() => transport}>
+          <Probe />
+        </SessionProvider>
+      </FirstScreenProvider>
+    ));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toBe(0);
+    expect(session.timeZone()).toBe("UTC");
+    gate.shown();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toBe(1);
+    expect(session.timeZone()).toBe("Asia/Tokyo");
   });
 });
 

@@ -5,8 +5,6 @@
  * out. Provides the app's one transport (with the token on every call) to everything below.
  */
 import type { Transport } from "@connectrpc/connect";
-import { createClient } from "@connectrpc/connect";
-import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import type { User } from "@todo/gen/todo/identity/v1/user_pb";
 import {
   type Accessor,
@@ -18,15 +16,11 @@ import {
   useContext,
 } from "solid-js";
 import { isValidTimeZone } from "../lib/format";
-import { createAppTransport, TransportProvider } from "./transport";
+import { useFirstScreen } from "../state/first-screen";
+import { readStoredSession, SESSION_KEY, type SessionUser, type StoredSession } from "./stored-session";
+import { createAppTransport, lazyClient, TransportProvider } from "./transport";
 
-/** The parts of the user the app needs. */
-export interface SessionUser {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-  readonly timeZone: string;
-}
+export { SESSION_KEY, type SessionUser };
 
 /** Why the last sign-out happened, for the sign-in page to explain. */
 export type SignOutReason = "user" | "expired";
@@ -49,26 +43,6 @@ export interface Session {
   signOut(reason?: SignOutReason): void;
 }
 
-/** The localStorage key of the session. */
-export const SESSION_KEY = "todo.session";
-
-interface Stored {
-  token: string;
-  user: SessionUser;
-}
-
-function readStored(storage: Storage | undefined): Stored | undefined {
-  try {
-    const raw = storage?.getItem(SESSION_KEY);
-    if (!raw) return undefined;
-    const v = JSON.parse(raw) as Partial<Stored>;
-    if (typeof v.token !== "string" || !v.user || typeof v.user.id !== "string") return undefined;
-    return v as Stored;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The browser's IANA time zone, or UTC when it cannot say. */
 export function browserTimeZone(): string {
   try {
@@ -88,6 +62,20 @@ function toSessionUser(u: User | undefined, fallbackEmail = ""): SessionUser {
   };
 }
 
+/**
+ * AuthService's generated code, loaded on first use: a signed-in first screen never needs it
+ * before the session check, which waits for that screen anyway. The sign-in page asks for it
+ * when it shows ({@link preloadAuthService}), so a click never waits for it.
+ */
+function loadAuthService() {
+  return import("@todo/gen/todo/identity/v1/auth_service_pb").then((m) => m.AuthService);
+}
+
+/** Starts loading what signing in and up need (the sign-in page calls it when it shows). */
+export function preloadAuthService(): void {
+  void loadAuthService().catch(() => {});
+}
+
 const SessionContext = createContext<Session>();
 
 /** Props of {@link SessionProvider}; the options exist for tests. */
@@ -104,12 +92,12 @@ export interface SessionProviderProps {
 /** Provides the session and the app's transport. */
 export function SessionProvider(props: SessionProviderProps): JSX.Element {
   const storage = props.storage ?? (typeof localStorage === "undefined" ? undefined : localStorage);
-  const initial = readStored(storage);
+  const initial = readStoredSession(storage);
   const [token, setToken] = createSignal<string | undefined>(initial?.token);
   const [user, setUser] = createSignal<SessionUser | undefined>(initial?.user);
   const [reason, setReason] = createSignal<SignOutReason>();
 
-  const save = (s: Stored | undefined) => {
+  const save = (s: StoredSession | undefined) => {
     setToken(s?.token);
     setUser(s?.user);
     try {
@@ -130,7 +118,7 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
     token,
     () => signOut("expired"),
   );
-  const auth = createClient(AuthService, transport);
+  const auth = lazyClient(loadAuthService, transport);
 
   const session: Session = {
     user,
@@ -138,23 +126,24 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
     timeZone: () => user()?.timeZone || browserTimeZone(),
     signOutReason: reason,
     async signIn(email, password) {
-      const res = await auth.signIn({ email: email.trim(), password });
+      const res = await (await auth()).signIn({ email: email.trim(), password });
       setReason(undefined);
       save({ token: res.accessToken, user: toSessionUser(res.user, email) });
     },
     async signUp(email, password) {
-      const res = await auth.signUp({ email: email.trim(), password, timeZone: browserTimeZone() });
+      const res = await (await auth()).signUp({ email: email.trim(), password, timeZone: browserTimeZone() });
       setReason(undefined);
       save({ token: res.accessToken, user: toSessionUser(res.user, email) });
     },
     signOut,
   };
 
-  onMount(() => {
+  const firstScreen = useFirstScreen();
+  const validate = () => {
     const started = token();
-    if (started && !props.skipValidation) {
-      auth
-        .getCurrentUser({})
+    if (started) {
+      auth()
+        .then((a) => a.getCurrentUser({}))
         .then((res) => {
           // Only refresh if nobody signed in or out while the call was in flight.
           if (token() === started) save({ token: started, user: toSessionUser(res.user) });
@@ -163,10 +152,19 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
           // UNAUTHENTICATED already signed out (interceptor); a network failure keeps the cached session.
         });
     }
+  };
+
+  onMount(() => {
+    // The cached user is shown meanwhile, and any call answering UNAUTHENTICATED signs out anyway,
+    // so the check waits for the first screen (state/first-screen.ts).
+    if (!props.skipValidation) {
+      if (firstScreen) firstScreen.after(validate);
+      else validate();
+    }
     // Another window of this browser signed in or out: follow it.
     const onStorage = (e: StorageEvent) => {
       if (e.key !== SESSION_KEY && e.key !== null) return;
-      const s = readStored(storage);
+      const s = readStoredSession(storage);
       setToken(s?.token);
       setUser(s?.user);
     };

@@ -81,3 +81,39 @@ export function useClient<S extends DescService>(service: S): Client<S> {
   if (!transport) throw new Error("useClient outside <TransportProvider>");
   return createClient(service, transport);
 }
+
+/**
+ * A client of a service whose generated code is imported on first use: `load` is a dynamic
+ * `import()` of its `_pb` module. Each generated file decodes and registers its descriptors when it
+ * is evaluated, so the services the first screen does not call (tags, notifications, sign-in)
+ * stay out of the initial JavaScript and out of its start-up time. A failed import is tried again
+ * on the next call.
+ */
+export function useLazyClient<S extends DescService>(load: () => Promise<S>): () => Promise<Client<S>> {
+  const transport = useContext(TransportContext);
+  if (!transport) throw new Error("useLazyClient outside <TransportProvider>");
+  return lazyClient(load, transport);
+}
+
+/** {@link useLazyClient} on a given transport. */
+export function lazyClient<S extends DescService>(
+  load: () => Promise<S>,
+  transport: Transport,
+): () => Promise<Client<S>> {
+  let client: Promise<Client<S>> | undefined;
+  return () => {
+    client ??= load().then(
+      (service) => createClient(service, transport),
+      (err: unknown) => {
+        client = undefined;
+        throw err;
+      },
+    );
+    return client;
+  };
+}
+
+/** A server stream whose client comes from a promise (see {@link useLazyClient}). */
+export async function* lazyStream<T>(open: () => Promise<AsyncIterable<T>>): AsyncIterable<T> {
+  yield* await open();
+}

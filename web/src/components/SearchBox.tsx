@@ -1,9 +1,12 @@
 /**
- * The search box ("Search tasks"): results as you type. Keystrokes are debounced (60 ms by default)
- * before the view changes, and the list cancels the request of the previous view, so only the
- * latest text is ever searched. Escape clears the text, then leaves the box.
+ * The search box ("Search tasks"): results as you type. Every keystroke searches at once, in its
+ * own input event (text still being composed with an IME waits for the composition to end), and
+ * the list cancels the request of the previous view, so a stale answer is never shown and the last
+ * keystroke's answer comes as soon as the server can give it: waiting for typing to pause would
+ * only add its delay to every search (and even a zero timeout lets a frame pass first). A
+ * `debounce` can be set for slower back ends. Escape clears the text, then leaves the box.
  */
-import { createEffect, type JSX, on, onCleanup } from "solid-js";
+import { createEffect, type JSX, on, onCleanup, untrack } from "solid-js";
 import { SearchIcon } from "./Icons";
 
 /** Props of {@link SearchBox}. */
@@ -12,7 +15,7 @@ export interface SearchBoxProps {
   readonly value: string;
   /** Called with the text once typing pauses. */
   onSearch(text: string): void;
-  /** Default 60 ms. */
+  /** Wait this long after the last keystroke before searching. Default 0 (see above). */
   readonly debounce?: number;
   readonly ref?: (el: HTMLInputElement) => void;
 }
@@ -22,23 +25,40 @@ export function SearchBox(props: SearchBoxProps): JSX.Element {
   let input!: HTMLInputElement;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sent = props.value;
+  /** Texts searched whose echo (the URL's text coming back as `value`) has not come yet. */
+  let echoes: string[] = [];
 
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const wait = props.debounce ?? 0;
+    if (wait > 0) timer = setTimeout(flush, wait);
+    else flush();
+  };
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
     if (input.value !== sent) {
       sent = input.value;
+      echoes.push(sent);
       props.onSearch(sent);
     }
   };
 
-  // The URL changed by other means (Clear filters, back button): show its text.
+  // The URL changed by other means (Clear filters, back button): show its text. The echo of one
+  // of this box's own searches is left alone — the person may have typed on since.
   createEffect(
     on(
       () => props.value,
       (v) => {
-        if (timer === undefined && v !== input.value) input.value = v;
+        const echo = echoes.indexOf(v);
+        if (echo >= 0) {
+          echoes = echoes.slice(echo + 1);
+          return;
+        }
+        echoes = [];
         sent = v;
+        if (timer === undefined && v !== input.value) input.value = v;
       },
     ),
   );
@@ -60,11 +80,12 @@ export function SearchBox(props: SearchBoxProps): JSX.Element {
         placeholder="Search tasks"
         autocomplete="off"
         spellcheck={false}
-        value={props.value}
-        onInput={() => {
-          clearTimeout(timer);
-          timer = setTimeout(flush, props.debounce ?? 60);
+        // Only the effect above writes the box (`value={props.value}` would overwrite what is typed).
+        value={untrack(() => props.value)}
+        onInput={(e) => {
+          if (!e.isComposing) schedule();
         }}
+        onCompositionEnd={schedule}
         onKeyDown={(e) => {
           if (e.key === "Enter") flush();
           if (e.key === "Escape") {

@@ -6,7 +6,7 @@
 import { Navigate, useSearchParams } from "@solidjs/router";
 import { createSignal, type JSX, Show } from "solid-js";
 import { errorMessage } from "../api/errors";
-import { useSession } from "../api/session";
+import { preloadAuthService, useSession } from "../api/session";
 import { CheckCircleIcon } from "../components/Icons";
 
 /** Where to go after signing in: a same-origin path only. */
@@ -22,6 +22,7 @@ export function SignInPage(): JSX.Element {
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal<"in" | "up">();
   document.title = "Sign in · Todo";
+  preloadAuthService();
   let email!: HTMLInputElement;
   let password!: HTMLInputElement;
 

@@ -8,6 +8,7 @@ import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createEffect, createMemo, createSignal, type JSX, on, onCleanup, onMount, Show } from "solid-js";
+import { withEarlyFirstPage } from "../api/early-list";
 import { useSession } from "../api/session";
 import { useClient } from "../api/transport";
 import { EditorDialog, preloadEditor } from "../components/EditorDialog";
@@ -18,6 +19,7 @@ import { TaskList } from "../components/TaskList";
 import { useToasts } from "../components/Toast";
 import { isTyping } from "../lib/keys";
 import { useNow } from "../state/clock";
+import { useFirstScreen } from "../state/first-screen";
 import { describeRecurrence, preloadLanguage } from "../state/language";
 import { useTagCatalog } from "../state/tags";
 import { createTaskActions } from "../state/task-actions";
@@ -28,6 +30,7 @@ import {
   DUE_LABELS,
   isFiltered,
   matchesView,
+  PAGE_SIZE,
   parseView,
   type TaskView,
   viewToParams,
@@ -51,6 +54,7 @@ export function TasksPage(): JSX.Element {
   const feed = useTaskFeed();
   const tags = useTagCatalog();
   const now = useNow();
+  const firstScreen = useFirstScreen();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const view = createMemo(() => parseView(params), DEFAULT_VIEW, {
@@ -59,11 +63,20 @@ export function TasksPage(): JSX.Element {
   const setView = (patch: Partial<TaskView>, replace = false) =>
     setParams(viewToParams({ ...view(), ...patch }), { replace });
 
+  let adoptedEarly = false;
   const list = createTaskList({
-    listTasks: (req, opts) => client.listTasks(req, { signal: opts.signal }),
+    listTasks: withEarlyFirstPage(
+      (req, opts) => client.listTasks(req, { signal: opts.signal }),
+      session.token,
+      {
+        onAdopted: () => {
+          adoptedEarly = true;
+        },
+      },
+    ),
     view,
     context: () => ({ now: new Date(), timeZone: session.timeZone() }),
-    pageSize: 50,
+    pageSize: PAGE_SIZE,
   });
   const actions = createTaskActions({
     calls: {
@@ -97,11 +110,27 @@ export function TasksPage(): JSX.Element {
       else setTimeout(preloadEditor, 1500);
       preloadLanguage();
     };
-    setTimeout(preload, 1000);
+    if (firstScreen) firstScreen.after(() => setTimeout(preload, 300));
+    else setTimeout(preload, 1000);
   });
 
   createEffect(() => {
     document.title = `${headingOf(view())} · Todo`;
+  });
+
+  // The first page (or its error) is what the app's start-up waits for (state/first-screen.ts).
+  createEffect(() => {
+    if (list.ready()) firstScreen?.shown();
+  });
+  // A first page taken from index.html's early request was read before WatchTasks was listening:
+  // once the stream is live, read it again (after the first screen), so that a change made in
+  // between is not missed. Unchanged rows keep their DOM, so usually nothing on screen moves.
+  let caughtUp = false;
+  createEffect(() => {
+    if (caughtUp || !adoptedEarly || !list.ready() || feed?.state() !== "live") return;
+    caughtUp = true;
+    if (firstScreen) firstScreen.after(() => list.resync());
+    else list.resync();
   });
 
   // When the selected task leaves the list (completed, deleted), select the one that took its place.
@@ -212,7 +241,8 @@ export function TasksPage(): JSX.Element {
         <h1 id="tasks-heading">{headingOf(view())}</h1>
         <span class="page-head__count" aria-live="polite">
           <Show when={list.ready()}>
-            {list.total()} {list.total() === 1 ? "task" : "tasks"}
+            {list.totalCapped() ? `${list.total()}+` : list.total()}{" "}
+            {list.total() === 1 && !list.totalCapped() ? "task" : "tasks"}
           </Show>
         </span>
       </div>

@@ -51,15 +51,30 @@ function browserPermission(): NotificationPermission | "unsupported" {
     : "unsupported";
 }
 
-/** Starts the centre. `onArrive` runs for each new entry (the app shows a toast while visible). */
+/** Options of {@link createNotificationCenter}. */
+export interface NotificationCenterOptions {
+  /** Runs for each new entry (the app shows a toast while visible). */
+  onArrive?(n: Notification): void;
+  openTask?(taskId: string): void;
+  /**
+   * When to start loading and streaming (default: at once). The app passes the first-screen gate
+   * (state/first-screen.ts): the bell is not what a person opening the app waits for. Until then
+   * the centre is empty and `permission` says `default`.
+   */
+  startAfter?(start: () => void): void;
+}
+
+/** Creates the centre and starts it (see {@link NotificationCenterOptions.startAfter}). */
 export function createNotificationCenter(
   calls: NotificationCalls,
-  options: { onArrive?(n: Notification): void; openTask?(taskId: string): void } = {},
+  options: NotificationCenterOptions = {},
 ): NotificationCenter {
   const [unread, setUnread] = createSignal(0);
   const [recent, setRecent] = createSignal<readonly Notification[]>([]);
   const [state, setState] = createSignal<LiveState>("connecting");
-  const [permission, setPermission] = createSignal(browserPermission());
+  // Reading the permission is a synchronous round trip to the browser process: not on the way to
+  // the first screen.
+  const [permission, setPermission] = createSignal<NotificationPermission | "unsupported">("default");
 
   const refresh = async () => {
     try {
@@ -87,27 +102,34 @@ export function createNotificationCenter(
     }
   };
 
-  void refresh();
-  const stop = keepStreaming<WatchNotificationsResponse>({
-    open: (signal, connected) => calls.watch({}, { signal, onHeader: connected }),
-    onMessage(res) {
-      const n = res.notification;
-      if (!n) return;
-      if (recent().some((r) => r.id === n.id)) return;
-      batch(() => {
-        if (!n.readTime) setUnread((c) => c + 1);
-        setRecent((l) => [n, ...l].slice(0, RECENT_SIZE));
-      });
-      showBrowserNotification(n);
-      options.onArrive?.(n);
-    },
-    onReconnected: () => void refresh(),
-    onState: setState,
-    isFatal: isFatalStreamError,
-  });
-
+  let stopped = false;
+  let stopStream = () => {};
   const onFocus = () => void refresh();
-  window.addEventListener("focus", onFocus);
+  const start = () => {
+    if (stopped) return;
+    setPermission(browserPermission());
+    void refresh();
+    stopStream = keepStreaming<WatchNotificationsResponse>({
+      open: (signal, connected) => calls.watch({}, { signal, onHeader: connected }),
+      onMessage(res) {
+        const n = res.notification;
+        if (!n) return;
+        if (recent().some((r) => r.id === n.id)) return;
+        batch(() => {
+          if (!n.readTime) setUnread((c) => c + 1);
+          setRecent((l) => [n, ...l].slice(0, RECENT_SIZE));
+        });
+        showBrowserNotification(n);
+        options.onArrive?.(n);
+      },
+      onReconnected: () => void refresh(),
+      onState: setState,
+      isFatal: isFatalStreamError,
+    });
+    window.addEventListener("focus", onFocus);
+  };
+  if (options.startAfter) options.startAfter(start);
+  else start();
 
   return {
     unread,
@@ -135,7 +157,8 @@ export function createNotificationCenter(
       setPermission(p);
     },
     stop() {
-      stop();
+      stopped = true;
+      stopStream();
       window.removeEventListener("focus", onFocus);
     },
   };

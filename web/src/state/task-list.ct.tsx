@@ -64,6 +64,23 @@ function setup(listTasks: ListTasksFn, initial: TaskView = DEFAULT_VIEW, pageSiz
 const ids = (l: readonly Task[]) => l.map((x) => Number(x.id.slice(-3)));
 
 describe("task list", () => {
+  it("passes on a capped count (a search counts to 1 000) and forgets it with the next view", async () => {
+    const capped: ListTasksFn = async (req) => ({
+      tasks: [t(1)],
+      nextPageToken: "",
+      totalSize: req.query ? 1000 : 1,
+      totalSizeCapped: req.query !== "",
+    });
+    const { list, setView } = setup(capped, { ...DEFAULT_VIEW, q: "invoice" });
+    await settle();
+    expect(list.total()).toBe(1000);
+    expect(list.totalCapped()).toBe(true);
+    setView(DEFAULT_VIEW);
+    await settle();
+    expect(list.total()).toBe(1);
+    expect(list.totalCapped()).toBe(false);
+  });
+
   it("loads the first page, pages on with the token, and never duplicates", async () => {
     const all = [t(9), t(8), t(7), t(6), t(5)];
     const server = fakeServer(all);
@@ -85,29 +102,94 @@ describe("task list", () => {
     expect(server.calls.filter((c) => c.pageToken === "3")).toHaveLength(1);
   });
 
-  it("cancels the old view's request when the view changes", async () => {
-    const signals: AbortSignal[] = [];
-    const fn: ListTasksFn = (req, { signal }) => {
-      signals.push(signal);
-      return new Promise((resolve, reject) => {
-        signal.addEventListener("abort", () => reject(new ConnectError("canceled", Code.Canceled)));
-        setTimeout(
-          () => resolve({ tasks: [t(req.query === "b" ? 2 : 1)], nextPageToken: "", totalSize: 1 }),
-          5,
+  it("asks for one first page at a time, only for the newest view, and never shows a stale answer", async () => {
+    const asked: string[] = [];
+    const pending: (() => void)[] = [];
+    const fn: ListTasksFn = (req) => {
+      asked.push(req.query);
+      return new Promise((resolve) => {
+        pending.push(() =>
+          resolve({
+            tasks: [t(req.query === "abc" ? 3 : req.query === "a" ? 1 : 9)],
+            nextPageToken: "",
+            totalSize: 1,
+          }),
         );
       });
     };
     const { list, setView } = setup(fn);
     await settle();
+    pending.shift()?.(); // the default view
+    await settle();
+    expect(ids(list.items())).toEqual([9]);
     setView({ ...DEFAULT_VIEW, q: "a" });
     await settle();
-    setView({ ...DEFAULT_VIEW, q: "b" });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(signals).toHaveLength(3);
+    setView({ ...DEFAULT_VIEW, q: "ab" });
+    setView({ ...DEFAULT_VIEW, q: "abc" });
+    await settle();
+    // "a" is on the wire; "ab" and "abc" wait for it, and "ab" is never asked for.
+    expect(asked).toEqual(["", "a"]);
+    expect(list.loading()).toBe(true);
+    pending.shift()?.(); // "a" answers: dropped, the newest view is asked for at once
+    await settle();
+    expect(asked).toEqual(["", "a", "abc"]);
+    expect(ids(list.items())).toEqual([9]);
+    pending.shift()?.();
+    await settle();
+    expect(ids(list.items())).toEqual([3]);
+    expect(list.loading()).toBe(false);
+  });
+
+  it("cancels a first page that keeps a newer view waiting too long", async () => {
+    const signals: AbortSignal[] = [];
+    const fn: ListTasksFn = (req, { signal }) => {
+      signals.push(signal);
+      return new Promise((resolve, reject) => {
+        signal.addEventListener("abort", () => reject(new ConnectError("canceled", Code.Canceled)));
+        if (req.query === "b")
+          setTimeout(() => resolve({ tasks: [t(2)], nextPageToken: "", totalSize: 1 }), 5);
+      });
+    };
+    const root = createRoot((dispose) => {
+      disposers.push(dispose);
+      const [view, setView] = createSignal<TaskView>({ ...DEFAULT_VIEW, q: "a" });
+      const list = createTaskList({
+        listTasks: fn,
+        view,
+        context: () => ({ now: new Date(), timeZone: "UTC" }),
+        coalesceWait: 20,
+      });
+      return { list, setView };
+    });
+    await settle();
+    root.setView({ ...DEFAULT_VIEW, q: "b" });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(signals).toHaveLength(2);
     expect(signals[0]?.aborted).toBe(true);
-    expect(signals[1]?.aborted).toBe(true);
-    expect(signals[2]?.aborted).toBe(false);
-    expect(ids(list.items())).toEqual([2]);
+    expect(ids(root.list.items())).toEqual([2]);
+  });
+
+  it("keeps the objects of unchanged tasks when a new first page arrives, so their rows stay", async () => {
+    const answers: Record<string, Task[]> = {
+      inv: [t(9), t(8), t(7)],
+      invo: [t(8), t(9, { etag: "changed" }), t(6)],
+    };
+    const fn: ListTasksFn = async (req) => {
+      const tasks = (answers[req.query] ?? []).map((x) => create(TaskSchema, x));
+      return { tasks, nextPageToken: "", totalSize: tasks.length };
+    };
+    const { list, setView } = setup(fn, { ...DEFAULT_VIEW, q: "inv" });
+    await settle();
+    const [nine, eight] = list.items();
+    setView({ ...DEFAULT_VIEW, q: "invo" });
+    await settle();
+    const after = list.items();
+    expect(ids(after)).toEqual([8, 9, 6]);
+    // Same id, etag and update time: the very object shown before.
+    expect(after[0]).toBe(eight as Task);
+    // Changed since: the new snapshot.
+    expect(after[1]).not.toBe(nine as Task);
+    expect(after[1]?.etag).toBe("changed");
   });
 
   it("puts live changes where the server would list them", async () => {

@@ -1,8 +1,15 @@
 /**
  * The loaded part of one task view: pages fetched from ListTasks with keyset page tokens, kept in
- * step with live changes. Only what has been paged in is held (never the whole account), a new view
- * cancels the requests of the old one, and the old rows stay on screen until the new first page
- * arrives, so typing a search never flashes an empty list.
+ * step with live changes. Only what has been paged in is held (never the whole account), and the
+ * old rows stay on screen until the new first page arrives, so typing a search never flashes an
+ * empty list.
+ *
+ * One first page at a time: when the view changes while a first page is on the wire (a search
+ * typed one key at a time changes it on every key), the new view waits for that answer — which is
+ * then dropped, never shown — and only the newest view is asked for next. Cancelling instead would
+ * not spare the server the work (a query it has started runs to the end), so on a busy server the
+ * cancelled searches of every keystroke would queue up ahead of the last one. An answer that takes
+ * longer than `coalesceWait` is cancelled after all, so a slow call cannot hold the list up.
  *
  * Live changes (WatchTasks, and the answers to this window's own actions) go through
  * {@link TaskListStore.apply}: a task that matches the view is put where the server would list it,
@@ -29,7 +36,7 @@ export interface ListRequest {
 export type ListTasksFn = (
   req: ListRequest,
   opts: { signal: AbortSignal },
-) => Promise<{ tasks: Task[]; nextPageToken: string; totalSize: number }>;
+) => Promise<{ tasks: Task[]; nextPageToken: string; totalSize: number; totalSizeCapped?: boolean }>;
 
 /** An error of the current view, with the filter box's part separated out. */
 export interface ListError {
@@ -44,6 +51,8 @@ export interface TaskListStore {
   readonly items: Accessor<readonly Task[]>;
   /** How many tasks match the view in all pages (the server's count, adjusted by live changes). */
   readonly total: Accessor<number>;
+  /** More tasks match than `total`: a search counts only up to 1 000 (show "1000+"). */
+  readonly totalCapped: Accessor<boolean>;
   /** A first page is on its way (the previous rows stay until it lands). */
   readonly loading: Accessor<boolean>;
   /** A further page is on its way. */
@@ -75,16 +84,34 @@ export interface TaskListOptions {
   readonly pageSize?: number;
   /** Delay before a first-page refetch asked for by changes the client cannot place. Default 250 ms. */
   readonly resyncDelay?: number;
+  /** How long a new view waits for the previous view's first page (see above). Default 300 ms. */
+  readonly coalesceWait?: number;
 }
 
 const millis = (t: Task["updateTime"]): number =>
   t === undefined ? 0 : Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6);
+
+/**
+ * `fresh` with every task that is already on screen unchanged (same id, etag and update time)
+ * replaced by the object on screen. The list renders rows by object, so those rows keep their DOM
+ * and only move: refining a search ("inv" → "invoice") mostly reorders rows instead of rebuilding
+ * fifty of them.
+ */
+export function reuseUnchanged(fresh: readonly Task[], shown: readonly Task[]): Task[] {
+  if (shown.length === 0) return [...fresh];
+  const byId = new Map(shown.map((t) => [t.id, t]));
+  return fresh.map((t) => {
+    const old = byId.get(t.id);
+    return old && old.etag === t.etag && millis(old.updateTime) === millis(t.updateTime) ? old : t;
+  });
+}
 
 /** Creates the list for `view`; must run inside a reactive owner (a component or createRoot). */
 export function createTaskList(opts: TaskListOptions): TaskListStore {
   const pageSize = opts.pageSize ?? 50;
   const [items, setItems] = createSignal<readonly Task[]>([]);
   const [total, setTotal] = createSignal(0);
+  const [totalCapped, setTotalCapped] = createSignal(false);
   const [loading, setLoading] = createSignal(false);
   const [loadingMore, setLoadingMore] = createSignal(false);
   const [ready, setReady] = createSignal(false);
@@ -92,6 +119,8 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
   const [error, setError] = createSignal<ListError>();
 
   let firstCtrl: AbortController | undefined;
+  /** The first-page call on the wire, if any. */
+  let firstCall: Promise<unknown> | undefined;
   let moreCtrl: AbortController | undefined;
   let generation = 0;
   let resyncTimer: ReturnType<typeof setTimeout> | undefined;
@@ -109,18 +138,42 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
 
   /** Loads the first page; `merge` keeps rows past it (a resync) instead of replacing everything. */
   async function loadFirst(merge: boolean) {
-    firstCtrl?.abort();
     moreCtrl?.abort();
     setLoadingMore(false);
-    const ctrl = new AbortController();
-    firstCtrl = ctrl;
     const gen = ++generation;
     setLoading(true);
+    // One first page at a time (see the top of this file).
+    const waitUntil = performance.now() + (opts.coalesceWait ?? 300);
+    while (firstCall) {
+      const left = waitUntil - performance.now();
+      if (left <= 0) {
+        firstCtrl?.abort();
+        break;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        firstCall.catch(() => {}),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, left);
+        }),
+      ]);
+      clearTimeout(timer);
+      // A newer view came meanwhile: it asks instead.
+      if (gen !== generation) return;
+    }
+    const ctrl = new AbortController();
+    firstCtrl = ctrl;
+    const call = opts.listTasks(request(""), { signal: ctrl.signal });
+    firstCall = call;
+    const settled = () => {
+      if (firstCall === call) firstCall = undefined;
+    };
+    call.then(settled, settled);
     try {
-      const res = await opts.listTasks(request(""), { signal: ctrl.signal });
+      const res = await call;
       if (gen !== generation) return;
       batch(() => {
-        const fresh = res.tasks;
+        const fresh = reuseUnchanged(res.tasks, untrack(items));
         const cmp = untrack(() => compareForView(opts.view()));
         const last = fresh.at(-1);
         if (merge && res.nextPageToken && cmp && last && untrack(nextToken)) {
@@ -133,6 +186,7 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
           setNextToken(res.nextPageToken);
         }
         setTotal(res.totalSize);
+        setTotalCapped(res.totalSizeCapped ?? false);
         setError(undefined);
         setReady(true);
         setLoading(false);
@@ -146,6 +200,7 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
           setItems([]);
           setNextToken("");
           setTotal(0);
+          setTotalCapped(false);
         }
         setReady(true);
       });
@@ -168,6 +223,7 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
         setItems([...items(), ...res.tasks.filter((t) => !have.has(t.id))]);
         setNextToken(res.nextPageToken);
         setTotal(res.totalSize);
+        setTotalCapped(res.totalSizeCapped ?? false);
         setLoadingMore(false);
       });
     } catch (err) {
@@ -261,6 +317,7 @@ export function createTaskList(opts: TaskListOptions): TaskListStore {
   return {
     items,
     total,
+    totalCapped,
     loading,
     loadingMore,
     ready,

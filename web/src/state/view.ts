@@ -37,6 +37,9 @@ export interface TaskView {
   readonly dir: SortDir | undefined;
 }
 
+/** How many tasks the list asks for per page (the first page included). */
+export const PAGE_SIZE = 50;
+
 /** The view with nothing chosen: open tasks, newest first. */
 export const DEFAULT_VIEW: TaskView = {
   q: "",
