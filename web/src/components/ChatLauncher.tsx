@@ -18,6 +18,7 @@ import {
 } from "solid-js";
 import { useSession } from "../api/session";
 import { isTyping } from "../lib/keys";
+import { ChatIcon } from "./Icons";
 
 const ChatPanel = lazy(() => import("./ChatPanel"));
 
@@ -86,21 +87,7 @@ export function ChatButton(props: { chat: ChatLauncher }): JSX.Element {
       onFocus={preloadChat}
       onClick={() => props.chat.toggle()}
     >
-      <svg
-        class="icon"
-        width="20"
-        height="20"
-        viewBox="0 0 24 24"
-        fill="none"
-        stroke="currentColor"
-        stroke-width="2"
-        stroke-linecap="round"
-        stroke-linejoin="round"
-        aria-hidden="true"
-      >
-        <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z" />
-        <path d="M8.5 12h.01M12 12h.01M15.5 12h.01" />
-      </svg>
+      <ChatIcon size={20} />
     </button>
   );
 }
