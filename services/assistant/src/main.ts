@@ -13,26 +13,28 @@ import { modelConfigFromEnv } from "./model";
 import { createAssistantStore, migrateAssistant } from "./store";
 import { assistantValidators } from "./validation";
 
-await runService("assistant", async ({ sql, tokens }) => {
-  await migrateAssistant(sql);
-  const service = createAssistantService({
-    tasks: createServiceClient(TaskService, serviceTargetFromEnv("task")),
-    tags: createServiceClient(TagService, serviceTargetFromEnv("tag")),
-    store: createAssistantStore(sql),
-    model: modelConfigFromEnv(),
-  });
-  // MCP (docs/mcp.md): `/mcp` on this process's HTTP/1.1 port (the edge forwards it here), acting as the
-  // caller whose token it is given; any other non-RPC path is 404.
-  const fallback = withMcp(
-    createMcpHttpHandler({
+await runService("assistant", {
+  migrate: migrateAssistant,
+  build: async ({ sql, tokens }) => {
+    const service = createAssistantService({
       tasks: createServiceClient(TaskService, serviceTargetFromEnv("task")),
       tags: createServiceClient(TagService, serviceTargetFromEnv("tag")),
-      authenticate: (token) => tokens.verify(token),
-    }),
-    (_req, res) => {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("not found\n");
-    },
-  );
-  return { services: [defineService(AssistantService, service, assistantValidators)], fallback };
+      store: createAssistantStore(sql),
+      model: modelConfigFromEnv(),
+    });
+    // MCP (docs/mcp.md): `/mcp` on this process's HTTP/1.1 port (the edge forwards it here), acting as the
+    // caller whose token it is given; any other non-RPC path is 404.
+    const fallback = withMcp(
+      createMcpHttpHandler({
+        tasks: createServiceClient(TaskService, serviceTargetFromEnv("task")),
+        tags: createServiceClient(TagService, serviceTargetFromEnv("tag")),
+        authenticate: (token) => tokens.verify(token),
+      }),
+      (_req, res) => {
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end("not found\n");
+      },
+    );
+    return { services: [defineService(AssistantService, service, assistantValidators)], fallback };
+  },
 });

@@ -3,8 +3,8 @@
  * and their turns. Every statement is scoped by the caller's user id, so another user's conversation
  * is simply not there.
  */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql } from "@todo/platform";
+import { migrate, type Sql } from "@todo/platform";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 
 /** A task as the conversation remembers it: enough to act on it again and to name it. */
 export interface TaskMemo {
@@ -58,7 +58,7 @@ export interface AssistantStore {
 
 /** Applies the assistant's migrations. */
 export function migrateAssistant(sql: Sql): Promise<number[]> {
-  return migrate(sql, "assistant", readMigrations(join(import.meta.dir, "..", "migrations")));
+  return migrate(sql, "assistant", embedMigrations("services/assistant/migrations"));
 }
 
 /** Creates the store on `sql`. */

@@ -5,16 +5,18 @@ import { createAuthService } from "./identity-service";
 import { createIdentityStore, migrateIdentity } from "./store";
 import { authValidators } from "./validation";
 
-await runService("identity", async ({ sql, tokens }) => {
-  await migrateIdentity(sql);
-  return {
-    services: [
-      defineService(
-        AuthService,
-        createAuthService({ store: createIdentityStore(sql), tokens }),
-        authValidators,
-      ),
-    ],
-    publicMethods: ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"],
-  };
+await runService("identity", {
+  migrate: migrateIdentity,
+  build: async ({ sql, tokens }) => {
+    return {
+      services: [
+        defineService(
+          AuthService,
+          createAuthService({ store: createIdentityStore(sql), tokens }),
+          authValidators,
+        ),
+      ],
+      publicMethods: ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"],
+    };
+  },
 });

@@ -1,6 +1,6 @@
 /** The identity service's data: `identity.users`. */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql } from "@todo/platform";
+import { migrate, type Sql } from "@todo/platform";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 
 /** A stored account. */
 export interface UserRow {
@@ -22,7 +22,7 @@ export interface IdentityStore {
 
 /** Applies the identity migrations. */
 export function migrateIdentity(sql: Sql): Promise<number[]> {
-  return migrate(sql, "identity", readMigrations(join(import.meta.dir, "..", "migrations")));
+  return migrate(sql, "identity", embedMigrations("services/identity/migrations"));
 }
 
 /** Creates the store on `sql`. */

@@ -14,44 +14,46 @@ import { createRemindersHandler } from "./reminders-consumer";
 import { createNotificationStore, migrateNotifications } from "./store";
 import { notificationValidators } from "./validation";
 
-await runService("notification", async ({ sql }) => {
-  await migrateNotifications(sql);
-  const cfg = notificationConfigFromEnv();
-  const bus = await createEventBus(process.env, { clientId: "notification" });
-  // Replicas share the inbox through PostgreSQL LISTEN/NOTIFY.
-  const hub = createNotificationHub({ sql, mode: "listen" });
-  const mailer = cfg.smtpUrl ? createSmtpMailer({ url: cfg.smtpUrl, from: cfg.smtpFrom }) : undefined;
-  const worker = createDeliveryWorker({
-    sql,
-    mailer,
-    allowPrivateTargets: cfg.allowPrivateTargets,
-    maxAttempts: cfg.maxAttempts,
-    backoffBaseMs: cfg.retryBaseMs,
-    backoffMaxMs: cfg.retryMaxMs,
-    timeoutMs: cfg.webhookTimeoutMs,
-  });
-  const subscription = await bus.subscribe(
-    Topics.reminders,
-    "notification",
-    createRemindersHandler({ sql, hub, afterCommit: () => worker.wake() }),
-  );
-  worker.start();
-  const service = createNotificationService({
-    store: createNotificationStore(sql),
-    hub,
-    allowPrivateTargets: cfg.allowPrivateTargets,
-    allowHttpTargets: cfg.allowHttpTargets,
-    emailEnabled: mailer !== undefined,
-    keepAliveMs: cfg.keepAliveMs,
-  });
-  return {
-    services: [defineService(NotificationService, service, notificationValidators)],
-    beforeClose: () => hub.close(),
-    async close() {
-      await subscription.unsubscribe();
-      await worker.stop();
-      await bus.close();
-      mailer?.close();
-    },
-  };
+await runService("notification", {
+  migrate: migrateNotifications,
+  build: async ({ sql }) => {
+    const cfg = notificationConfigFromEnv();
+    const bus = await createEventBus(process.env, { clientId: "notification" });
+    // Replicas share the inbox through PostgreSQL LISTEN/NOTIFY.
+    const hub = createNotificationHub({ sql, mode: "listen" });
+    const mailer = cfg.smtpUrl ? createSmtpMailer({ url: cfg.smtpUrl, from: cfg.smtpFrom }) : undefined;
+    const worker = createDeliveryWorker({
+      sql,
+      mailer,
+      allowPrivateTargets: cfg.allowPrivateTargets,
+      maxAttempts: cfg.maxAttempts,
+      backoffBaseMs: cfg.retryBaseMs,
+      backoffMaxMs: cfg.retryMaxMs,
+      timeoutMs: cfg.webhookTimeoutMs,
+    });
+    const subscription = await bus.subscribe(
+      Topics.reminders,
+      "notification",
+      createRemindersHandler({ sql, hub, afterCommit: () => worker.wake() }),
+    );
+    worker.start();
+    const service = createNotificationService({
+      store: createNotificationStore(sql),
+      hub,
+      allowPrivateTargets: cfg.allowPrivateTargets,
+      allowHttpTargets: cfg.allowHttpTargets,
+      emailEnabled: mailer !== undefined,
+      keepAliveMs: cfg.keepAliveMs,
+    });
+    return {
+      services: [defineService(NotificationService, service, notificationValidators)],
+      beforeClose: () => hub.close(),
+      async close() {
+        await subscription.unsubscribe();
+        await worker.stop();
+        await bus.close();
+        mailer?.close();
+      },
+    };
+  },
 });

@@ -5,9 +5,9 @@
  * queues one delivery per enabled channel and, on real PostgreSQL, `pg_notify`s the new row's id to
  * every replica's WatchNotifications hub — all in the consumer's transaction.
  */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql, type TxSql } from "@todo/platform";
+import { migrate, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 
 /** The LISTEN/NOTIFY channel announcing new inbox rows; the payload is `{"u": user id, "id": id}`. */
 export const NOTIFICATION_CHANNEL = "notification_created";
@@ -106,11 +106,7 @@ const DELIVERY_COLUMNS = `id, channel_id, notification_id, state, attempts, last
 
 /** Applies the notification migrations and creates `notification.processed_events`. */
 export async function migrateNotifications(sql: Sql): Promise<number[]> {
-  const applied = await migrate(
-    sql,
-    "notification",
-    readMigrations(join(import.meta.dir, "..", "migrations")),
-  );
+  const applied = await migrate(sql, "notification", embedMigrations("services/notification/migrations"));
   await ensureProcessedEvents(sql, "notification");
   return applied;
 }

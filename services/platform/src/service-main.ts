@@ -45,28 +45,56 @@ export interface ServiceParts {
   close?(): Promise<void>;
 }
 
-/** Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET, JWT_TTL_SECONDS. */
-export async function runService(
-  name: string,
-  build: (ctx: ServiceContext) => Promise<ServiceParts>,
-): Promise<void> {
+/** How one service is made: its schema migrations, and its parts once they have run. */
+export interface ServiceDefinition {
+  /**
+   * Applies the service's schema migrations (each under its schema's lock, so replicas never race)
+   * and returns the versions it applied. `runService` runs it before `build`, and alone for the
+   * `migrate` command.
+   */
+  migrate(sql: Sql): Promise<readonly number[]>;
+  /** Builds the service's parts on a migrated database. */
+  build(ctx: ServiceContext): Promise<ServiceParts>;
+}
+
+/** The commands a service main takes (`bun services/<svc>/src/main.ts [command]`). */
+const COMMANDS = ["serve", "migrate"] as const;
+
+/**
+ * Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET,
+ * JWT_TTL_SECONDS, DATABASE_POOL_SIZE; `MIGRATE_WAIT_SECONDS` for `migrate`. Under Dapr, a
+ * `DATABASE_URL` or `JWT_SECRET` missing from the environment is read from the secret store
+ * `DAPR_SECRET_STORE` at `DATABASE_URL_SECRET_REF` (default `database-url`) and `JWT_SECRET_REF`
+ * (default `jwt-secret`); see {@link readDaprSecret} for the form of a reference.
+ *
+ * The first argument is the command: `serve` (the default) migrates and serves; `migrate` applies the
+ * pending migrations and exits 0, waiting for the database to accept connections first — what a
+ * Kubernetes init container runs once per pod before the service starts (deploy/helm/todo).
+ */
+export async function runService(name: string, definition: ServiceDefinition): Promise<void> {
+  const command = process.argv[2] ?? "serve";
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new Error(`${name}: unknown command "${command}" (usage: ${name} [${COMMANDS.join(" | ")}])`);
+  }
   const log = createLogger(name);
+  let url = envString("DATABASE_URL");
+  if (command === "migrate" && url) return migrateOnly(name, url, definition);
   const sidecar = daprSidecarFromEnv();
   const daprClient = sidecar ? createDaprClient(sidecar) : undefined;
-  let url = envString("DATABASE_URL");
   let secret = envString("JWT_SECRET");
   if (sidecar && daprClient) {
     await waitForSidecar(sidecar);
     const store = sidecar.secretStore;
     if (store) {
-      url ??= await readDaprSecret(daprClient, store, "database-url");
-      secret ??= await readDaprSecret(daprClient, store, "jwt-secret");
+      url ??= await readDaprSecret(daprClient, store, envString("DATABASE_URL_SECRET_REF", "database-url"));
+      secret ??= await readDaprSecret(daprClient, store, envString("JWT_SECRET_REF", "jwt-secret"));
     }
   }
   if (!url)
     throw new Error(
       `${name}: set DATABASE_URL to a PostgreSQL URL (or use \`bun start\` for the embedded mode)`,
     );
+  if (command === "migrate") return migrateOnly(name, url, definition);
   if (!secret) throw new Error(`${name}: set JWT_SECRET (the same 32+ byte value in every service)`);
   const stopTelemetry = await startTelemetry(name);
   const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000) });
@@ -77,7 +105,9 @@ export async function runService(
     ttlSeconds: envInt("JWT_TTL_SECONDS", 7 * 24 * 3600, 60),
   });
   const dapr = sidecar && daprClient ? { sidecar, client: daprClient } : undefined;
-  const parts = await build({ sql: db.sql, tokens, ...(dapr ? { dapr } : {}) });
+  const applied = await definition.migrate(db.sql);
+  if (applied.length > 0) log.info("migrated", { applied });
+  const parts = await definition.build({ sql: db.sql, tokens, ...(dapr ? { dapr } : {}) });
   const callbacks = sidecar ? daprCallbacks() : undefined;
   const server = await startServer({
     name,
@@ -108,4 +138,38 @@ export async function runService(
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/**
+ * The `migrate` command: waits up to `MIGRATE_WAIT_SECONDS` (default 120) for the database to accept
+ * connections — in a fresh cluster the database may still be starting — then applies the pending
+ * migrations and exits 0. Any migration error exits non-zero with the error, having applied nothing
+ * of the failed service's batch (migrations run in one transaction).
+ */
+async function migrateOnly(name: string, url: string, definition: ServiceDefinition): Promise<void> {
+  const log = createLogger(name);
+  const deadline = Date.now() + envInt("MIGRATE_WAIT_SECONDS", 120, 0, 3600) * 1000;
+  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  for (let attempt = 1; !db; attempt++) {
+    try {
+      db = await openDatabase({ url, maxConnections: 1 });
+    } catch (err) {
+      if (Date.now() >= deadline)
+        throw new Error(`${name}: the database did not accept connections`, { cause: err });
+      log.info("waiting for the database", {
+        attempt,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await Bun.sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+    }
+  }
+  try {
+    const applied = await definition.migrate(db.sql);
+    log.info("migrations applied", { applied });
+    console.log(
+      `${name}: ${applied.length === 0 ? "schema up to date" : `applied migrations ${applied.join(", ")}`}`,
+    );
+  } finally {
+    await db.close();
+  }
 }

@@ -16,29 +16,31 @@ import { migrateScheduler, SCHEDULER_SCHEMA } from "./store";
 import { createTaskEventsHandler } from "./task-events-consumer";
 import { schedulerValidators } from "./validation";
 
-await runService("scheduler", async ({ sql, tokens }) => {
-  await migrateScheduler(sql);
-  const bus = await createEventBus(process.env, { clientId: "scheduler" });
-  const jobs = await createJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
-  // Timers and their relay start first: a restarted scheduler fires due reminders at once, without
-  // waiting for its consumer group to rebalance (up to the Kafka session timeout after a crash).
-  const relay: OutboxRelay = startOutboxRelay({ sql, schema: SCHEDULER_SCHEMA, bus });
-  const tasks = createServiceClient(TaskService, serviceTargetFromEnv("task"));
-  jobs.start(
-    createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: () => relay.wake() }),
-  );
-  const subscription = await bus.subscribe(
-    Topics.taskEvents,
-    "scheduler",
-    createTaskEventsHandler({ sql, jobs }),
-  );
-  return {
-    services: [defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators)],
-    async close() {
-      await subscription.unsubscribe();
-      await jobs.stop();
-      await relay.stop();
-      await bus.close();
-    },
-  };
+await runService("scheduler", {
+  migrate: migrateScheduler,
+  build: async ({ sql, tokens }) => {
+    const bus = await createEventBus(process.env, { clientId: "scheduler" });
+    const jobs = await createJobScheduler({ sql, schema: SCHEDULER_SCHEMA });
+    // Timers and their relay start first: a restarted scheduler fires due reminders at once, without
+    // waiting for its consumer group to rebalance (up to the Kafka session timeout after a crash).
+    const relay: OutboxRelay = startOutboxRelay({ sql, schema: SCHEDULER_SCHEMA, bus });
+    const tasks = createServiceClient(TaskService, serviceTargetFromEnv("task"));
+    jobs.start(
+      createSchedulerJobHandler({ tasks, actingAs: createActingAs(tokens), afterCommit: () => relay.wake() }),
+    );
+    const subscription = await bus.subscribe(
+      Topics.taskEvents,
+      "scheduler",
+      createTaskEventsHandler({ sql, jobs }),
+    );
+    return {
+      services: [defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators)],
+      async close() {
+        await subscription.unsubscribe();
+        await jobs.stop();
+        await relay.stop();
+        await bus.close();
+      },
+    };
+  },
 });

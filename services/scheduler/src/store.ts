@@ -3,10 +3,10 @@
  * recurrence bookkeeping), plus the platform's jobs, outbox and processed-events tables, and the
  * read of the caller's upcoming reminders.
  */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql } from "@todo/platform";
+import { migrate, type Sql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
 import { ensureJobs } from "@todo/platform/jobs-postgres";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
 
 /** The scheduler's schema (its jobs table, outbox and processed events live there too). */
@@ -14,11 +14,7 @@ export const SCHEDULER_SCHEMA = "scheduler";
 
 /** Applies the scheduler migrations, then the jobs, outbox and processed-events tables. */
 export async function migrateScheduler(sql: Sql): Promise<number[]> {
-  const applied = await migrate(
-    sql,
-    SCHEDULER_SCHEMA,
-    readMigrations(join(import.meta.dir, "..", "migrations")),
-  );
+  const applied = await migrate(sql, SCHEDULER_SCHEMA, embedMigrations("services/scheduler/migrations"));
   await ensureJobs(sql, SCHEDULER_SCHEMA);
   await ensureOutbox(sql, SCHEDULER_SCHEMA);
   await ensureProcessedEvents(sql, SCHEDULER_SCHEMA);

@@ -8,18 +8,20 @@ import { createTagService } from "./tag-service";
 import { createTaskEventsHandler } from "./task-events-consumer";
 import { tagValidators } from "./validation";
 
-await runService("tag", async ({ sql }) => {
-  await migrateTags(sql);
-  const bus = await createEventBus(process.env, { clientId: "tag" });
-  const subscription = await bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql }));
-  const relay: OutboxRelay = startOutboxRelay({ sql, schema: "tag", bus });
-  const service = createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() });
-  return {
-    services: [defineService(TagService, service, tagValidators)],
-    async close() {
-      await subscription.unsubscribe();
-      await relay.stop();
-      await bus.close();
-    },
-  };
+await runService("tag", {
+  migrate: migrateTags,
+  build: async ({ sql }) => {
+    const bus = await createEventBus(process.env, { clientId: "tag" });
+    const subscription = await bus.subscribe(Topics.taskEvents, "tag", createTaskEventsHandler({ sql }));
+    const relay: OutboxRelay = startOutboxRelay({ sql, schema: "tag", bus });
+    const service = createTagService({ store: createTagStore(sql), afterCommit: () => relay.wake() });
+    return {
+      services: [defineService(TagService, service, tagValidators)],
+      async close() {
+        await subscription.unsubscribe();
+        await relay.stop();
+        await bus.close();
+      },
+    };
+  },
 });

@@ -4,9 +4,9 @@
  * (API calls and task events alike) serialise on a per-user advisory lock, so an implicit tag cannot
  * be removed by one transaction while another starts using it.
  */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql, type TxSql } from "@todo/platform";
+import { migrate, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
 import { defaultTagColor } from "./colors";
 import { emitTagDeleted, emitTagRenamed } from "./tag-events";
@@ -83,7 +83,7 @@ const SELECT_TAG = `
 
 /** Applies the tag migrations, then the outbox and processed-events tables of schema `tag`. */
 export async function migrateTags(sql: Sql): Promise<number[]> {
-  const applied = await migrate(sql, "tag", readMigrations(join(import.meta.dir, "..", "migrations")));
+  const applied = await migrate(sql, "tag", embedMigrations("services/tag/migrations"));
   await ensureOutbox(sql, "tag");
   await ensureProcessedEvents(sql, "tag");
   return applied;

@@ -2,9 +2,9 @@
  * The task service's data: `task.tasks` and its idempotency keys. Every statement is scoped by the
  * caller's user id, and every change writes its event to the outbox in the same transaction.
  */
-import { join } from "node:path";
-import { migrate, readMigrations, type Sql, type TxSql } from "@todo/platform";
+import { migrate, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
@@ -34,7 +34,7 @@ export interface TaskValues {
 
 /** Applies the task migrations and creates the outbox and processed-event tables. */
 export async function migrateTasks(sql: Sql): Promise<number[]> {
-  const applied = await migrate(sql, "task", readMigrations(join(import.meta.dir, "..", "migrations")));
+  const applied = await migrate(sql, "task", embedMigrations("services/task/migrations"));
   await ensureOutbox(sql, "task");
   await ensureProcessedEvents(sql, "task");
   return applied;
