@@ -1,5 +1,5 @@
 /**
- * The Dapr adapters' own logic, without a sidecar: reading the sidecar settings, the event envelope
+ * The Dapr adapters' own logic, without a sidecar: reading the sidecar settings and secret references, the event envelope
  * both ways, the callback registry's dispatch and token check, the job names, and the Postgres
  * scheduler's `externalTimer` mode the Dapr job scheduler builds on (real PostgreSQL). The adapters
  * against real sidecars are tested in tests/integration/dapr.test.ts.
@@ -13,7 +13,7 @@ import {
   TopicEventRequestSchema,
 } from "@todo/gen/dapr/proto/runtime/v1/appcallback_pb";
 import { fromStructuredJson, toStructuredJson } from "./cloudevent-json";
-import { daprSidecarFromEnv } from "./dapr";
+import { daprSidecarFromEnv, readDaprSecret } from "./dapr";
 import { cloudEventFromDapr, createDaprCallbacks } from "./dapr-callback";
 import type { CloudEvent } from "./events";
 import { daprJobName, jobNameFromDapr } from "./jobs-dapr";
@@ -55,6 +55,32 @@ describe("the sidecar settings", () => {
     });
     expect(() => daprSidecarFromEnv({ DAPR_HTTP_PORT: "3501" })).toThrow("DAPR_GRPC_PORT");
     expect(() => daprSidecarFromEnv({ DAPR_HTTP_PORT: "x", DAPR_GRPC_PORT: "1" })).toThrow("port number");
+  });
+});
+
+describe("secret references", () => {
+  // What a secret store answers for a secret name: a Kubernetes Secret's data keys, or one value.
+  const stores: Record<string, Record<string, string>> = {
+    "todo-db-app": { uri: "postgres://app@db/app", password: "p", username: "app" },
+    "jwt-secret": { "jwt-secret": "k".repeat(32) },
+    single: { value: "only" },
+  };
+  const client = {
+    secret: { get: async (_store: string, name: string) => stores[name] ?? {} },
+  } as unknown as Parameters<typeof readDaprSecret>[0];
+
+  test("pick a key with <secret>/<key>, the same-named key, or the only one", async () => {
+    expect(await readDaprSecret(client, "secretstore", "todo-db-app/uri")).toBe("postgres://app@db/app");
+    expect(await readDaprSecret(client, "secretstore", "jwt-secret")).toBe("k".repeat(32));
+    expect(await readDaprSecret(client, "secretstore", "single")).toBe("only");
+  });
+
+  test("name what is missing instead of guessing among several keys", async () => {
+    await expect(readDaprSecret(client, "secretstore", "todo-db-app")).rejects.toThrow(
+      "the Dapr secret store secretstore has no value for todo-db-app",
+    );
+    await expect(readDaprSecret(client, "secretstore", "todo-db-app/url")).rejects.toThrow("todo-db-app/url");
+    await expect(readDaprSecret(client, "secretstore", "absent")).rejects.toThrow("absent");
   });
 });
 

@@ -9,7 +9,11 @@
  * - `APP_API_TOKEN`: what the sidecar sends back on its calls into the app (events, jobs, bindings);
  *   the app refuses callbacks without it (dapr-callback.ts).
  * - `DAPR_PUBSUB` / `DAPR_PUBSUB_BROADCAST`: the pub/sub components (`pubsub`, `pubsub-broadcast`).
- * - `DAPR_SECRET_STORE`: the secret store holding `jwt-secret` and `database-url` (`secretstore`).
+ * - `DAPR_SECRET_STORE`: the secret store holding the JWT key and the database URL (`secretstore`),
+ *   read when `JWT_SECRET` / `DATABASE_URL` are not in the environment, under the names
+ *   `JWT_SECRET_REF` (default `jwt-secret`) and `DATABASE_URL_SECRET_REF` (default `database-url`).
+ *   A reference is `<secret>` or `<secret>/<key>`: on Kubernetes, a Secret and one of its keys, such
+ *   as `todo-db-app/uri` for the Secret CloudNativePG writes (deploy/helm/todo).
  *
  * The typed client is `@dapr/dapr`'s `DaprClient` over HTTP; the Jobs API, which that SDK does not
  * cover yet, is called with `daprFetch`.
@@ -143,18 +147,25 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 }
 
 /**
- * Reads the secret `key` from the Dapr secret store `store` (a store maps each key to one value, or,
- * like the local file store with nested keys, to several; the one named `key` is taken).
+ * Reads one value from the Dapr secret store `store`. `ref` is `<secret>` or `<secret>/<key>`: a
+ * store maps a secret to one or more keys (a Kubernetes Secret to its data keys; the local file store
+ * to one value); `<key>` picks one, and without it the key named like the secret is taken, or the
+ * only one.
  */
-export async function readDaprSecret(client: DaprClient, store: string, key: string): Promise<string> {
+export async function readDaprSecret(client: DaprClient, store: string, ref: string): Promise<string> {
+  const slash = ref.indexOf("/");
+  const name = slash < 0 ? ref : ref.slice(0, slash);
+  const key = slash < 0 ? undefined : ref.slice(slash + 1);
   const secret = (await withDeadline(
-    client.secret.get(store, key),
+    client.secret.get(store, name),
     10_000,
-    `reading secret ${key}`,
+    `reading secret ${name}`,
   )) as Record<string, unknown>;
-  const value = secret[key] ?? Object.values(secret)[0];
+  const values = Object.values(secret);
+  const value =
+    key !== undefined ? secret[key] : (secret[name] ?? (values.length === 1 ? values[0] : undefined));
   if (typeof value !== "string" || value === "") {
-    throw new Error(`the Dapr secret store ${store} has no value for ${key}`);
+    throw new Error(`the Dapr secret store ${store} has no value for ${ref}`);
   }
   return value;
 }
