@@ -7,6 +7,8 @@
  * 2. the infrastructure: for each component whose variables (e.g. `DATABASE_URL`) are not already
  *    in the environment, `scripts/infra.ts up <component>`, and its `KEY=VALUE` lines are exported;
  *    and daprd + the Dapr scheduler, built from the Go module proxy unless cached (dapr-build.ts);
+ *    and the Kubernetes tools the chart's tests use (helm, kubeconform, kube-score, actionlint,
+ *    zizmor, kube-apiserver), built or fetched unless cached (kube-tools.ts);
  * 3. `bun test` with any extra arguments passed through (e.g. a path filter), output streamed live;
  * 4. on a full run (no extra arguments), the web app's component tests: `bun x vitest run` in web/
  *    (`*.ct.tsx`, happy-dom), counted from vitest's JSON report;
@@ -185,6 +187,14 @@ async function main(): Promise<number> {
     header("Dapr binaries (scripts/dapr-build.ts)");
     const code = await runLive([bun, join(root, "scripts", "dapr-build.ts")]);
     if (code !== 0) infraFailure = { name: "dapr build", ok: false, detail: `exit ${code}` };
+  }
+
+  // The chart tests read it with helm, kubeconform, kube-score, actionlint, zizmor and a real
+  // kube-apiserver: build them (minutes, once; then a cache hit) before any test's timeout runs.
+  if (!infraFailure) {
+    header("Kubernetes tools (scripts/kube-tools.ts)");
+    const code = await runLive([bun, join(root, "scripts", "kube-tools.ts")]);
+    if (code !== 0) infraFailure = { name: "kube tools build", ok: false, detail: `exit ${code}` };
   }
 
   // Output is piped (to count results), so keep bun test's colours when a person is watching.
