@@ -4,10 +4,17 @@
  * routed plain path (such as `/mcp`, the assistant's MCP endpoint) to its process, so a browser, an
  * MCP client or `curl` sees exactly what `bun start` shows on its HTTP/1.1 port. Bodies are streamed both
  * ways, so server streams (WatchTasks over Connect) pass through as they are produced.
+ *
+ * The edge answers for its own health, never forwarding it: `GET /healthz` is 200 `ok`, and
+ * `grpc.health.v1.Health` over Connect (HTTP/1.1, so no gRPC) is SERVING while it runs and
+ * NOT_SERVING once it closes, so Kubernetes probes and the image test (deploy/images) see the
+ * edge itself, whatever the services behind it are doing.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
+import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
 
 /**
  * Where requests go: a full service name (`todo.task.v1.TaskService`) → the base URL its RPCs are
@@ -51,8 +58,21 @@ export async function startEdge(options: {
 }): Promise<Edge> {
   const log = createLogger("edge");
   const targets = new Map(Object.entries(options.routes).map(([service, url]) => [service, new URL(url)]));
+  const health = createHealthRegistry([]);
+  const healthHandler = connectNodeAdapter({
+    routes: (router) => router.service(Health, createHealthService(health)),
+  });
   const server = http.createServer((req, res) => {
     const path = req.url?.split("?")[0] ?? "";
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+      res.end("ok");
+      return;
+    }
+    if (path.startsWith(`/${Health.typeName}/`)) {
+      healthHandler(req, res);
+      return;
+    }
     const service = path.startsWith("/") && targets.has(path) ? path : /^\/([\w.]+)\/\w+$/.exec(path)?.[1];
     const target = service ? targets.get(service) : undefined;
     if (!target) {
@@ -91,6 +111,7 @@ export async function startEdge(options: {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        health.shutdown();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -1,0 +1,88 @@
+/**
+ * The edge's own health: `GET /healthz` and `grpc.health.v1.Health` over Connect are answered by the
+ * edge itself (never forwarded, even when a route claims the health service), and a closed edge
+ * stops answering.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "@todo/gen/grpc/health/v1/health_pb";
+import { type Edge, startEdge } from "./edge";
+
+let edge: Edge;
+const url = () => `http://127.0.0.1:${edge.port}`;
+
+beforeAll(async () => {
+  edge = await startEdge({
+    host: "127.0.0.1",
+    port: 0,
+    // A route for the health service itself: the edge must still answer for its own health.
+    routes: {
+      "grpc.health.v1.Health": "http://127.0.0.1:1",
+      "todo.task.v1.TaskService": "http://127.0.0.1:1",
+    },
+    fallback: (_req, res) => {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("web app");
+    },
+  });
+});
+
+afterAll(() => edge.close());
+
+test("GET /healthz answers 200 ok, and other paths still reach the fallback", async () => {
+  const res = await fetch(`${url()}/healthz`);
+  expect(res.status).toBe(200);
+  expect(await res.text()).toBe("ok");
+  expect(res.headers.get("cache-control")).toBe("no-store");
+  const other = await fetch(`${url()}/healthz/more`);
+  expect(await other.text()).toBe("web app");
+});
+
+test("grpc.health.v1.Health/Check over Connect JSON is SERVING (what a probe or curl sends)", async () => {
+  const res = await fetch(`${url()}/grpc.health.v1.Health/Check`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: "SERVING" });
+});
+
+test("Connect and gRPC-web clients see SERVING; an unknown service is NOT_FOUND", async () => {
+  for (const transport of [
+    createConnectTransport({ baseUrl: url(), httpVersion: "1.1" }),
+    createGrpcWebTransport({ baseUrl: url(), httpVersion: "1.1" }),
+  ]) {
+    const health = createClient(Health, transport);
+    expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const err = await health.check({ service: "todo.task.v1.TaskService" }).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).toBe(Code.NotFound);
+  }
+});
+
+test("RPCs of other services are still forwarded (and fail as UNAVAILABLE when nothing listens)", async () => {
+  const res = await fetch(`${url()}/todo.task.v1.TaskService/ListTasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  expect(res.status).toBe(503);
+  expect(((await res.json()) as { code: string }).code).toBe("unavailable");
+});
+
+test("a closed edge no longer answers", async () => {
+  const second = await startEdge({ host: "127.0.0.1", port: 0, routes: {}, fallback: (_q, r) => r.end() });
+  const port = second.port;
+  expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  await second.close();
+  expect(
+    await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => "answered",
+      () => "refused",
+    ),
+  ).toBe("refused");
+});
