@@ -81,14 +81,25 @@ async function go(args: string[], log: (message: string) => void): Promise<strin
 }
 
 /**
- * Lays the pinned `github.com/dapr/dapr` out in `dapr/build/.src/dapr` (a copy of the module cache's,
- * which Go keeps read-only) with `cmd/daprd/components` replaced by our registry.
+ * The pinned `github.com/dapr/dapr` module's source in Go's module cache (read-only; downloaded
+ * from the module proxy when missing). The chart's tests read the sidecar injector's annotation
+ * names from it.
  */
-async function prepareSource(version: string, log: (message: string) => void): Promise<void> {
+export async function daprModuleDir(log: (message: string) => void = () => {}): Promise<string> {
+  const version = daprVersion();
   const json = await go(["mod", "download", "-json", `github.com/dapr/dapr@${version}`], log);
   const dir = (JSON.parse(json) as { Dir?: string }).Dir;
   if (!dir || !existsSync(dir))
     throw new Error(`go mod download gave no directory for github.com/dapr/dapr@${version}`);
+  return dir;
+}
+
+/**
+ * Lays the pinned `github.com/dapr/dapr` out in `dapr/build/.src/dapr` (a copy of the module cache's,
+ * which Go keeps read-only) with `cmd/daprd/components` replaced by our registry.
+ */
+async function prepareSource(log: (message: string) => void): Promise<void> {
+  const dir = await daprModuleDir(log);
   const target = join(buildDir, ".src", "dapr");
   rmSync(target, { recursive: true, force: true });
   cpSync(dir, target, { recursive: true });
@@ -124,7 +135,7 @@ export async function ensureDaprBinaries(
     `dapr: building daprd and the scheduler ${version} from the Go module proxy into ${dir} (first time only; minutes)`,
   );
   const started = performance.now();
-  await prepareSource(version, log);
+  await prepareSource(log);
   const staging = `${dir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

@@ -1,18 +1,19 @@
 /**
- * The Dapr resources in dapr/ hang together: both deployments (local, Kubernetes) declare the same
- * components and subscriptions, scopes name real services, every subscription has its dead-letter
- * topic, resiliency targets exist, and the local templates fill in completely. (That daprd loads
- * them is tested with real sidecars in tests/integration/dapr.test.ts.)
+ * The local Dapr run's resources (the chart's shared files/dapr and dapr/local) hang together:
+ * scopes name real services, every subscription has its dead-letter topic, resiliency targets
+ * exist, and the templates fill in completely. (That daprd loads them is tested with real sidecars
+ * in tests/integration/dapr.test.ts; that the chart's Kubernetes resources match them, in
+ * deploy/helm/chart.test.ts.)
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deadLetterTopic, Topics } from "@todo/platform/events";
-import { fillTemplate, prepareRunDirectory, type RunValues } from "./dapr-run.ts";
+import { fillTemplate, prepareRunDirectory, RESOURCE_DIRS, type RunValues } from "./dapr-run.ts";
 import { SERVICES } from "./services.ts";
 
-const daprDir = join(import.meta.dir, "..", "..", "dapr");
+const root = join(import.meta.dir, "..", "..");
 
 interface Resource {
   apiVersion: string;
@@ -31,14 +32,14 @@ const values: RunValues = {
   DIGEST_SCHEDULE: "@every 15m",
 };
 
-/** Every resource of `dir`s, the local ones with their templates filled in. */
-function load(...dirs: string[]): Resource[] {
+/** Every resource of `dirs` (relative to the repository), with their templates filled in. */
+function load(dirs: readonly string[]): Resource[] {
   return dirs.flatMap((dir) =>
-    readdirSync(join(daprDir, dir))
+    readdirSync(join(root, dir))
       .filter((n) => n.endsWith(".yaml"))
       .flatMap((n) => {
         const text = fillTemplate(
-          readFileSync(join(daprDir, dir, n), "utf8"),
+          readFileSync(join(root, dir, n), "utf8"),
           { ...values, RUN_DIR: "/run" },
           n,
         );
@@ -48,14 +49,10 @@ function load(...dirs: string[]): Resource[] {
   );
 }
 
-const local = load("common", "local");
-const kubernetes = load("common", "kubernetes");
+const resources = load(RESOURCE_DIRS);
 const apps = new Set(SERVICES.map((s) => s.name));
 
-describe.each([
-  ["local", local],
-  ["kubernetes", kubernetes],
-] as const)("the %s resources", (_name, resources) => {
+describe("the local resources", () => {
   const components = resources.filter((r) => r.kind === "Component");
   const byName = new Map(components.map((c) => [c.metadata.name, c]));
 

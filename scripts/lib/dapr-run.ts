@@ -4,7 +4,8 @@
  * of the Dapr scheduler and of one `daprd` sidecar beside one service, all on loopback.
  *
  * Run directory layout (`prepareRunDirectory`):
- *   resources/     dapr/common/*.yaml and dapr/local/*.yaml with their `${NAME}` values filled in
+ *   resources/     the chart's shared Dapr files (deploy/helm/todo/files/dapr) and dapr/local/*.yaml,
+ *                  with their `${NAME}` values filled in
  *   config.yaml    the sidecars' Configuration (tracing, name resolution), from dapr/local
  *   secrets.json   what the local secret store serves (mode 0600)
  *   scheduler/     the Dapr scheduler's embedded etcd (jobs survive restarts of the run)
@@ -17,6 +18,12 @@ import type { DaprBinaries } from "./dapr-binaries.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const CONFIGURATION = "configuration.yaml";
+/**
+ * Where the resources come from: the ones the Helm chart deploys as they are (resiliency,
+ * subscriptions: one file for both, so the local run and the cluster cannot differ), then the local
+ * run's own (components on loopback Kafka and PostgreSQL, the file secret store, the configuration).
+ */
+export const RESOURCE_DIRS = ["deploy/helm/todo/files/dapr", "dapr/local"] as const;
 
 /** The values the local resources ask for with `${NAME}`. */
 export interface RunValues {
@@ -54,12 +61,12 @@ export function prepareRunDirectory(
   mkdirSync(resources, { recursive: true });
   const all = { ...values, RUN_DIR: runDir };
   let config = "";
-  for (const dir of ["common", "local"]) {
-    const from = join(root, "dapr", dir);
+  for (const dir of RESOURCE_DIRS) {
+    const from = join(root, dir);
     for (const name of readdirSync(from)
       .filter((n) => n.endsWith(".yaml"))
       .sort()) {
-      const text = fillTemplate(readFileSync(join(from, name), "utf8"), all, `dapr/${dir}/${name}`);
+      const text = fillTemplate(readFileSync(join(from, name), "utf8"), all, `${dir}/${name}`);
       if (name === CONFIGURATION) {
         config = join(runDir, "config.yaml");
         writeFileSync(config, text);

@@ -96,7 +96,7 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
       if (!subscription) {
         throw new Error(
           `the Dapr sidecar has no subscription to ${name} on ${pubsub}: add a Subscription resource ` +
-            `scoped to this app (see dapr/local/subscriptions.yaml)`,
+            `scoped to this app (see deploy/helm/todo/files/dapr/subscriptions.yaml)`,
         );
       }
       if (!subscribeOptions?.ephemeral && subscription.deadLetterTopic !== deadLetterTopic(name)) {
