@@ -96,8 +96,18 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Added to the image's environment. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Container port → host port, published on 127.0.0.1. */
+  /** Container port → host port, published on 127.0.0.1 (slirp4netns only). */
   readonly publish?: Readonly<Record<number, number>>;
+  /**
+   * `slirp4netns` (the default: a network of its own, the host's loopback at {@link HOST_LOOPBACK}),
+   * or `host`: the host's network, so the container and the host's processes share 127.0.0.1, as
+   * the containers of one Kubernetes pod do.
+   */
+  readonly network?: "slirp4netns" | "host";
+  /** `uid:gid` to run as instead of the image's USER (a pod's runAsUser/runAsGroup). */
+  readonly user?: string;
+  /** Writable in-memory mounts (a pod's emptyDir volumes): path → size limit (`64m`). */
+  readonly tmpfs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -115,8 +125,16 @@ export function runArgs(image: string, name: string, options: RunOptions, config
     "--cgroups=disabled",
     `--ulimit=nofile=${hardLimit("Max open files")}:${hardLimit("Max open files")}`,
     "--ulimit=nproc=4096:4096",
-    "--network=slirp4netns:allow_host_loopback=true",
-    ...Object.entries(options.publish ?? {}).map(([inner, outer]) => `--publish=127.0.0.1:${outer}:${inner}`),
+    ...(options.network === "host"
+      ? ["--network=host"]
+      : [
+          "--network=slirp4netns:allow_host_loopback=true",
+          ...Object.entries(options.publish ?? {}).map(
+            ([inner, outer]) => `--publish=127.0.0.1:${outer}:${inner}`,
+          ),
+        ]),
+    ...(options.user ? [`--user=${options.user}`] : []),
+    ...Object.entries(options.tmpfs ?? {}).map(([path, size]) => `--tmpfs=${path}:rw,size=${size},mode=1777`),
     "--read-only",
     "--read-only-tmpfs=false",
     "--cap-drop=all",
