@@ -350,6 +350,24 @@ describe("every pod is locked down", () => {
     },
   );
 
+  test("only the Dapr sidecar gets an API token, for its Kubernetes secret store", () => {
+    for (const r of RENDERINGS) {
+      for (const d of serviceDeployments(r.name)) {
+        const spec = podSpec(d) as PodSpec & {
+          automountServiceAccountToken?: boolean;
+          volumes: { name: string; projected?: { sources: { serviceAccountToken?: unknown }[] } }[];
+        };
+        expect(spec.automountServiceAccountToken).toBe(false);
+        const annotations = podAnnotations(d);
+        expect(annotations["dapr.io/disable-builtin-k8s-secret-store"]).toBe("true");
+        const [volume, path] = (annotations["dapr.io/volume-mounts"] ?? "").split(":");
+        expect(path).toBe("/var/run/secrets/kubernetes.io/serviceaccount");
+        const token = spec.volumes.find((v) => v.name === volume);
+        expect(token?.projected?.sources.some((s) => s.serviceAccountToken !== undefined)).toBe(true);
+      }
+    }
+  });
+
   test("network policies deny by default and select every pod", () => {
     for (const r of RENDERINGS) {
       const policies = ofKind(objects(r.name), "NetworkPolicy");
@@ -430,6 +448,19 @@ describe("bad values fail with a message that names the problem", () => {
   test("an arm64-only node pool with an image built only for amd64", async () => {
     expect(await failure(["values-oke.yaml"], { imageArchitectures: "{amd64}" })).toContain(
       "nodeArchitectures: the nodes are arm64, but the images are built only for amd64",
+    );
+  });
+
+  test("more database connections than PostgreSQL allows", async () => {
+    expect(await failure(["values-aks.yaml"], { "postgresql.poolSize": "20" })).toContain(
+      "postgresql.poolSize: 20 per replica across the services' replicas needs up to 620 connections, more than max_connections=300",
+    );
+  });
+
+  test("TLS to an external Kafka without authentication (Dapr's component cannot)", async () => {
+    const base = { "kafka.mode": "external", "kafka.external.brokers": "kafka.example.com:9092" };
+    expect(await failure([], { ...base, "kafka.external.authType": "none" })).toContain(
+      "kafka.external.tls: Dapr's Kafka component speaks TLS only with authentication",
     );
   });
 

@@ -29,6 +29,9 @@ const CONTAINER_ONLY = new Set([
   "dapr.io/sidecar-cpu-limit",
   "dapr.io/sidecar-memory-limit",
   "dapr.io/sidecar-seccomp-profile-type",
+  // Mounts a pod volume into the sidecar (the chart's ServiceAccount token); a local sidecar
+  // reaches the API server through the kubeconfig its secret store names instead.
+  "dapr.io/volume-mounts",
 ]);
 
 /** Annotation → the daprd flags it becomes (value as given). */
@@ -47,6 +50,8 @@ const FLAGS: Readonly<Record<string, (value: string, local: LocalSidecar) => str
   "dapr.io/log-as-json": (v) => (v === "true" ? ["--log-as-json"] : []),
   "dapr.io/log-level": (v) => ["--log-level", v],
   "dapr.io/graceful-shutdown-seconds": (v) => ["--dapr-graceful-shutdown-seconds", v],
+  "dapr.io/disable-builtin-k8s-secret-store": (v) =>
+    v === "true" ? ["--disable-builtin-k8s-secret-store"] : [],
 };
 
 /**

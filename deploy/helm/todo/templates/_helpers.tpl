@@ -20,6 +20,16 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
+{{/*
+Labels that never change between chart versions, for resources whose operator copies their labels
+onto pods and restarts the pods when they change (Strimzi's Kafka and KafkaNodePool).
+*/}}
+{{- define "todo.stableLabels" -}}
+app.kubernetes.io/part-of: todo
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
 {{/* Selector labels of one component (a service, or the edge): pass (dict "root" $ "name" "task"). */}}
 {{- define "todo.selectorLabels" -}}
 app.kubernetes.io/name: {{ .name }}
@@ -146,9 +156,19 @@ assistant:
 {{- printf "%s-tls" (include "todo.fullname" .) -}}
 {{- end -}}
 
-{{/* The cert-manager issuer's name. */}}
+{{/*
+The cert-manager issuer's name. A ClusterIssuer is cluster-wide, so its default name carries the
+release's namespace too: two releases in two namespaces never claim the same one.
+*/}}
 {{- define "todo.issuerName" -}}
-{{- .Values.certManager.issuer.name | default (printf "%s-%s" (include "todo.fullname" .) .Values.certManager.issuer.create) -}}
+{{- $issuer := .Values.certManager.issuer -}}
+{{- if $issuer.name -}}
+{{- $issuer.name -}}
+{{- else if eq $issuer.kind "ClusterIssuer" -}}
+{{- printf "%s-%s-%s" (include "todo.fullname" .) .Release.Namespace $issuer.create | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" (include "todo.fullname" .) $issuer.create -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The restricted security context of every container (pod security standard "restricted"). */}}

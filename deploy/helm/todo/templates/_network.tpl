@@ -7,6 +7,7 @@
     - namespaceSelector:
         matchLabels:
           kubernetes.io/metadata.name: kube-system
+    {{- include "todo.ipBlocks" .Values.networkPolicy.dnsCIDRs | nindent 4 }}
   ports:
     - port: 53
       protocol: UDP
