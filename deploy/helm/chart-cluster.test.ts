@@ -51,7 +51,7 @@ async function namespace(name: string, secrets: Record<string, Record<string, st
 const externalSecrets = {
   "kafka-credentials": { username: "api-key", password: "api-secret" },
   "neon-database": {
-    uri: "postgres://todo:secret@ep-example.eu-central-1.aws.neon.tech/todo?sslmode=require",
+    uri: "postgres://todo:secret@ep-example.eu-central-1.aws.neon.tech/todo?sslmode=verify-full",
   },
 };
 const needsExternal = (files: readonly string[]) => files.includes("values-external.yaml");

@@ -121,6 +121,33 @@ describe("kubeconform -strict (Kubernetes 1.36 schemas, operators' CRD schemas, 
     expect(found).toBe(valid);
     expect(result.code).toBe(0);
   });
+  test("backups and a restore render as valid CloudNativePG resources", async () => {
+    const result = await helmTemplate(tools, [], {
+      extra: [
+        "--set-json",
+        'postgresql.cloudnativepg.backup={"volumeSnapshot":{"className":"csi-snapclass"}}',
+        "--set-json",
+        'postgresql.cloudnativepg.scheduledBackup={"schedule":"0 0 3 * * *","method":"volumeSnapshot"}',
+        "--set-json",
+        'postgresql.cloudnativepg.bootstrap={"recovery":{"backup":{"name":"todo-db-20261206"}}}',
+      ],
+    });
+    expect(result.stderr).toBe("");
+    const objs = parseManifests(result.stdout);
+    const cluster = ofKind(objs, "Cluster")[0] as K8sObject;
+    expect(cluster.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    expect(cluster.spec?.bootstrap).toEqual({ recovery: { backup: { name: "todo-db-20261206" } } });
+    expect(ofKind(objs, "ScheduledBackup")[0]?.spec).toEqual({
+      cluster: { name: "todo-db" },
+      backupOwnerReference: "self",
+      schedule: "0 0 3 * * *",
+      method: "volumeSnapshot",
+    });
+    const file = join(renderDir, "backups.yaml");
+    writeFileSync(file, result.stdout);
+    const checked = await capture([tools.kubeconform, ...kubeconformArgs(tools), file]);
+    expect(checked.stdout).toContain("Invalid: 0, Errors: 0, Skipped: 0");
+  });
 });
 
 describe("kube-score", () => {
