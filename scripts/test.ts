@@ -8,7 +8,9 @@
  *    in the environment, `scripts/infra.ts up <component>`, and its `KEY=VALUE` lines are exported;
  *    and daprd + the Dapr scheduler, built from the Go module proxy unless cached (dapr-build.ts);
  *    and the Kubernetes tools the chart's tests use (helm, kubeconform, kube-score, actionlint,
- *    zizmor, kube-apiserver), built or fetched unless cached (kube-tools.ts);
+ *    zizmor, kube-apiserver), built or fetched unless cached (kube-tools.ts); and the observability
+ *    tools (Prometheus, promtool, Alertmanager, amtool, Jaeger, the collector), likewise
+ *    (observability-tools.ts);
  * 3. `bun test` with any extra arguments passed through (e.g. a path filter), output streamed live;
  * 4. on a full run (no extra arguments), the web app's component tests: `bun x vitest run` in web/
  *    (`*.ct.tsx`, happy-dom), counted from vitest's JSON report;
@@ -195,6 +197,14 @@ async function main(): Promise<number> {
     header("Kubernetes tools (scripts/kube-tools.ts)");
     const code = await runLive([bun, join(root, "scripts", "kube-tools.ts")]);
     if (code !== 0) infraFailure = { name: "kube tools build", ok: false, detail: `exit ${code}` };
+  }
+
+  // Prometheus and promtool (Debian's package), Alertmanager, Jaeger and the OpenTelemetry collector
+  // (Go module proxy) for the observability tests: fetched or built once (minutes), then a cache hit.
+  if (!infraFailure) {
+    header("Observability tools (scripts/observability-tools.ts)");
+    const code = await runLive([bun, join(root, "scripts", "observability-tools.ts")]);
+    if (code !== 0) infraFailure = { name: "observability tools build", ok: false, detail: `exit ${code}` };
   }
 
   // Output is piped (to count results), so keep bun test's colours when a person is watching.

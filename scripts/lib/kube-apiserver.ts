@@ -19,23 +19,13 @@
  * stops etcd, and deletes the directory; the children are also killed when this process exits.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "../../tests/e2e/lib/server.ts";
 import { crdYamlFiles, ensureKubeTools, type KubeTools } from "./kube-tools.ts";
-import { type Captured, capture } from "./proc.ts";
+import { type Captured, capture, ownedTempDir, stopProcess, tailFile } from "./proc.ts";
 import { selfSignedCert } from "./self-signed-cert.ts";
 
 /** Debian's etcd (package etcd-server). */
@@ -82,37 +72,7 @@ function rssOf(pid: number): number {
   }
 }
 
-const tail = (file: string, lines = 25) =>
-  existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
-
-async function stopProcess(child: Subprocess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(signal);
-  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
-  if (!exited) {
-    child.kill("SIGKILL");
-    await child.exited;
-  }
-}
-
 const DIR_PREFIX = "todo-kube-apiserver-";
-
-/**
- * Deletes the directories of servers whose owning process died without `stop()` (a killed test
- * run): etcd preallocates 64 MB of WAL, and on /dev/shm that is memory.
- */
-function removeAbandoned(base: string): void {
-  for (const name of readdirSync(base)) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = join(base, name);
-    const owner = Number.parseInt(
-      existsSync(join(dir, "owner.pid")) ? readFileSync(join(dir, "owner.pid"), "utf8") : "",
-      10,
-    );
-    if (Number.isInteger(owner) && !existsSync(`/proc/${owner}`))
-      rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Starts etcd and kube-apiserver on loopback and waits until `/readyz` says ok. Throws (with the
@@ -123,10 +83,8 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<KubeA
   const tools = opts.tools ?? (await ensureKubeTools(log));
   if (!existsSync(ETCD))
     throw new Error(`${ETCD} is missing: apt-get install etcd-server (Debian's etcd 3.4)`);
-  const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-  removeAbandoned(base);
-  const dir = mkdtempSync(join(base, DIR_PREFIX));
-  writeFileSync(join(dir, "owner.pid"), `${process.pid}\n`);
+  // On /dev/shm when there is one (etcd preallocates 64 MB of WAL: memory there, so clean up).
+  const dir = ownedTempDir(DIR_PREFIX, existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
   const children: Subprocess[] = [];
   const killAll = () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -217,7 +175,7 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<KubeA
       if (dead) {
         const which = dead === children[0] ? "etcd" : "kube-apiserver";
         throw new Error(
-          `${which} exited (${dead.exitCode ?? dead.signalCode}) while starting\n--- etcd:\n${tail(etcdLog)}\n--- kube-apiserver:\n${tail(apiserverLog)}`,
+          `${which} exited (${dead.exitCode ?? dead.signalCode}) while starting\n--- etcd:\n${tailFile(etcdLog)}\n--- kube-apiserver:\n${tailFile(apiserverLog)}`,
         );
       }
       try {
@@ -233,7 +191,7 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<KubeA
       }
       if (Date.now() > deadline) {
         throw new Error(
-          `kube-apiserver not ready at ${url}/readyz: ${last}\n--- kube-apiserver:\n${tail(apiserverLog)}`,
+          `kube-apiserver not ready at ${url}/readyz: ${last}\n--- kube-apiserver:\n${tailFile(apiserverLog)}`,
         );
       }
       await Bun.sleep(200);

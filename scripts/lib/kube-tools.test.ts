@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureKubeTools, GO_TOOLS, type KubeTools, kubeconformArgs, kubeToolsDir } from "./kube-tools.ts";
 import { capture } from "./proc.ts";
+import { scratchDir } from "./scratch-dir.ts";
 
 // The real tools, from the cache (`bun run kube:tools` builds them; a miss builds here, slowly).
 let tools: KubeTools;
-const work = mkdtempSync(join(tmpdir(), "todo-kube-tools-test-"));
+const scratch = scratchDir("todo-kube-tools-test-");
+const work = scratch.path;
+const { run, file } = scratch;
 
 beforeAll(async () => {
   tools = await ensureKubeTools();
 }, 1_800_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function run(cmd: string[]): Promise<{ code: number; output: string }> {
-  const result = await capture(cmd, { cwd: work });
-  return { code: result.code, output: `${result.stdout}${result.stderr}` };
-}
-
-function file(name: string, text: string): string {
-  const path = join(work, name);
-  writeFileSync(path, text);
-  return path;
-}
+afterAll(() => scratch.remove());
 
 /** A minimal valid Deployment (no resources, probes or security context: kube-score objects). */
 const deployment = `apiVersion: apps/v1

@@ -18,47 +18,34 @@
  *   reports a misleading "could not find schema");
  * - the CRD JSON schemas, converted from `deploy/crds/**.yaml` by `crd-json-schema.ts`.
  *
- * A miss builds into `<dir>.partial-<pid>` and renames it into place, so an interrupted build never
- * leaves half a cache; a component whose own inputs did not change is copied from the previous
- * cache directory instead of being built again (the Go builds take minutes), and that previous
- * directory is then removed. `bun run kube:tools` (scripts/kube-tools.ts) runs this and prints the
+ * The cache itself (a build goes to a partial directory renamed into place; a component whose own
+ * inputs did not change is copied from the previous directory) is `tool-cache.ts`. `bun run kube:tools` (scripts/kube-tools.ts) runs this and prints the
  * paths; `scripts/test.ts` and `.ci/run` call it before the tests, so no test's timeout covers a build.
  */
-import { createHash } from "node:crypto";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { writeCrdJsonSchemas } from "./crd-json-schema.ts";
-import { cacheRoot } from "./kafka.ts";
-import { capture } from "./proc.ts";
-
-type Env = Readonly<Record<string, string | undefined>>;
-type Log = (message: string) => void;
+import {
+  type Env,
+  ensureToolCache,
+  type GoTool,
+  goInstall,
+  goToolLdflags,
+  type Log,
+  needProgram,
+  runOrThrow,
+  sha,
+  type ToolCacheSpec,
+  toolCacheDir,
+} from "./tool-cache.ts";
 
 const root = join(import.meta.dir, "..", "..");
 /** The Go module that builds kube-apiserver. */
 export const kubeApiserverModuleDir: string = join(root, "deploy", "tools", "kube-apiserver");
 /** The vendored CRDs: `deploy/crds/<project>/*.yaml`, each project with its LICENSE and README. */
 export const crdsDir: string = join(root, "deploy", "crds");
-
-/** A Go program installed with `go install <pkg>@<version>`. */
-interface GoTool {
-  readonly name: "helm" | "kubeconform" | "kube-score" | "actionlint";
-  readonly pkg: string;
-  readonly version: string;
-  /** The `-X` variable its `version` command prints, when the module's own default is wrong. */
-  readonly versionVar?: string;
-}
 
 /** The Go tools and their pinned versions. */
 export const GO_TOOLS: readonly GoTool[] = [
@@ -108,10 +95,6 @@ function apiserverLdflags(version: string): string {
   return `-s -w -X ${pkg}.gitVersion=${version} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean`;
 }
 
-function goToolLdflags(tool: GoTool): string {
-  return tool.versionVar ? `-s -w -X ${tool.versionVar}=${tool.version}` : "-s -w";
-}
-
 /** Every vendored CRD file, sorted. */
 export function crdYamlFiles(): string[] {
   const files: string[] = [];
@@ -123,12 +106,6 @@ export function crdYamlFiles(): string[] {
   }
   return files.sort();
 }
-
-const sha = (...parts: (string | Buffer)[]) => {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part).update("\0");
-  return hash.digest("hex");
-};
 
 /** Each component's own input key; the cache directory's hash covers them all. */
 function componentKeys(): Record<string, string> {
@@ -147,12 +124,9 @@ function componentKeys(): Record<string, string> {
   return keys;
 }
 
-const dirFor = (keys: Record<string, string>, env: Env) =>
-  join(cacheRoot(env), `kube-tools-${sha(...Object.entries(keys).flat()).slice(0, 12)}`);
-
 /** The cache directory for the current inputs. */
 export function kubeToolsDir(env: Env = process.env): string {
-  return dirFor(componentKeys(), env);
+  return toolCacheDir("kube-tools", componentKeys(), env);
 }
 
 /** Paths of everything `ensureKubeTools` provides. */
@@ -209,51 +183,8 @@ export function kubeconformArgs(tools: KubeTools): string[] {
   ];
 }
 
-/** What `manifest.json` in a finished cache directory records. */
-interface Manifest {
-  readonly keys: Record<string, string>;
-  readonly buildSeconds: Record<string, number>;
-}
-
-function readManifest(dir: string): Manifest | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
-  } catch {
-    return undefined;
-  }
-}
-
-async function run(cmd: string[], opts: { cwd?: string; env?: Env }, what: string): Promise<string> {
-  const result = await capture(cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
-  if (result.code !== 0) {
-    const output = `${result.stdout}${result.stderr}`
-      .split("\n")
-      .filter((line) => !line.startsWith("go: downloading"))
-      .slice(-30)
-      .join("\n");
-    throw new Error(`${what} failed (exit ${result.code}): ${cmd.join(" ")}\n${output}`);
-  }
-  return result.stdout;
-}
-
-function need(program: string, why: string): string {
-  const path = Bun.which(program);
-  if (!path) throw new Error(`${program} is not installed; ${why}`);
-  return path;
-}
-
-async function buildGoTool(tool: GoTool, out: string): Promise<void> {
-  const go = need("go", "the Kubernetes tools are built with Go 1.26+ from the Go module proxy");
-  const args = ["install", "-trimpath", `-ldflags=${goToolLdflags(tool)}`, `${tool.pkg}@${tool.version}`];
-  await run(
-    [go, ...args],
-    { cwd: tmpdir(), env: { GOWORK: "off", GOFLAGS: "-buildvcs=false", GOBIN: out } },
-    `go install ${tool.name}`,
-  );
-}
-
 async function buildKubeApiserver(out: string): Promise<void> {
-  const go = need("go", "kube-apiserver is built with Go 1.26+ from the Go module proxy");
+  const go = needProgram("go", "kube-apiserver is built with Go 1.26+ from the Go module proxy");
   const args = [
     "build",
     "-trimpath",
@@ -262,7 +193,7 @@ async function buildKubeApiserver(out: string): Promise<void> {
     "-o",
     join(out, "kube-apiserver"),
   ];
-  await run(
+  await runOrThrow(
     [go, ...args, "k8s.io/kubernetes/cmd/kube-apiserver"],
     { cwd: kubeApiserverModuleDir, env: { GOWORK: "off", GOFLAGS: "-mod=readonly -buildvcs=false" } },
     "go build kube-apiserver",
@@ -272,9 +203,9 @@ async function buildKubeApiserver(out: string): Promise<void> {
 const pip = (python: string) => [python, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"];
 
 async function buildZizmor(out: string): Promise<void> {
-  const python = need("python3", "zizmor is installed from PyPI into a venv (python3 -m venv)");
-  await run([python, "-m", "venv", out], {}, "python3 -m venv");
-  await run(
+  const python = needProgram("python3", "zizmor is installed from PyPI into a venv (python3 -m venv)");
+  await runOrThrow([python, "-m", "venv", out], {}, "python3 -m venv");
+  await runOrThrow(
     [...pip(join(out, "bin", "python")), "install", `zizmor==${ZIZMOR_VERSION}`],
     {},
     "pip install zizmor",
@@ -286,7 +217,7 @@ async function buildKubernetesSchemas(out: string, finalOut: string, python: str
   const download = join(tmpdir(), `kube-tools-wheel-${process.pid}`);
   rmSync(download, { recursive: true, force: true });
   try {
-    await run(
+    await runOrThrow(
       [
         ...pip(python),
         "download",
@@ -313,7 +244,11 @@ async function buildKubernetesSchemas(out: string, finalOut: string, python: str
     ].join("\n");
     const prefix = `kubernetes_validate/kubernetes-json-schema/${dirName}/`;
     const count = Number(
-      await run([python, "-c", extract, join(download, wheel), prefix, join(out, dirName)], {}, "unzip"),
+      await runOrThrow(
+        [python, "-c", extract, join(download, wheel), prefix, join(out, dirName)],
+        {},
+        "unzip",
+      ),
     );
     if (!(count > 100))
       throw new Error(`kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} has no ${prefix} schemas`);
@@ -329,32 +264,6 @@ async function buildKubernetesSchemas(out: string, finalOut: string, python: str
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Other kube-tools directories in the cache: finished ones, and partial ones of dead builds. */
-function otherCacheDirs(dir: string): { finished: string[]; abandoned: string[] } {
-  const parent = join(dir, "..");
-  const finished: string[] = [];
-  const abandoned: string[] = [];
-  if (!existsSync(parent)) return { finished, abandoned };
-  for (const name of readdirSync(parent)) {
-    const path = join(parent, name);
-    if (!name.startsWith("kube-tools-") || path === dir) continue;
-    const partial = /\.partial-(\d+)$/.exec(name);
-    if (partial) {
-      if (!processAlive(Number(partial[1]))) abandoned.push(path);
-    } else if (readManifest(path)) finished.push(path);
-  }
-  return { finished, abandoned };
-}
-
 /**
  * Returns the tools, building what the cache lacks first (the first time about 12 minutes on two
  * cores, mostly kube-apiserver and helm; a hit costs a few milliseconds). `log` gets progress.
@@ -363,39 +272,8 @@ export async function ensureKubeTools(
   log: Log = (message) => process.stderr.write(`${message}\n`),
   env: Env = process.env,
 ): Promise<KubeTools> {
-  const keys = componentKeys();
-  const dir = dirFor(keys, env);
-  const tools = toolsAt(dir);
-  if (readManifest(dir)) return tools;
-
-  const { finished, abandoned } = otherCacheDirs(dir);
-  for (const path of abandoned) rmSync(path, { recursive: true, force: true });
-  const staging = `${dir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  log(`kube-tools: building into ${dir} (only what changed; the first time takes minutes)`);
-  const started = performance.now();
-  const buildSeconds: Record<string, number> = {};
-
-  /** Builds one component into `staging/<path>`, or copies it from a donor with the same key. */
-  const component = async (name: string, build: (out: string) => Promise<void>, path?: string) => {
-    const out = join(staging, path ?? name);
-    // Schemas hold absolute paths (and are cheap to make): only the programs are ever copied.
-    const donor = path ? undefined : finished.find((d) => readManifest(d)?.keys[name] === keys[name]);
-    if (donor && existsSync(join(donor, name))) {
-      cpSync(join(donor, name), out, { recursive: true, verbatimSymlinks: true });
-      log(`kube-tools: ${name} unchanged, copied from ${donor}`);
-      return;
-    }
-    const t = performance.now();
-    mkdirSync(out, { recursive: true });
-    await build(out);
-    buildSeconds[name] = Math.round((performance.now() - t) / 100) / 10;
-    log(`kube-tools: ${name} built in ${buildSeconds[name]} s`);
-  };
-
-  try {
-    for (const tool of GO_TOOLS) await component(tool.name, (out) => buildGoTool(tool, out));
+  const build: ToolCacheSpec["build"] = async (component, { dir, staging }) => {
+    for (const tool of GO_TOOLS) await component(tool.name, (out) => goInstall(tool, out));
     await component("kube-apiserver", buildKubeApiserver);
     await component("zizmor", buildZizmor);
     const python = join(staging, "zizmor", "bin", "python");
@@ -410,19 +288,6 @@ export async function ensureKubeTools(
       log(`kube-tools: ${schemas.length} CRD schemas (${new Set(schemas.map((s) => s.kind)).size} kinds)`);
     };
     await component("crd-schemas", crdSchemas, join("schemas", "crds"));
-    writeFileSync(join(staging, "manifest.json"), `${JSON.stringify({ keys, buildSeconds }, null, 2)}\n`);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  try {
-    renameSync(staging, dir);
-  } catch (error) {
-    // Another process finished the same build first: use its directory.
-    rmSync(staging, { recursive: true, force: true });
-    if (!readManifest(dir)) throw error;
-  }
-  for (const path of finished) rmSync(path, { recursive: true, force: true });
-  log(`kube-tools: ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return tools;
+  };
+  return toolsAt(await ensureToolCache({ prefix: "kube-tools", keys: componentKeys(), build }, log, env));
 }

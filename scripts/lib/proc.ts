@@ -2,6 +2,10 @@
  * Child-process helpers for the dev scripts. Every child gets a closed stdin, so no script can
  * ever stop and wait for a keyboard (CI runs with no stdin at all).
  */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
 
 /** Output and exit code of a finished child process. */
 export interface Captured {
@@ -62,4 +66,44 @@ export async function runToStderr(cmd: readonly string[], opts: ProcOptions = {}
     process.stderr.write(`cannot run ${cmd[0]}: ${(error as Error).message}\n`);
     return 127;
   }
+}
+
+/**
+ * Stops a child: `signal`, then SIGKILL when it has not exited after `graceMs`. Returns once it
+ * has exited; a child that already exited is left alone.
+ */
+export async function stopProcess(child: Subprocess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
+  if (!exited) {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+}
+
+/** The last `lines` lines of a log file, or `(no log)` when it does not exist (for error messages). */
+export function tailFile(file: string, lines = 25): string {
+  return existsSync(file)
+    ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
+    : "(no log)";
+}
+
+/**
+ * A new directory `<base>/<prefix>XXXXXX` owned by this process (its pid in `owner.pid`), for a
+ * server's data and logs. First deletes the `<prefix>*` directories whose owner died without
+ * cleaning up (a killed test run), so they never pile up in `/tmp` or `/dev/shm`.
+ */
+export function ownedTempDir(prefix: string, base: string = tmpdir()): string {
+  for (const name of readdirSync(base)) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = join(base, name);
+    const pidFile = join(dir, "owner.pid");
+    const owner = Number.parseInt(existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "", 10);
+    if (Number.isInteger(owner) && !existsSync(`/proc/${owner}`))
+      rmSync(dir, { recursive: true, force: true });
+  }
+  const dir = mkdtempSync(join(base, prefix));
+  writeFileSync(join(dir, "owner.pid"), `${process.pid}\n`);
+  return dir;
 }
