@@ -14,7 +14,9 @@
  *      tasks, bulk-loaded straight into `task.tasks` (or through the API with `--load api`);
  *   5. ListTasks with a filter, a sort and a first page of 50, per user;
  *   6. the same on the search user's 100 000 tasks;
- *   7. search (`query`) over the search user's tasks: words, prefixes, two-word queries and typos.
+ *   7. search (`query`) over the search user's tasks: words, prefixes, two-word queries and typos;
+ *   8. metrics overhead (bench/metrics-overhead.ts): CreateTask with metrics off and on (`/metrics`
+ *      served and scraped) on two fresh servers side by side, after the phases above.
  *
  * Options (flag or environment variable, default):
  *   --duration / BENCH_DURATION (15)        seconds measured per phase
@@ -32,7 +34,10 @@
  *   --paced-rate / BENCH_PACED_RATE         … or at this fixed total rate (calls/s)
  *   --profile                               run the server with `--cpu-prof-md` and print where the
  *                                           profile went
- *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, list, list-big, search
+ *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, list, list-big,
+ *                                           search, metrics
+ *   --metrics-rounds / BENCH_METRICS_ROUNDS (3)  metrics phase: rounds of an off and an on server
+ *   --scrape-interval / BENCH_SCRAPE_INTERVAL (5)  metrics phase: seconds between scrapes of /metrics
  *   --database-url / DATABASE_URL           the PostgreSQL server (a fresh database is created on it)
  *   --keep-db                               keep the benchmark database afterwards
  *   --out (docs/benchmarks.md)              where to write the report; `--no-write` only prints it
@@ -50,6 +55,7 @@ import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import postgres from "postgres";
 import { searchTsQueries } from "../services/task/src/list-tasks";
 import { searchTerms } from "../services/task/src/search-query";
+import { measureMetricsOverhead, type OverheadRound, overheadReport } from "./metrics-overhead";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -74,6 +80,8 @@ const { values: flags } = parseArgs({
     "keep-db": { type: "boolean", default: false },
     out: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    "metrics-rounds": { type: "string" },
+    "scrape-interval": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -100,7 +108,7 @@ function fractionOption(flag: string | undefined, env: string, fallback: number)
   return n;
 }
 
-const PHASES = ["raw", "create", "list", "list-big", "search"] as const;
+const PHASES = ["raw", "create", "list", "list-big", "search", "metrics"] as const;
 type Phase = (typeof PHASES)[number];
 
 function phaseList(raw: string | undefined): ReadonlySet<Phase> {
@@ -139,6 +147,8 @@ const options = {
   keepDb: flags["keep-db"] ?? false,
   out: resolve(root, flags.out ?? "docs/benchmarks.md"),
   write: !flags["no-write"],
+  metricsRounds: intOption(flags["metrics-rounds"], "BENCH_METRICS_ROUNDS", 3, 1),
+  scrapeIntervalS: intOption(flags["scrape-interval"], "BENCH_SCRAPE_INTERVAL", 5, 1),
 };
 
 if (!options.databaseUrl) {
@@ -722,12 +732,22 @@ interface Server {
   readonly pid: number;
   readonly grpcUrl: string;
   readonly httpUrl: string;
+  /** `/metrics`, when started with `METRICS_PORT`. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<number>;
 }
 
-async function startServer(databaseUrl: string, dataDir: string, profileDir?: string): Promise<Server> {
+/** Starts the server on `databaseUrl`; telemetry off unless `extraEnv` turns it on (`METRICS_PORT`). */
+async function startServer(
+  databaseUrl: string,
+  dataDir: string,
+  profileDir?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Server> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("OTEL_")) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("OTEL_") && !k.startsWith("METRICS_")) env[k] = v;
+  }
   Object.assign(env, {
     DATABASE_URL: databaseUrl,
     PORT: "0",
@@ -736,6 +756,7 @@ async function startServer(databaseUrl: string, dataDir: string, profileDir?: st
     TODO_DATA_DIR: dataDir,
     JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"),
     LOG_LEVEL: "warn",
+    ...extraEnv,
   });
   const profileArgs = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
   const child = Bun.spawn(
@@ -764,11 +785,13 @@ async function startServer(databaseUrl: string, dataDir: string, profileDir?: st
   for (;;) {
     const httpUrl = /HTTP\/1\.1\):\s+(http:\/\/\S+)/.exec(text)?.[1];
     const grpcUrl = /\(h2c\):\s+(http:\/\/\S+)/.exec(text)?.[1];
-    if (httpUrl && grpcUrl) {
+    const metricsUrl = /metrics \(Prometheus\):\s+(http:\/\/\S+)/.exec(text)?.[1];
+    if (httpUrl && grpcUrl && (metricsUrl || !extraEnv.METRICS_PORT)) {
       return {
         pid: child.pid,
         grpcUrl,
         httpUrl,
+        metricsUrl,
         async stop() {
           child.kill("SIGTERM");
           const code = await Promise.race([child.exited, Bun.sleep(15_000).then(() => -1)]);
@@ -875,6 +898,134 @@ function searchBreakdown(phases: readonly PhaseResult[]): string[] {
 
 const fmt = (ms: number) => (Number.isNaN(ms) ? "–" : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
+/** gRPC clients of the server at `grpcUrl` (their HTTP/2 sessions go into `sessions`, to abort at the end). */
+function clientsOf(grpcUrl: string, sessions: Http2SessionManager[]) {
+  const shared = options.connections === "shared" ? new Http2SessionManager(grpcUrl) : undefined;
+  if (shared) sessions.push(shared);
+  const transport = (token?: string): Transport => {
+    const sessionManager = shared ?? new Http2SessionManager(grpcUrl);
+    if (!shared) sessions.push(sessionManager);
+    return createGrpcTransport({
+      baseUrl: grpcUrl,
+      sessionManager,
+      ...(options.compression === "none" ? { acceptCompression: [] } : {}),
+      interceptors: token
+        ? [
+            (next) => (req) => {
+              req.header.set("authorization", `Bearer ${token}`);
+              return next(req);
+            },
+          ]
+        : [],
+    });
+  };
+  const signUp = async (label: string): Promise<BenchUser> => {
+    const res = await createClient(AuthService, transport()).signUp({
+      email: `${label}-${crypto.randomUUID().slice(0, 8)}@bench.example`,
+      password: "benchmark password",
+      timeZone: "Europe/Berlin",
+    });
+    return { id: res.user?.id as string, tasks: createClient(TaskService, transport(res.accessToken)) };
+  };
+  return { transport, signUp };
+}
+
+/** Signs up `count` client users, five at a time. */
+async function signUpUsers(
+  signUp: (label: string) => Promise<BenchUser>,
+  count: number,
+): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  for (let i = 0; i < count; i += 5) {
+    users.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(5, count - i) }, (_, k) => signUp(`client${i + k}`)),
+      )),
+    );
+  }
+  return users;
+}
+
+/** CreateTask with varied text (seeded by `seed`) as client `w`'s user. */
+function createTaskOp(users: readonly BenchUser[], seed: number): (w: number) => Promise<unknown> {
+  const createRng = rng(seed);
+  const now = Date.now();
+  return (w) => {
+    const t = taskText(createRng, now);
+    return (users[w] as BenchUser).tasks.createTask({
+      task: {
+        title: t.title,
+        description: t.description,
+        priority: t.priority as Priority,
+        tags: t.tags,
+        timeZone: t.timeZone,
+        ...(t.dueMs === null
+          ? {}
+          : {
+              dueTime: { seconds: BigInt(Math.floor(t.dueMs / 1000)), nanos: 0 },
+              reminders:
+                createRng() < 0.3 ? [{ trigger: { case: "beforeDue", value: { seconds: 3600n } } }] : [],
+            }),
+      },
+    });
+  };
+}
+
+/**
+ * The metrics-overhead phase's rounds (bench/metrics-overhead.ts): two fresh servers on fresh
+ * databases, metrics off and on (`METRICS_PORT=0`), each loaded with CreateTask by clients of its own.
+ */
+async function runMetricsOverhead(): Promise<OverheadRound[]> {
+  return measureMetricsOverhead({
+    rounds: options.metricsRounds,
+    scrapeIntervalMs: options.scrapeIntervalS * 1000,
+    log,
+    async start(metrics) {
+      const runDb = await createBenchDatabase(options.databaseUrl as string);
+      const runDir = mkdtempSync(join(os.tmpdir(), "todo-bench-metrics-"));
+      const runSessions: Http2SessionManager[] = [];
+      let runServer: Server | undefined;
+      const stop = async () => {
+        for (const s of runSessions) s.abort();
+        if (runServer) await runServer.stop();
+        rmSync(runDir, { recursive: true, force: true });
+        await runDb.drop();
+      };
+      try {
+        runServer = await startServer(runDb.url, runDir, undefined, metrics ? { METRICS_PORT: "0" } : {});
+        const started = runServer;
+        const { signUp } = clientsOf(started.grpcUrl, runSessions);
+        const users = await signUpUsers(signUp, options.concurrency);
+        await Promise.all(users.map((u) => u.tasks.listTasks({ pageSize: 1 })));
+        return {
+          metricsUrl: started.metricsUrl,
+          async measure() {
+            const r = await measure(
+              `CreateTask, metrics ${metrics ? "on" : "off"}`,
+              options.concurrency,
+              createTaskOp(users, 2),
+              cpuProbe(started.pid, runDb.name),
+            );
+            if (r.errors > 0)
+              throw new Error(`${r.errors} CreateTask calls failed, the first: ${r.firstError}`);
+            return {
+              calls: r.calls,
+              seconds: r.seconds,
+              p50: percentile(r.latenciesMs, 50),
+              p99: percentile(r.latenciesMs, 99),
+              serverCpu: r.cpu?.server,
+            };
+          },
+          stop,
+        };
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+    },
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -901,80 +1052,22 @@ try {
     if (pg) results.push(pg);
   }
 
+  if (!(["create", "list", "list-big", "search"] as const).some((p) => options.phases.has(p)))
+    throw new Skip();
   server = await startServer(db.url, dataDir, profileDir);
   log(`server pid ${server.pid} on ${server.grpcUrl}`);
   const cpu = cpuProbe(server.pid, db.name);
-  const grpcUrl = server.grpcUrl;
-  const shared = options.connections === "shared" ? new Http2SessionManager(grpcUrl) : undefined;
-  if (shared) sessions.push(shared);
-  const transport = (token?: string): Transport => {
-    const sessionManager = shared ?? new Http2SessionManager(grpcUrl);
-    if (!shared) sessions.push(sessionManager);
-    return createGrpcTransport({
-      baseUrl: grpcUrl,
-      sessionManager,
-      ...(options.compression === "none" ? { acceptCompression: [] } : {}),
-      interceptors: token
-        ? [
-            (next) => (req) => {
-              req.header.set("authorization", `Bearer ${token}`);
-              return next(req);
-            },
-          ]
-        : [],
-    });
-  };
-
-  const signUp = async (label: string): Promise<BenchUser> => {
-    const res = await createClient(AuthService, transport()).signUp({
-      email: `${label}-${crypto.randomUUID().slice(0, 8)}@bench.example`,
-      password: "benchmark password",
-      timeZone: "Europe/Berlin",
-    });
-    return { id: res.user?.id as string, tasks: createClient(TaskService, transport(res.accessToken)) };
-  };
+  const { signUp } = clientsOf(server.grpcUrl, sessions);
   log(`signing up ${options.concurrency + 1} users`);
-  const users: BenchUser[] = [];
-  for (let i = 0; i < options.concurrency; i += 5) {
-    users.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(5, options.concurrency - i) }, (_, k) => signUp(`client${i + k}`)),
-      )),
-    );
-  }
+  const users = await signUpUsers(signUp, options.concurrency);
   const searcher = await signUp("search");
   // Warm every connection before measuring.
   await Promise.all(users.map((u) => u.tasks.listTasks({ pageSize: 1 })));
 
   // CreateTask.
-  const createRng = rng(2);
   const now = Date.now();
   targets.set("CreateTask", { pct: 99, ms: 15 });
-  if (options.phases.has("create"))
-    await measureBoth(
-      results,
-      "CreateTask",
-      (w) => {
-        const t = taskText(createRng, now);
-        return (users[w] as BenchUser).tasks.createTask({
-          task: {
-            title: t.title,
-            description: t.description,
-            priority: t.priority as Priority,
-            tags: t.tags,
-            timeZone: t.timeZone,
-            ...(t.dueMs === null
-              ? {}
-              : {
-                  dueTime: { seconds: BigInt(Math.floor(t.dueMs / 1000)), nanos: 0 },
-                  reminders:
-                    createRng() < 0.3 ? [{ trigger: { case: "beforeDue", value: { seconds: 3600n } } }] : [],
-                }),
-          },
-        });
-      },
-      cpu,
-    );
+  if (options.phases.has("create")) await measureBoth(results, "CreateTask", createTaskOp(users, 2), cpu);
 
   // The events of those tasks flow on (outbox relay → tag service → its outbox): wait until both
   // outboxes are empty, so the next phases do not pay for this one's backlog.
@@ -1131,6 +1224,16 @@ try {
   else await db.drop();
 }
 
+// Metrics overhead: after the other phases, on servers of its own.
+let overheadRuns: OverheadRound[] | undefined;
+if (failure === undefined && options.phases.has("metrics")) {
+  try {
+    overheadRuns = await runMetricsOverhead();
+  } catch (err) {
+    failure = err;
+  }
+}
+
 if (failure !== undefined) {
   const text =
     failure instanceof Error
@@ -1198,17 +1301,42 @@ const results_md = [
   ...breakdowns.flatMap((b) => ["", b]),
 ].join("\n");
 
-console.log(`\n${results_md}\n`);
+const overhead_md = overheadRuns
+  ? `\n## Metrics overhead\n\n${overheadReport(
+      overheadRuns,
+      `${options.concurrency} concurrent clients, ${options.warmup} s warm-up + ${options.duration} s measured per run,`,
+      options.scrapeIntervalS * 1000,
+    )}\n\nRun on ${started.toISOString().slice(0, 16).replace("T", " ")} UTC (\`bun run bench --phases metrics\`; ` +
+    `\`--metrics-rounds\` and \`--scrape-interval\` change the runs). docs/metrics.md lists what is recorded.\n`
+  : undefined;
+
+if (results.length > 0) console.log(`\n${results_md}\n`);
+if (overhead_md) console.log(overhead_md);
+
+/** This file's "Metrics overhead" section: from the first `## Metrics overhead` to the next section. */
+const OVERHEAD_SECTION = /\n## Metrics overhead\n[\s\S]*?(?=\n## |$)/;
 
 if (options.write) {
   const previous = existsSync(options.out) ? readFileSync(options.out, "utf8") : "";
-  const analysis =
-    /<!-- analysis:start -->\n([\s\S]*?)<!-- analysis:end -->/.exec(previous)?.[1] ??
-    "_No analysis written yet for this run._\n";
-  // Sections other benchmarks keep in this file (bench/dapr.ts: "## Dapr sidecar overhead") start
-  // after this one's own; they are carried over as they are.
-  const others = /\n## Dapr sidecar overhead\n[\s\S]*$/.exec(previous)?.[0] ?? "";
-  writeFileSync(options.out, renderDoc(results_md, machine, analysis) + others);
+  if (results.length === 0 && overhead_md) {
+    // Only the metrics phase ran: replace that section, keep the rest of the file as it is.
+    const kept = previous.replace(OVERHEAD_SECTION, "");
+    const at = kept.indexOf("\n## Dapr sidecar overhead\n");
+    writeFileSync(
+      options.out,
+      at < 0 ? kept + overhead_md : kept.slice(0, at) + overhead_md + kept.slice(at),
+    );
+  } else {
+    const analysis =
+      /<!-- analysis:start -->\n([\s\S]*?)<!-- analysis:end -->/.exec(previous)?.[1] ??
+      "_No analysis written yet for this run._\n";
+    // Sections other benchmarks keep in this file (bench/dapr.ts: "## Dapr sidecar overhead") start
+    // after this one's own; they are carried over as they are, and so is the last metrics overhead
+    // measured when this run did not measure it.
+    const others = /\n## Dapr sidecar overhead\n[\s\S]*$/.exec(previous)?.[0] ?? "";
+    const overhead = overhead_md ?? OVERHEAD_SECTION.exec(previous)?.[0] ?? "";
+    writeFileSync(options.out, renderDoc(results_md, machine, analysis) + overhead + others);
+  }
   log(`wrote ${options.out}`);
 }
 

@@ -11,6 +11,9 @@
  * URL (the local secret store), the daily digest (a cron input binding) and its bookkeeping (the
  * PostgreSQL state store). docs/dapr.md has the whole picture.
  *
+ * Each app serves its metrics on 9101+n, the edge on 9100 (docs/metrics.md); the sidecars keep
+ * theirs on 9091+n and the Dapr scheduler on 9190.
+ *
  * Settings: `PORT` (edge, default 8080), `DAPR_PORT_OFFSET` (shifts every port, default 0),
  * `DAPR_RUN_DIR` (default `.infra/dapr`), `JWT_SECRET` (default: a fresh one per run),
  * `KAFKA_TOPIC_PREFIX`, `DIGEST_SCHEDULE` (default `@every 15m`), `DIGEST_HOUR`,
@@ -78,6 +81,7 @@ const schedulerPorts = {
 const ports = (i: number) => ({
   appHttp: 8101 + offset + i,
   appGrpc: 50101 + offset + i,
+  appMetrics: 9101 + offset + i,
   sidecar: {
     http: 3501 + offset + i,
     grpc: 50201 + offset + i,
@@ -85,6 +89,8 @@ const ports = (i: number) => ({
     metrics: 9091 + offset + i,
   },
 });
+
+const edgeMetricsPort = 9100 + offset;
 
 const children: { name: string; proc: Subprocess }[] = [];
 let stopping = false;
@@ -141,6 +147,7 @@ try {
       HOST: "127.0.0.1",
       PORT: String(p.appHttp),
       GRPC_PORT: String(p.appGrpc),
+      METRICS_PORT: String(p.appMetrics),
       OTEL_SERVICE_NAME: `todo-${s.name}`,
       ...appEnvironment(p.sidecar, tokens),
     });
@@ -158,6 +165,7 @@ try {
     ...(process.env as Record<string, string>),
     PORT: String(edgePort),
     HOST: "127.0.0.1",
+    METRICS_PORT: String(edgeMetricsPort),
     EDGE_ROUTES: routes.join(","),
   });
   await waitForHttp(`http://127.0.0.1:${edgePort}/`, "the edge", 30_000);
@@ -171,6 +179,8 @@ console.log(`  dapr scheduler  127.0.0.1:${schedulerPorts.grpc}   logs: ${logDir
 for (const [i, s] of SERVICES.entries()) {
   const p = ports(i);
   console.log(
-    `  ${s.name.padEnd(13)} app h2c :${p.appGrpc} http :${p.appHttp}   sidecar http :${p.sidecar.http} grpc :${p.sidecar.grpc}`,
+    `  ${s.name.padEnd(13)} app h2c :${p.appGrpc} http :${p.appHttp} metrics :${p.appMetrics}   ` +
+      `sidecar http :${p.sidecar.http} grpc :${p.sidecar.grpc} metrics :${p.sidecar.metrics}`,
   );
 }
+console.log(`  ${"edge".padEnd(13)} metrics :${edgeMetricsPort}   (every metrics port serves /metrics)`);

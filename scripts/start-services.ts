@@ -4,8 +4,8 @@
  * from `.infra/env` written by `bun run infra:up`). One JWT key is generated for the run unless
  * `JWT_SECRET` is set. Stops everything on SIGINT/SIGTERM, and stops everything if one process dies.
  *
- * Each service listens on HTTP/1.1 port 8100+n and h2c port 50100+n (n = its index below; shift
- * both with `SERVICES_PORT_OFFSET`).
+ * Each service listens on HTTP/1.1 port 8101+n and h2c port 50101+n and serves its metrics on
+ * 9101+n (n = its index below), the edge its own on 9100; `SERVICES_PORT_OFFSET` shifts them all.
  */
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -23,6 +23,9 @@ if (!DATABASE_URL || !KAFKA_BROKERS) {
 const offset = Number(process.env.SERVICES_PORT_OFFSET ?? 0);
 const httpPort = (i: number) => 8101 + offset + i;
 const grpcPort = (i: number) => 50101 + offset + i;
+/** Prometheus endpoints (docs/metrics.md): the edge on 9100, service n on 9101+n. */
+const metricsPort = (i: number) => 9101 + offset + i;
+const edgeMetricsPort = 9100 + offset;
 const JWT_SECRET =
   process.env.JWT_SECRET || Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 const byName = Object.fromEntries(SERVICES.map((s, i) => [s.name, i]));
@@ -82,6 +85,7 @@ for (const [i, s] of SERVICES.entries()) {
     ...common,
     PORT: String(httpPort(i)),
     GRPC_PORT: String(grpcPort(i)),
+    METRICS_PORT: String(metricsPort(i)),
     OTEL_SERVICE_NAME: `todo-${s.name}`,
   });
 }
@@ -97,6 +101,7 @@ const routes = SERVICES.flatMap((s, i) =>
 spawn("edge", "services/edge/src/main.ts", {
   ...common,
   PORT: process.env.PORT ?? "8080",
+  METRICS_PORT: String(edgeMetricsPort),
   EDGE_ROUTES: routes.join(","),
 });
 await waitServing(`http://127.0.0.1:${process.env.PORT ?? 8080}/`).catch(async (err) => {
@@ -106,6 +111,8 @@ await waitServing(`http://127.0.0.1:${process.env.PORT ?? 8080}/`).catch(async (
 console.log(`Todo services are running; the edge is at http://127.0.0.1:${process.env.PORT ?? 8080}`);
 for (const [i, s] of SERVICES.entries()) {
   console.log(
-    `  ${s.name.padEnd(12)} http://127.0.0.1:${httpPort(i)} (HTTP/1.1)  http://127.0.0.1:${grpcPort(i)} (h2c)`,
+    `  ${s.name.padEnd(12)} http://127.0.0.1:${httpPort(i)} (HTTP/1.1)  http://127.0.0.1:${grpcPort(i)} (h2c)  ` +
+      `metrics http://127.0.0.1:${metricsPort(i)}/metrics`,
   );
 }
+console.log(`  ${"edge".padEnd(12)} metrics http://127.0.0.1:${edgeMetricsPort}/metrics`);

@@ -6,6 +6,9 @@
  * The build runs `bun x vite build` in web/ as a child process with its output shown. If it fails,
  * the server still starts (with the previous build, or the placeholder page) and says why.
  * `TODO_SKIP_WEB_BUILD=1` skips the check (e.g. when the app is served from elsewhere).
+ *
+ * Metrics are served at http://localhost:9464/metrics unless `METRICS_PORT` says otherwise
+ * (`METRICS_PORT=` turns them off; docs/metrics.md).
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -64,4 +67,6 @@ async function buildWeb(): Promise<void> {
 }
 
 if (process.env.TODO_SKIP_WEB_BUILD !== "1" && webBuildNeeded()) await buildWeb();
+// A laptop user can look at the metrics at once; main.ts alone (tests, images) serves none unless asked.
+process.env.METRICS_PORT ??= "9464";
 await import("../services/embedded/src/main.ts");

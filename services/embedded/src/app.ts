@@ -84,6 +84,7 @@ export async function startApp(config: AppConfig): Promise<App> {
   const db = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir.startsWith("memory://") ? config.dataDir : `${config.dataDir}/pg`,
+    name: "todo",
   });
   const { sql } = db;
   await migrateIdentity(sql);

@@ -9,7 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { bearer, removeDir, repoRoot, tempDir } from "./test-server";
+import { bearer, removeDir, startMainProcess, tempDir } from "./test-server";
 
 const dataDir = tempDir("todo-main");
 const children: Bun.Subprocess[] = [];
@@ -26,46 +26,19 @@ interface Started {
   output(): string;
 }
 
+const HTTP_URL = /HTTP\/1\.1\):\s+(http:\/\/\S+)/;
+const GRPC_URL = /\(h2c\):\s+(http:\/\/\S+)/;
+
 /** Starts main.ts on free ports with the embedded store in `dataDir`; resolves once both URLs are printed. */
 async function startMain(): Promise<Started> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    // The child must choose the embedded store and generate its own key: drop what the test run set.
-    if (v !== undefined && !["DATABASE_URL", "JWT_SECRET", "WEB_DIST"].includes(k) && !k.startsWith("OTEL_"))
-      env[k] = v;
-  }
-  Object.assign(env, { PORT: "0", GRPC_PORT: "0", HOST: "127.0.0.1", TODO_DATA_DIR: dataDir });
-  const child = Bun.spawn([process.execPath, join(repoRoot, "services", "embedded", "src", "main.ts")], {
-    cwd: repoRoot,
-    env,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const { child, output } = await startMainProcess(dataDir, [HTTP_URL, GRPC_URL]);
   children.push(child);
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+  return {
+    child,
+    httpUrl: HTTP_URL.exec(output())?.[1] as string,
+    grpcUrl: GRPC_URL.exec(output())?.[1] as string,
+    output,
   };
-  void pump(child.stdout);
-  void pump(child.stderr);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const http = /HTTP\/1\.1\):\s+(http:\/\/\S+)/.exec(text)?.[1];
-    const grpc = /\(h2c\):\s+(http:\/\/\S+)/.exec(text)?.[1];
-    if (http && grpc) return { child, httpUrl: http, grpcUrl: grpc, output: () => text };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`main.ts did not print both URLs (exit ${child.exitCode}):\n${text}`);
-    }
-    await Bun.sleep(50);
-  }
 }
 
 /** Sends `signal` and returns the exit code and how long the exit took. */

@@ -8,12 +8,14 @@ import { loadAppConfig } from "./config";
 
 const log = createLogger("todo");
 const config = loadAppConfig();
-const stopTelemetry = await startTelemetry("todo");
+const telemetry = await startTelemetry("todo");
 const app = await startApp(config);
 const shown = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
 console.log(`Todo is running (${app.databaseKind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})
   web app, Connect, gRPC-web (HTTP/1.1): http://${shown}:${app.server.httpPort}
-  gRPC, Connect (h2c):                   http://${shown}:${app.server.grpcPort}
+  gRPC, Connect (h2c):                   http://${shown}:${app.server.grpcPort}${
+    telemetry.metrics?.url ? `\n  metrics (Prometheus):                  ${telemetry.metrics.url}` : ""
+  }
 Press Ctrl+C to stop.`);
 
 let stopping = false;
@@ -27,7 +29,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   try {
     await app.close();
-    await stopTelemetry();
+    await telemetry.stop();
   } finally {
     clearTimeout(force);
   }

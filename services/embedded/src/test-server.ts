@@ -213,6 +213,59 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** `bun services/embedded/src/main.ts` as a child, and everything it printed so far. */
+export interface MainProcess {
+  readonly child: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Starts main.ts on free ports with the embedded store in `dataDir` (dropping the test run's
+ * DATABASE_URL, JWT_SECRET, WEB_DIST and OTEL_* so it generates its own key), plus `env`, and waits
+ * until its output matches every pattern of `ready` (30 s at most).
+ */
+export async function startMainProcess(
+  dataDir: string,
+  ready: readonly RegExp[],
+  env: Record<string, string> = {},
+): Promise<MainProcess> {
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !["DATABASE_URL", "JWT_SECRET", "WEB_DIST"].includes(k) && !k.startsWith("OTEL_"))
+      childEnv[k] = v;
+  }
+  Object.assign(childEnv, { PORT: "0", GRPC_PORT: "0", HOST: "127.0.0.1", TODO_DATA_DIR: dataDir }, env);
+  const child = Bun.spawn([process.execPath, join(repoRoot, "services", "embedded", "src", "main.ts")], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let text = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  };
+  void pump(child.stdout);
+  void pump(child.stderr);
+  const deadline = Date.now() + 30_000;
+  while (!ready.every((r) => r.test(text))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`main.ts did not start (exit ${child.exitCode}):\n${text}`);
+    }
+    await Bun.sleep(50);
+  }
+  return { child, output: () => text };
+}
+
 // ---------------------------------------------------------------------------------------------
 // @grpc/grpc-js: an independent gRPC implementation, with protobuf-es doing the (de)serialising.
 

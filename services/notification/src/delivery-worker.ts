@@ -13,6 +13,8 @@
 import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "@todo/gen/todo/notification/v1/notification_pb";
 import { createLogger, type Logger, type Sql } from "@todo/platform";
+import { instrumentsFor } from "@todo/platform/metrics-instruments";
+import { observeRefreshing } from "@todo/platform/metrics-refresh";
 import type { Mailer } from "./mailer";
 import { toNotification } from "./messages";
 import type { NotificationRow } from "./store";
@@ -103,6 +105,29 @@ function notificationOf(d: ClaimedDelivery): NotificationRow {
   };
 }
 
+/** Delivery metrics (docs/metrics.md, "Notifications"), or undefined while metrics are off. */
+function deliveryInstruments() {
+  return instrumentsFor("todo.notification", "deliveries", (meter) => ({
+    meter,
+    deliveries: meter.createCounter("todo.notification.deliveries", {
+      unit: "{delivery}",
+      description: "Delivery attempts by channel kind and outcome (succeeded, retrying, failed).",
+    }),
+    duration: meter.createHistogram("todo.notification.delivery.duration", {
+      unit: "s",
+      description: "Duration of a delivery attempt: the webhook request or the SMTP send.",
+      advice: { explicitBucketBoundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+    }),
+    pending: meter.createObservableUpDownCounter("todo.notification.deliveries.pending", {
+      unit: "{delivery}",
+      description: "Deliveries waiting for an attempt.",
+    }),
+  }));
+}
+
+/** The outcome label of an attempt that left the delivery in `state`. */
+const OUTCOMES = { succeeded: "succeeded", pending: "retrying", failed: "failed" } as const;
+
 /** The wait before retry number `attempts` (1 = after the first failed attempt). */
 export function backoffDelay(attempts: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
@@ -120,6 +145,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const batchSize = options.batchSize ?? 16;
   const leaseMs = options.leaseMs ?? timeoutMs + 30_000;
   const log = options.logger ?? createLogger("delivery-worker");
+  const metrics = deliveryInstruments();
+  const attributeSets = new Map<string, Record<string, string>>();
+  const attributesOf = (kind: string, state: keyof typeof OUTCOMES) => {
+    const key = `${kind}|${state}`;
+    let attrs = attributeSets.get(key);
+    if (!attrs) {
+      attrs = { "todo.notification.channel": kind, "todo.notification.outcome": OUTCOMES[state] };
+      attributeSets.set(key, attrs);
+    }
+    return attrs;
+  };
 
   const claim = (token: string) =>
     sql.unsafe<ClaimedDelivery[]>(
@@ -173,9 +209,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   };
 
-  const record = async (d: ClaimedDelivery, token: string, outcome: Outcome) => {
+  const record = async (d: ClaimedDelivery, token: string, outcome: Outcome, seconds: number) => {
     const attempts = d.attempts + 1;
     const state = outcome.ok ? "succeeded" : attempts >= maxAttempts ? "failed" : "pending";
+    if (metrics) {
+      const attrs = attributesOf(d.kind, state);
+      metrics.deliveries.add(1, attrs);
+      metrics.duration.record(seconds, attrs);
+    }
     const delay = state === "pending" ? backoffDelay(attempts, backoffBase, backoffMax) : null;
     await sql.unsafe(
       `update notification.deliveries
@@ -204,8 +245,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const claimed = await claim(token);
     await Promise.all(
       claimed.map(async (d) => {
+        const started = performance.now();
         const outcome = await attempt(d);
-        await record(d, token, outcome);
+        await record(d, token, outcome, (performance.now() - started) / 1000);
       }),
     );
     return claimed.length;
@@ -248,10 +290,27 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   };
 
+  let unobserve = () => {};
   return {
     start() {
       if (started || stopped) return;
       started = true;
+      if (metrics) {
+        unobserve = observeRefreshing(
+          metrics.meter,
+          [metrics.pending],
+          async () => {
+            const [row] = await sql.unsafe<{ n: number }[]>(
+              `select count(*)::int as n from notification.deliveries where state = 'pending'`,
+              [],
+              { prepare: true },
+            );
+            return row?.n ?? 0;
+          },
+          (result, n) => result.observe(metrics.pending, n),
+          { logger: log, name: "notification.deliveries pending" },
+        );
+      }
       running = loop();
     },
     wake() {
@@ -261,6 +320,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     runOnce,
     async stop() {
       stopped = true;
+      unobserve();
       interrupt?.();
       await running;
     },

@@ -31,6 +31,7 @@ import {
   type Subscription,
 } from "./events";
 import { createLogger, type Logger } from "./logger";
+import { consumerMetrics, withSentMetrics } from "./metrics-messaging";
 
 /** How a Dapr bus runs. */
 export interface DaprBusOptions {
@@ -69,7 +70,7 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
     return body.subscriptions ?? [];
   };
 
-  return {
+  const bus: EventBus = {
     async publish(topic, key, event) {
       const response = await withDeadline(
         client.pubsub.publish(sidecar.pubsub, prefix + topic, toStructuredJson(event), {
@@ -86,7 +87,7 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
 
     async subscribe(
       topic: string,
-      _group: string,
+      group: string,
       handler: EventHandler,
       subscribeOptions?: SubscribeOptions,
     ): Promise<Subscription> {
@@ -107,8 +108,11 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
       }
       // Deliveries in progress, so that unsubscribe can wait for them as the port promises.
       const inFlight = new Set<Promise<void>>();
+      // The sidecar retries by delivering again, so under Dapr every delivery counts as consumed.
+      const metrics = consumerMetrics("dapr", topic, group);
       const remove = callbacks.onTopic(pubsub, name, async (event) => {
-        const delivery = handler(event);
+        metrics.consumed();
+        const delivery = metrics.process(handler, event);
         inFlight.add(delivery);
         try {
           await delivery;
@@ -131,4 +135,5 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
       removers.clear();
     },
   };
+  return withSentMetrics(bus, "dapr");
 }

@@ -55,6 +55,14 @@ import {
 } from "./events";
 import { fromKafkaRecord, MalformedEventError, toKafkaHeaders } from "./kafka-envelope";
 import { createLogger, type Logger } from "./logger";
+import {
+  type ConsumerMetrics,
+  consumerMetrics,
+  type LagSample,
+  observeConsumerLag,
+  withSentMetrics,
+} from "./metrics-messaging";
+import { refreshing } from "./metrics-refresh";
 
 /** Settings of the Kafka bus. */
 export interface KafkaBusOptions {
@@ -275,6 +283,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     handler: EventHandler,
     event: CloudEvent,
     message: KafkaMessage,
+    metrics: ConsumerMetrics,
   ) =>
     tracer.startActiveSpan(
       `${topic} process`,
@@ -293,7 +302,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       eventContext(event),
       async (span) => {
         try {
-          await handler(event);
+          await metrics.process(handler, event);
         } catch (err) {
           span.recordException(err instanceof Error ? err : new Error(String(err)));
           span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
@@ -312,6 +321,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     event: CloudEvent | undefined,
     failure: unknown,
     attempts: number,
+    metrics: ConsumerMetrics,
   ) => {
     const { partition, message } = payload;
     const fields = {
@@ -352,9 +362,39 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       acks: -1,
       messages: [{ key: message.key, value: message.value, headers }],
     });
+    metrics.deadLettered();
   };
 
-  return {
+  /**
+   * Consumer lag of every committed subscription of this bus: the end offset of each partition minus
+   * the group's committed offset (the earliest retained one when it has none), read with the admin
+   * API at most once per METRICS_REFRESH_SECONDS per subscription.
+   */
+  const lagSources = new Map<string, () => Promise<LagSample[] | undefined>>();
+  const lagOf = (topic: string, group: string) =>
+    refreshing(
+      async (): Promise<LagSample[]> => {
+        const [ends, committed] = await Promise.all([
+          admin.fetchTopicOffsets(onBroker(topic)),
+          admin.fetchOffsets({ groupId: onBroker(group), topics: [onBroker(topic)] }),
+        ]);
+        const byPartition = new Map(
+          (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const),
+        );
+        return ends.map((p) => {
+          const done = byPartition.get(p.partition) ?? -1;
+          const from = done >= 0 ? done : Number(p.low);
+          return { topic, group, partition: String(p.partition), lag: Math.max(0, Number(p.high) - from) };
+        });
+      },
+      { logger: log, name: `consumer lag of ${group} on ${topic}` },
+    );
+  const stopLag = observeConsumerLag("kafka", async () => {
+    const all = await Promise.all([...lagSources.values()].map((read) => read()));
+    return all.flatMap((samples) => samples ?? []);
+  });
+
+  const bus: EventBus = {
     publish: async (topic, key, event) => {
       if (shutdown.signal.aborted) throw new Error("event bus closed");
       await send(topic, key, event);
@@ -378,6 +418,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       const stopping = new AbortController();
       const stop = () => stopping.abort();
       shutdown.signal.addEventListener("abort", stop);
+      const metrics = consumerMetrics("kafka", topic, group);
 
       const handle = async (payload: EachMessagePayload) => {
         const { message, heartbeat } = payload;
@@ -386,14 +427,15 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           event = fromKafkaRecord(message.headers, message.value);
         } catch (err) {
           if (!(err instanceof MalformedEventError)) throw err;
-          await deadLetter(topic, group, payload, undefined, err, 0);
+          await deadLetter(topic, group, payload, undefined, err, 0, metrics);
           return;
         }
+        metrics.consumed();
         for (let attempt = 1; ; attempt++) {
           if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
           let failure: unknown;
           try {
-            await invoke(topic, group, handler, event, message);
+            await invoke(topic, group, handler, event, message, metrics);
             return;
           } catch (err) {
             failure = err ?? new Error("handler failed");
@@ -401,7 +443,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           // Shutting down mid-retry: leave the record uncommitted for the next owner.
           if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
           if (attempt >= maxAttempts) {
-            await deadLetter(topic, group, payload, event, failure, attempt);
+            await deadLetter(topic, group, payload, event, failure, attempt, metrics);
             return;
           }
           const wait = Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1));
@@ -462,11 +504,15 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       }
       consumers.add(consumer);
       if (subscribeOptions.ephemeral) ephemeralGroups.add(onBroker(group));
+      // Live views commit nothing, so they have no lag to report.
+      const lagKey = `${topic}\u0000${group}`;
+      if (!subscribeOptions.ephemeral) lagSources.set(lagKey, lagOf(topic, group));
       let active = true;
       return {
         async unsubscribe() {
           if (!active) return;
           active = false;
+          lagSources.delete(lagKey);
           stop();
           shutdown.signal.removeEventListener("abort", stop);
           consumers.delete(consumer);
@@ -479,6 +525,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     async close() {
       if (shutdown.signal.aborted) return;
       shutdown.abort();
+      stopLag();
+      lagSources.clear();
       const all = [...consumers];
       consumers.clear();
       await Promise.allSettled(all.map((c) => c.disconnect()));
@@ -487,4 +535,5 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };
+  return withSentMetrics(bus, "kafka");
 }

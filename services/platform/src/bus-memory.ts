@@ -21,6 +21,13 @@ import {
   type Subscription,
 } from "./events";
 import { createLogger, type Logger } from "./logger";
+import {
+  type ConsumerMetrics,
+  consumerMetrics,
+  type LagSample,
+  observeConsumerLag,
+  withSentMetrics,
+} from "./metrics-messaging";
 
 /** Retry and logging settings of the in-process bus. */
 export interface MemoryBusOptions {
@@ -48,6 +55,7 @@ interface Group {
   readonly name: string;
   readonly queue: Delivery[];
   readonly members: Member[];
+  readonly metrics: ConsumerMetrics;
   turn: number;
   /** The running pump, while the queue is being worked. */
   pump: Promise<void> | undefined;
@@ -119,7 +127,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       eventContext(event),
       async (span) => {
         try {
-          await member.handler(event);
+          await group.metrics.process(member.handler, event);
         } catch (err) {
           span.recordException(err instanceof Error ? err : new Error(String(err)));
           span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
@@ -132,6 +140,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
 
   /** Delivers one event to its group: retries, then dead-letters. Never throws. */
   const deliver = async (group: Group, d: Delivery) => {
+    group.metrics.consumed();
     for (let attempt = 1; ; attempt++) {
       if (closed) return d.reject(new Error("event bus closed"));
       const member = group.members[group.turn++ % group.members.length];
@@ -174,6 +183,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       err: failure,
     });
     if (group.topic.endsWith(".dlq")) return;
+    group.metrics.deadLettered();
     const event: CloudEvent = {
       ...d.event,
       extensions: {
@@ -202,7 +212,23 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     for (let d = group.queue.shift(); d; d = group.queue.shift()) d.reject(new Error(reason));
   };
 
-  return {
+  // Lag: what a group has been given and not finished (its queue, plus the event in its handler).
+  const stopLag = observeConsumerLag("in-process", () => {
+    const samples: LagSample[] = [];
+    for (const groups of topics.values()) {
+      for (const g of groups.values()) {
+        samples.push({
+          topic: g.topic,
+          group: g.name,
+          partition: "0",
+          lag: g.queue.length + (g.busy ? 1 : 0),
+        });
+      }
+    }
+    return samples;
+  });
+
+  const bus: EventBus = {
     publish: enqueue,
 
     async subscribe(topic, groupName, handler): Promise<Subscription> {
@@ -214,7 +240,16 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       }
       let group = groups.get(groupName);
       if (!group) {
-        group = { topic, name: groupName, queue: [], members: [], turn: 0, pump: undefined, busy: undefined };
+        group = {
+          topic,
+          name: groupName,
+          queue: [],
+          members: [],
+          metrics: consumerMetrics("in-process", topic, groupName),
+          turn: 0,
+          pump: undefined,
+          busy: undefined,
+        };
         groups.set(groupName, group);
       }
       const member: Member = { handler };
@@ -239,6 +274,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     async close() {
       if (closed) return;
       closed = true;
+      stopLag();
       for (const wake of [...sleepers]) wake();
       const pumps: Promise<void>[] = [];
       for (const groups of topics.values()) {
@@ -251,4 +287,5 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       topics.clear();
     },
   };
+  return withSentMetrics(bus, "in-process");
 }

@@ -2,9 +2,9 @@
  * The `clients` port: typed Connect clients for calling another service, with one transport per run
  * mode, chosen by configuration so the calling code never changes:
  * - **in-process** (the embedded mode): a router transport over the very service registrations the
- *   process serves, behind the same interceptor chain as `startServer` (tracing → errors → auth →
- *   extra → validation), so a call made in-process is authenticated and validated exactly like one
- *   that crossed the network;
+ *   process serves, behind the same interceptor chain as `startServer` (`createInterceptorChain`:
+ *   metrics → tracing → errors → auth → extra → validation), so a call made in-process is
+ *   authenticated, validated and measured exactly like one that crossed the network;
  * - **direct URL** (`<SERVICE>_SERVICE_URL`): gRPC over h2c to the service's `GRPC_PORT` (the
  *   default), or Connect over HTTP/1.1 to its `PORT` (`<SERVICE>_SERVICE_PROTOCOL=connect`). Extra
  *   headers (such as Dapr's `dapr-app-id`) can be added to every call.
@@ -22,19 +22,10 @@ import {
   type Transport,
 } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { createAuthInterceptor, type Principal, type TokenService } from "./auth";
+import type { Principal, TokenService } from "./auth";
 import { envString } from "./config";
 import { type DaprSidecar, daprSidecarFromEnv } from "./dapr";
-import type { ServiceRegistration } from "./server";
-import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
-import { createValidationInterceptor } from "./validation";
-
-/** The methods every server leaves open (health and reflection), as in `startServer`. */
-const ALWAYS_PUBLIC = [
-  "grpc.health.v1.Health",
-  "grpc.reflection.v1.ServerReflection",
-  "grpc.reflection.v1alpha.ServerReflection",
-] as const;
+import { createInterceptorChain, type ServiceRegistration } from "./server";
 
 /** Services to call inside this process. */
 export interface InProcessTarget {
@@ -75,14 +66,13 @@ export interface ServiceTarget {
 
 /** A transport to services registered in this process, behind the server's interceptor chain. */
 export function createInProcessTransport(target: InProcessTarget): Transport {
-  const name = target.name ?? "in-process";
-  const interceptors: Interceptor[] = [
-    createTracingInterceptor(name),
-    createErrorInterceptor(name),
-    createAuthInterceptor(target.tokens, [...ALWAYS_PUBLIC, ...(target.publicMethods ?? [])]),
-    ...(target.interceptors ?? []),
-    createValidationInterceptor(new Map(target.services.map((s) => [s.desc, s.validators]))),
-  ];
+  const interceptors = createInterceptorChain({
+    name: target.name ?? "in-process",
+    services: target.services,
+    tokens: target.tokens,
+    publicMethods: target.publicMethods,
+    extra: target.interceptors,
+  });
   return createRouterTransport(
     (router) => {
       for (const s of target.services) s.register(router);

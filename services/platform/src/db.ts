@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import postgres from "postgres";
+import { observePool } from "./metrics-db";
 
 /** The tagged-template SQL client every store uses. */
 export type Sql = postgres.Sql;
@@ -30,6 +31,8 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** The most connections the pool opens. */
   maxConnections?: number | undefined;
+  /** Names the pool in metrics (`db.client.connection.pool.name`): the service; default `todo`. */
+  name?: string | undefined;
 }
 
 const clientOptions = {
@@ -42,12 +45,28 @@ const clientOptions = {
 
 /** Opens the database described by `options`, creating the embedded store when needed. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const name = options.name ?? "todo";
   if (options.url) {
-    const sql = postgres(options.url, { ...clientOptions, max: options.maxConnections ?? 20 });
-    await sql`select 1`;
-    return { sql, kind: "postgres", url: options.url, close: () => sql.end({ timeout: 5 }) };
+    const max = options.maxConnections ?? 20;
+    const sql = postgres(options.url, { ...clientOptions, max });
+    const unobserve = observePool(sql, name, max);
+    try {
+      await sql`select 1`;
+    } catch (err) {
+      unobserve();
+      throw err;
+    }
+    return {
+      sql,
+      kind: "postgres",
+      url: options.url,
+      close: () => {
+        unobserve();
+        return sql.end({ timeout: 5 });
+      },
+    };
   }
-  return openEmbedded(options.dataDir ?? "./data/pg");
+  return openEmbedded(options.dataDir ?? "./data/pg", name);
 }
 
 /**
@@ -58,7 +77,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * connection; postgres.js pipelines concurrent queries on it in order, and PGlite runs one query at
  * a time anyway, so nothing is lost.
  */
-async function openEmbedded(dataDir: string): Promise<Database> {
+async function openEmbedded(dataDir: string, name: string): Promise<Database> {
   const max = 1;
   const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
     import("@electric-sql/pglite"),
@@ -71,12 +90,14 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   const sql = postgres(url, { ...clientOptions, max, ssl: false });
+  const unobserve = observePool(sql, name, max);
   await sql`select 1`;
   return {
     sql,
     kind: "pglite",
     url,
     close: async () => {
+      unobserve();
       await sql.end({ timeout: 5 });
       await server.stop();
       await db.close();

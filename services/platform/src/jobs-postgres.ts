@@ -25,6 +25,9 @@
 import type { Sql, TxSql } from "./db";
 import type { Job, JobFireFunction, JobHandler, JobScheduler } from "./jobs";
 import { createLogger, type Logger } from "./logger";
+import { jobKind, MetricAttributes } from "./metric-names";
+import { platformInstruments } from "./metrics-instruments";
+import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
 
 const PREPARED = { prepare: true } as const;
@@ -228,7 +231,26 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       PREPARED,
     );
 
+  const inst = platformInstruments();
+  const kindAttributes = new Map<string, { [MetricAttributes.jobKind]: string }>();
+  const kindOf = (name: string) => {
+    const kind = jobKind(name);
+    let attrs = kindAttributes.get(kind);
+    if (!attrs) {
+      attrs = { [MetricAttributes.jobKind]: kind };
+      kindAttributes.set(kind, attrs);
+    }
+    return attrs;
+  };
+
   const notifyCommitted = (h: JobHandler, fired: Job[]) => {
+    if (inst && fired.length > 0) {
+      // Fired − due: the firing transaction has just committed.
+      const now = Date.now();
+      for (const job of fired) {
+        inst.jobLateness.record(Math.max(0, now - job.dueTime.getTime()) / 1000, kindOf(job.name));
+      }
+    }
     if (fired.length === 0 || !h.committed) return;
     try {
       h.committed(fired);
@@ -278,6 +300,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
   /** Puts failed jobs back for a later attempt, each after its own backoff. */
   const putBack = async (token: string, failures: Failure[]) => {
     for (const f of failures) {
+      inst?.jobFailures.add(1, kindOf(f.job.name));
       log.warn("job failed; it will be retried", {
         job: f.job.name,
         attempts: f.job.attempts + 1,
@@ -376,6 +399,36 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     }
   };
 
+  /** `todo.job.pending` and `todo.job.due` by kind: one grouped query per METRICS_REFRESH_SECONDS. */
+  const observePending = () =>
+    inst
+      ? observeRefreshing(
+          inst.meter,
+          [inst.jobPending, inst.jobDue],
+          () =>
+            sql.unsafe<{ kind: string; pending: number; due: number }[]>(
+              `select case when strpos(name, '/') > 1 then split_part(name, '/', 1) else 'other' end as kind,
+                 count(*)::int as pending,
+                 (count(*) filter (where run_time <= now()))::int as due
+               from ${table} group by 1`,
+              [],
+              PREPARED,
+            ),
+          (result, rows) => {
+            for (const row of rows) kindOf(`${row.kind}/`);
+            // Every kind seen so far is reported, at 0 once none are pending.
+            const byKind = new Map(rows.map((r) => [r.kind, r]));
+            for (const [kind, attrs] of kindAttributes) {
+              const row = byKind.get(kind);
+              result.observe(inst.jobPending, row?.pending ?? 0, attrs);
+              result.observe(inst.jobDue, row?.due ?? 0, attrs);
+            }
+          },
+          { logger: log, name: `${table} pending` },
+        )
+      : () => {};
+  let unobserve = () => {};
+
   let started: JobHandler | undefined;
   return {
     async fireDue() {
@@ -429,6 +482,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
       const handler: JobHandler =
         typeof h === "function" ? { fire: (tx, job) => (h as JobFireFunction)(tx, job) } : (h as JobHandler);
       started = handler;
+      unobserve = observePending();
       if ((options.listen ?? true) && !externalTimer) {
         sql
           .listen(
@@ -449,6 +503,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
 
     async stop() {
       stopped = true;
+      unobserve();
       endPause();
       await running;
       await unlisten?.().catch(() => {});

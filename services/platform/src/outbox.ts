@@ -18,6 +18,9 @@
 import type { Sql, TxSql } from "./db";
 import type { CloudEvent, EventBus } from "./events";
 import { createLogger, type Logger } from "./logger";
+import { MetricAttributes } from "./metric-names";
+import { platformInstruments } from "./metrics-instruments";
+import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
 
 /** The relay's queries are fixed per schema: prepare them once per connection and reuse them. */
@@ -320,6 +323,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
+  const unobserve = observeBacklog(sql, schema, log);
   if (options.listen ?? true) {
     sql
       .listen(outboxChannel(schema), wake, wake)
@@ -336,9 +340,40 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       if (stopped) return running;
       stopped = true;
+      unobserve();
       interrupt?.();
       await running;
       await unlisten?.().catch(() => {});
     },
   };
+}
+
+/**
+ * Reports `todo.outbox.rows` and `todo.outbox.oldest_age` for `<schema>.outbox` (docs/metrics.md):
+ * one query — the count, and the oldest row found through the primary key — at most once per
+ * METRICS_REFRESH_SECONDS. Returns how to stop; a no-op while metrics are off.
+ */
+function observeBacklog(sql: Sql, schema: string, log: Logger): () => void {
+  const inst = platformInstruments();
+  if (!inst) return () => {};
+  const attributes = { [MetricAttributes.outboxSchema]: schema };
+  const table = `${schema}.outbox`;
+  return observeRefreshing(
+    inst.meter,
+    [inst.outboxRows, inst.outboxOldestAge],
+    async () => {
+      const [row] = await sql.unsafe<{ rows: number; age: number }[]>(
+        `select (select count(*) from ${table})::int as rows,
+           coalesce(extract(epoch from now() - (select create_time from ${table} order by seq limit 1)), 0)::float8 as age`,
+        [],
+        PREPARED,
+      );
+      return row ?? { rows: 0, age: 0 };
+    },
+    (result, { rows, age }) => {
+      result.observe(inst.outboxRows, rows, attributes);
+      result.observe(inst.outboxOldestAge, Math.max(0, age), attributes);
+    },
+    { logger: log, name: `${table} backlog` },
+  );
 }

@@ -14,9 +14,38 @@ import { Health } from "@todo/gen/grpc/health/v1/health_pb";
 import { createAuthInterceptor, type TokenService } from "./auth";
 import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
+import { createMetricsInterceptor } from "./metrics-rpc";
 import { registerReflection } from "./reflection";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
 import { createValidationInterceptor, type ServiceValidators } from "./validation";
+
+/** The methods every server leaves open: health and reflection. */
+export const ALWAYS_PUBLIC = [
+  "grpc.health.v1.Health",
+  "grpc.reflection.v1.ServerReflection",
+  "grpc.reflection.v1alpha.ServerReflection",
+] as const;
+
+/**
+ * The interceptor chain of every server and in-process transport, outermost first: metrics (so
+ * they see the code the client gets), tracing, error mapping, authentication, `extra`, validation.
+ */
+export function createInterceptorChain(options: {
+  readonly name: string;
+  readonly services: readonly ServiceRegistration[];
+  readonly tokens: TokenService;
+  readonly publicMethods?: readonly string[] | undefined;
+  readonly extra?: readonly Interceptor[] | undefined;
+}): Interceptor[] {
+  return [
+    createMetricsInterceptor(),
+    createTracingInterceptor(options.name),
+    createErrorInterceptor(options.name),
+    createAuthInterceptor(options.tokens, [...ALWAYS_PUBLIC, ...(options.publicMethods ?? [])]),
+    ...(options.extra ?? []),
+    createValidationInterceptor(new Map(options.services.map((s) => [s.desc, s.validators]))),
+  ];
+}
 
 /** A service implementation ready to be served, with its request validators. */
 export interface ServiceRegistration {
@@ -69,18 +98,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     router.service(Health, createHealthService(health));
     registerReflection(router, [...options.services.map((s) => s.desc), Health]);
   };
-  const interceptors: Interceptor[] = [
-    createTracingInterceptor(options.name),
-    createErrorInterceptor(options.name),
-    createAuthInterceptor(options.tokens, [
-      "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection",
-      "grpc.reflection.v1alpha.ServerReflection",
-      ...(options.publicMethods ?? []),
-    ]),
-    ...(options.interceptors ?? []),
-    createValidationInterceptor(new Map(options.services.map((s) => [s.desc, s.validators]))),
-  ];
+  const interceptors = createInterceptorChain({
+    name: options.name,
+    services: options.services,
+    tokens: options.tokens,
+    publicMethods: options.publicMethods,
+    extra: options.interceptors,
+  });
   const notFound = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");

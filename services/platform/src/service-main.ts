@@ -62,7 +62,8 @@ const COMMANDS = ["serve", "migrate"] as const;
 
 /**
  * Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET,
- * JWT_TTL_SECONDS, DATABASE_POOL_SIZE; `MIGRATE_WAIT_SECONDS` for `migrate`. Under Dapr, a
+ * JWT_TTL_SECONDS, DATABASE_POOL_SIZE, METRICS_PORT (docs/metrics.md); `MIGRATE_WAIT_SECONDS` for
+ * `migrate`. Under Dapr, a
  * `DATABASE_URL` or `JWT_SECRET` missing from the environment is read from the secret store
  * `DAPR_SECRET_STORE` at `DATABASE_URL_SECRET_REF` (default `database-url`) and `JWT_SECRET_REF`
  * (default `jwt-secret`); see {@link readDaprSecret} for the form of a reference.
@@ -96,8 +97,8 @@ export async function runService(name: string, definition: ServiceDefinition): P
     );
   if (command === "migrate") return migrateOnly(name, url, definition);
   if (!secret) throw new Error(`${name}: set JWT_SECRET (the same 32+ byte value in every service)`);
-  const stopTelemetry = await startTelemetry(name);
-  const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000) });
+  const telemetry = await startTelemetry(name);
+  const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000), name });
   const tokens = createTokenService({
     secret,
     issuer: "todo",
@@ -123,6 +124,7 @@ export async function runService(name: string, definition: ServiceDefinition): P
   console.log(
     `${name}: http://127.0.0.1:${server.httpPort} (HTTP/1.1), http://127.0.0.1:${server.grpcPort} (h2c)`,
   );
+  if (telemetry.metrics?.url) console.log(`${name}: metrics at ${telemetry.metrics.url}`);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -133,7 +135,7 @@ export async function runService(name: string, definition: ServiceDefinition): P
     await server.close();
     await parts.close?.();
     await db.close();
-    await stopTelemetry();
+    await telemetry.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

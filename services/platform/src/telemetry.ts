@@ -1,24 +1,45 @@
 /**
- * OpenTelemetry. The SDK starts only when the standard `OTEL_*` variables ask for an exporter
- * (`OTEL_TRACES_EXPORTER` other than `none`, or `OTEL_EXPORTER_OTLP_ENDPOINT`); otherwise the API is a
- * no-op and costs next to nothing. Bun's `http2` is not auto-instrumented, so every RPC gets its span
- * from `createTracingInterceptor`, continuing the caller's W3C `traceparent`.
+ * OpenTelemetry. Metrics (metrics.ts, docs/metrics.md) start when `METRICS_PORT` or the `OTEL_*`
+ * variables ask for them; traces when the standard variables ask for an exporter
+ * (`OTEL_TRACES_EXPORTER` other than `none`, or `OTEL_EXPORTER_OTLP_ENDPOINT`). Otherwise the API is
+ * a no-op and costs next to nothing. Bun's `http2` is not auto-instrumented, so every RPC gets its
+ * span from `createTracingInterceptor`, continuing the caller's W3C `traceparent`.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { createLogger } from "./logger";
+import { type RunningMetrics, startMetrics } from "./metrics";
 
-/** Starts the OpenTelemetry SDK when configured; returns how to flush and stop it. */
-export async function startTelemetry(serviceName: string): Promise<() => Promise<void>> {
+/** A process's telemetry. */
+export interface Telemetry {
+  /** The metrics, when `METRICS_PORT` or `OTEL_*` asked for them (`metrics.url` is `/metrics`). */
+  readonly metrics: RunningMetrics | undefined;
+  /** Flushes and stops traces and metrics. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts metrics and traces as configured. Call it first, before anything that records is built
+ * (instruments made earlier stay no-ops). Rejects when `METRICS_PORT` cannot be listened on.
+ */
+export async function startTelemetry(serviceName: string): Promise<Telemetry> {
+  const metrics = await startMetrics(serviceName);
   const exporter = process.env.OTEL_TRACES_EXPORTER;
   const wanted =
     (exporter !== undefined && exporter !== "none") || process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
-  if (!wanted) return async () => {};
+  if (!wanted) return { metrics, stop: async () => metrics?.shutdown() };
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
-  const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName });
+  // Metrics are metrics.ts's: no readers here, so the SDK registers no second meter provider.
+  const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName, metricReaders: [] });
   sdk.start();
   createLogger("telemetry").info("OpenTelemetry started", { service: serviceName });
-  return () => sdk.shutdown();
+  return {
+    metrics,
+    async stop() {
+      await sdk.shutdown();
+      await metrics?.shutdown();
+    },
+  };
 }
 
 const headerGetter = {

@@ -8,6 +8,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type DigestDue, DigestDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import { EventTypes, Topics } from "@todo/platform";
+import { sumOf, useTestMetrics } from "@todo/platform/metrics-testing";
 import { createMemoryState, type KeyValueState } from "@todo/platform/state";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createDigestTrigger, type DigestDeps, digestDayAt, digestStateKey, runDigest } from "./digest";
@@ -320,6 +321,32 @@ describe("createDigestTrigger", () => {
     // Not running any more: the next trigger runs (and finds the day done).
     await trigger();
     expect(reads).toBe(2);
+  });
+
+  test("runs are counted by outcome and their candidates by result (docs/metrics.md)", async () => {
+    const metrics = useTestMetrics();
+    await userWithTasks("UTC", [{ title: "a", due: "2026-03-01T00:00:00Z" }]);
+    await userWithTasks("America/Los_Angeles", [{ title: "b", due: "2026-03-01T00:00:00Z" }]);
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const before = await metrics.scrape();
+    const trigger = createDigestTrigger(deps(createMemoryState(), NOON, { logger: quiet }));
+    await trigger();
+    await trigger(); // the UTC user's day is done now
+    const failing = createDigestTrigger({
+      ...deps(createMemoryState(), NOON),
+      digestHour: 24,
+      logger: quiet,
+    });
+    await expect(failing()).rejects.toThrow(/digestHour/);
+    const after = await metrics.scrape();
+    const delta = (name: string, labels: Record<string, string>) =>
+      sumOf(after, name, labels) - sumOf(before, name, labels);
+    expect(delta("todo_digest_runs_total", { todo_digest_outcome: "completed" })).toBe(2);
+    expect(delta("todo_digest_runs_total", { todo_digest_outcome: "failed" })).toBe(1);
+    expect(delta("todo_digest_run_duration_seconds_count", {})).toBe(3);
+    expect(delta("todo_digest_users_total", { todo_digest_result: "sent" })).toBe(1);
+    expect(delta("todo_digest_users_total", { todo_digest_result: "not_yet" })).toBe(2);
+    expect(delta("todo_digest_users_total", { todo_digest_result: "already_done" })).toBe(1);
   });
 });
 

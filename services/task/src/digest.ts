@@ -26,6 +26,7 @@ import {
   type TxSql,
   toCloudEvent,
 } from "@todo/platform";
+import { instrumentsFor } from "@todo/platform/metrics-instruments";
 import { enqueueEvent } from "@todo/platform/outbox";
 import type { KeyValueState } from "@todo/platform/state";
 import { Temporal } from "temporal-polyfill";
@@ -229,23 +230,66 @@ export async function runDigest(deps: DigestDeps): Promise<DigestOutcome> {
   return { candidates: candidates.length, sent, notYet, alreadyDone, nothingDue, failed };
 }
 
+/** Digest metrics (docs/metrics.md, "Daily digest"), or undefined while metrics are off. */
+function digestInstruments() {
+  return instrumentsFor("todo.task", "digest", (meter) => ({
+    runs: meter.createCounter("todo.digest.runs", {
+      unit: "{run}",
+      description: "Digest runs by outcome (completed, failed, skipped).",
+    }),
+    duration: meter.createHistogram("todo.digest.run.duration", {
+      unit: "s",
+      description: "Duration of a digest run.",
+      advice: { explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300] },
+    }),
+    users: meter.createCounter("todo.digest.users", {
+      unit: "{user}",
+      description: "Candidate users of digest runs, by what the run did for them.",
+    }),
+  }));
+}
+
 /**
  * The handler of the `daily-digest` binding: one run at a time per process (a trigger arriving while
  * a run is still going is answered at once — the claims make the next trigger pick up whatever this
- * one could not), each run's outcome logged.
+ * one could not), each run's outcome logged and counted.
  */
 export function createDigestTrigger(deps: DigestDeps): () => Promise<void> {
   const log = deps.logger ?? createLogger("task.digest");
+  const metrics = digestInstruments();
   let running = false;
   return async () => {
     if (running) {
       log.info("a digest run is still going; skipping this trigger");
+      metrics?.runs.add(1, { "todo.digest.outcome": "skipped" });
       return;
     }
     running = true;
+    const started = performance.now();
     try {
       const outcome = await runDigest({ ...deps, logger: log });
       log.info("digest run", { ...outcome, sent: outcome.sent.length });
+      if (metrics) {
+        const completed = { "todo.digest.outcome": "completed" };
+        metrics.runs.add(1, completed);
+        metrics.duration.record((performance.now() - started) / 1000, completed);
+        for (const [result, n] of [
+          ["sent", outcome.sent.length],
+          ["not_yet", outcome.notYet],
+          ["already_done", outcome.alreadyDone],
+          ["nothing_due", outcome.nothingDue],
+          ["failed", outcome.failed],
+        ] as const) {
+          if (n > 0) metrics.users.add(n, { "todo.digest.result": result });
+        }
+      }
+    } catch (err) {
+      if (metrics) {
+        const failed = { "todo.digest.outcome": "failed" };
+        metrics.runs.add(1, failed);
+        metrics.duration.record((performance.now() - started) / 1000, failed);
+      }
+      throw err;
     } finally {
       running = false;
     }

@@ -129,6 +129,8 @@ export async function startTodoServer(options: StartOptions = {}): Promise<TodoS
     PORT: String(port),
     GRPC_PORT: String(grpcPort),
     TODO_DATA_DIR: dataDir,
+    // `bun start` serves metrics on 9464 by default; any free port here, so servers can run side by side.
+    METRICS_PORT: "0",
     WEB_DIST: webDist,
     // Built above, where a failed build fails the run instead of serving a stale app.
     TODO_SKIP_WEB_BUILD: "1",
