@@ -76,14 +76,15 @@ describe("startKubeApiServer", () => {
   });
 
   test("installCrds establishes every vendored CRD", async () => {
-    expect(crds.length).toBe(22);
-    expect(crdYamlFiles().length).toBe(22);
+    expect(crds.length).toBe(25);
+    expect(crdYamlFiles().length).toBe(25);
     const result = await running().kubectl(["get", "crd", "-o", "name"]);
     expect(result.code).toBe(0);
     for (const name of [
       "kafkatopics.kafka.strimzi.io",
       "clusters.postgresql.cnpg.io",
       "httproutes.gateway.networking.k8s.io",
+      "prometheusrules.monitoring.coreos.com",
     ])
       expect(result.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${name}`);
     expect(result.stdout.trim().split("\n").length).toBe(crds.length);

@@ -1,5 +1,5 @@
 /**
- * Real Prometheus, Jaeger and Alertmanager servers on loopback, for tests and for a developer who
+ * Real Prometheus, Jaeger, Alertmanager and OpenTelemetry collector servers on loopback, for tests and for a developer who
  * wants to look at a live system, from the binaries of `observability-tools.ts` (a cache hit after
  * `bun run obs:tools`; a miss builds first, for minutes).
  *
@@ -43,7 +43,10 @@ async function prepare(name: string, file: string, text: string, opts: ServerOpt
 }
 
 /** `launchServer` with the options every server here shares. */
-const launch = (spec: Pick<LaunchSpec, "name" | "binary" | "dir" | "args" | "ready">, opts: ServerOptions) =>
+const launch = (
+  spec: Pick<LaunchSpec, "name" | "binary" | "dir" | "args" | "ready" | "env">,
+  opts: ServerOptions,
+) =>
   launchServer({
     ...spec,
     missingHint: "bun run obs:tools builds it",
@@ -363,6 +366,59 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Runn
       if (config !== undefined) writeFileSync(configFile, configText(config));
       await postReload(url, "alertmanager");
     },
+    stop: server.stop,
+  };
+}
+
+/** Options of {@link startCollector}. */
+export interface CollectorOptions extends ServerOptions {
+  /** The configuration files, merged in order (`--config` each), such as config.yaml. */
+  readonly configFiles: readonly string[];
+  /** The `${env:…}` values the configuration reads (endpoints of the backends). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A running OpenTelemetry collector. */
+export interface RunningCollector {
+  /** `http://127.0.0.1:<port>`: OTLP/HTTP (`/v1/traces`, `/v1/metrics`, `/v1/logs`). */
+  readonly otlpHttpUrl: string;
+  /** `127.0.0.1:<port>`: OTLP/gRPC. */
+  readonly otlpGrpcEndpoint: string;
+  readonly dir: string;
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the collector built from builder.yaml with `configFiles`, its OTLP receivers and health
+ * check on free loopback ports (OTELCOL_OTLP_GRPC_ENDPOINT, OTELCOL_OTLP_HTTP_ENDPOINT,
+ * OTELCOL_HEALTH_ENDPOINT, which observability/otel-collector/config.yaml reads), and waits until
+ * the health check answers.
+ */
+export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
+  const { tools, dir } = await prepare("otelcol", "README", "the collector's directory\n", opts);
+  const ports = { grpc: await freePort(), http: await freePort(), health: await freePort() };
+  const server = await launch(
+    {
+      name: "otelcol",
+      binary: tools.otelcol,
+      dir,
+      args: () => opts.configFiles.flatMap((f) => ["--config", resolve(f)]),
+      env: {
+        ...opts.env,
+        OTELCOL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
+        OTELCOL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
+        OTELCOL_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
+      },
+      ready: () => httpReady(`http://127.0.0.1:${ports.health}/`),
+    },
+    opts,
+  );
+  return {
+    otlpHttpUrl: `http://127.0.0.1:${ports.http}`,
+    otlpGrpcEndpoint: `127.0.0.1:${ports.grpc}`,
+    dir,
+    readyMs: server.readyMs,
     stop: server.stop,
   };
 }

@@ -20,6 +20,8 @@ export interface LaunchSpec {
   /** How to get the binary when it is missing, for the error (e.g. `bun run obs:tools builds it`). */
   readonly missingHint?: string;
   readonly args: (dir: string) => string[];
+  /** Variables added to this process's environment for the server. */
+  readonly env?: Readonly<Record<string, string>>;
   /** The server's own directory (made by the caller, its configuration in it); `stop()` deletes it. */
   readonly dir: string;
   /** `true` once the server serves, else why not yet (a thrown error counts as "not yet"). */
@@ -51,6 +53,7 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   const started = performance.now();
   const child = Bun.spawn([spec.binary, ...spec.args(dir)], {
     cwd: dir,
+    env: { ...process.env, ...spec.env },
     stdin: "ignore",
     stdout: fd,
     stderr: fd,
