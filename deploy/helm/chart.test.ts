@@ -187,7 +187,7 @@ describe("the chart agrees with the code", () => {
           env.get("GRPC_PORT")?.value,
         );
         expect(main?.ports?.map((p) => p.containerPort).sort()).toEqual(
-          [Number(env.get("PORT")?.value), Number(env.get("GRPC_PORT")?.value)].sort(),
+          ["PORT", "GRPC_PORT", "METRICS_PORT"].map((k) => Number(env.get(k)?.value)).sort(),
         );
       }
     }
@@ -306,6 +306,70 @@ describe("the chart agrees with the code", () => {
   });
 });
 
+describe("monitoring: the very files observability/ tests, in the chart", () => {
+  const files = join(chartDir, "files");
+  test("the PrometheusRule carries every group of the recording and alert rules", () => {
+    const [rule] = ofKind(objects("aks"), "PrometheusRule");
+    const groups = ["recording.yaml", "alerts.yaml"].flatMap(
+      (f) =>
+        (Bun.YAML.parse(readFileSync(join(files, "prometheus", f), "utf8")) as { groups: unknown[] }).groups,
+    );
+    expect((rule?.spec as { groups: unknown[] }).groups).toEqual(groups);
+  });
+
+  test("every service and the edge is scraped as job todo-<name>, on its metrics port", () => {
+    const objs = objects("aks");
+    const [monitor] = ofKind(objs, "ServiceMonitor");
+    expect((monitor?.spec as { jobLabel: string }).jobLabel).toBe("todo.dev/metrics-job");
+    const scraped = ofKind(objs, "Service").filter((s) => s.metadata.labels?.["todo.dev/metrics-job"]);
+    expect(scraped.map((s) => s.metadata.labels?.["todo.dev/metrics-job"]).sort()).toEqual(
+      [...SERVICES.map((s) => `todo-${s.name}`), "todo-edge"].sort(),
+    );
+    for (const s of scraped) {
+      expect((s.spec as { ports: { name: string }[] }).ports.map((p) => p.name)).toContain("metrics");
+    }
+  });
+
+  test("one dashboard ConfigMap per dashboard file, holding it unchanged", () => {
+    const maps = ofKind(objects("aks"), "ConfigMap").filter((c) =>
+      c.metadata.name.startsWith("todo-dashboard-"),
+    );
+    const dashboards = [...new Bun.Glob("*.json").scanSync(join(files, "grafana"))].sort();
+    expect(maps.map((m) => Object.keys(m.data ?? {})[0]).sort()).toEqual(dashboards);
+    for (const m of maps) {
+      const [name, text] = Object.entries(m.data ?? {})[0] ?? [];
+      expect(JSON.parse(text ?? "")).toEqual(
+        JSON.parse(readFileSync(join(files, "grafana", name ?? ""), "utf8")),
+      );
+      expect(m.metadata.labels?.grafana_dashboard).toBe("1");
+    }
+  });
+
+  test("the collector runs the validated configuration, with every variable it reads without a default", () => {
+    const objs = objects("aks");
+    const config = ofKind(objs, "ConfigMap").find((c) => c.metadata.name === "todo-otel-collector");
+    const texts = ["config.yaml", "kubernetes.yaml"].map((f) =>
+      readFileSync(join(files, "otel-collector", f), "utf8"),
+    );
+    expect([config?.data?.["config.yaml"], config?.data?.["kubernetes.yaml"]]).toEqual(
+      texts.map((x) => x.trimEnd()),
+    );
+    const collector = deployments("aks").find((d) => d.metadata.name === "todo-otel-collector") as K8sObject;
+    const env = new Set((podSpec(collector).containers[0]?.env ?? []).map((e) => e.name));
+    const required = texts.flatMap((x) => [...x.matchAll(/\$\{env:([A-Z0-9_]+)\}/g)].map((m) => m[1]));
+    expect(required.length).toBeGreaterThan(0);
+    for (const name of required) expect(env.has(name as string)).toBe(true);
+    for (const name of ["TRACES_OTLP_ENDPOINT", "PROMETHEUS_REMOTE_WRITE_URL", "LOGS_OTLP_HTTP_ENDPOINT"]) {
+      expect(env.has(name)).toBe(true);
+    }
+    // The services and their sidecars send to it.
+    const task = deployments("aks").find((d) => d.metadata.name === "todo-task") as K8sObject;
+    expect(envOf(podSpec(task).containers[0] as Container).get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value).toBe(
+      "http://todo-otel-collector.todo.svc:4318",
+    );
+  });
+});
+
 describe("every pod is locked down", () => {
   test.each(RENDERINGS.map((r) => [r.name] as const))(
     "%s: non-root, read-only, no capabilities, probes, limits",
@@ -360,7 +424,7 @@ describe("every pod is locked down", () => {
           if (m.secretKeyRef) used.add(m.secretKeyRef.name);
         }
       }
-      const role = ofKind(objs, "Role")[0] as K8sObject;
+      const role = ofKind(objs, "Role").find((r) => r.metadata.name === "todo-secret-reader") as K8sObject;
       const readable = (role.rules as { resourceNames: string[] }[])[0]?.resourceNames ?? [];
       const config = ofKind(objs, "Configuration")[0]?.spec as {
         secrets: { scopes: { allowedSecrets: string[]; defaultAccess: string }[] };
@@ -429,7 +493,8 @@ describe("every pod is locked down", () => {
       ),
     );
     expect(scaled.size).toBe(7);
-    for (const d of deployments("aks")) {
+    // The services and the edge; the collector runs as many replicas as otelCollector.replicas says.
+    for (const d of deployments("aks").filter((x) => x.metadata.name !== "todo-otel-collector")) {
       expect(scaled.has(d.metadata.name)).toBe(true);
       expect((d.spec as { replicas?: number }).replicas).toBeUndefined();
     }

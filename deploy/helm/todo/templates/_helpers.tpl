@@ -235,3 +235,23 @@ topologySpreadConstraints:
       matchLabels:
         {{- include "todo.selectorLabels" . | nindent 8 }}
 {{- end -}}
+
+{{/* Where the services and sidecars send OTLP/HTTP (host:port): the telemetry setting, else the
+release's own collector when enabled, else nothing (empty). */}}
+{{- define "todo.otlpEndpoint" -}}
+{{- if .Values.telemetry.otlpEndpoint -}}
+{{- .Values.telemetry.otlpEndpoint -}}
+{{- else if .Values.otelCollector.enabled -}}
+{{- printf "%s-otel-collector.%s.svc:4318" (include "todo.fullname" .) .Release.Namespace -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The metrics settings of a process (docs/metrics.md). */}}
+{{- define "todo.metricsEnv" -}}
+{{- if .Values.metrics.enabled }}
+- name: METRICS_PORT
+  value: {{ .Values.metrics.port | quote }}
+{{- end }}
+- name: OTEL_METRICS_EXPORTER
+  value: {{ ternary "otlp" "none" (eq .Values.metrics.export "otlp") }}
+{{- end -}}
