@@ -314,13 +314,14 @@ describe("monitoring: the very files observability/ tests, in the chart", () => 
       (f) =>
         (Bun.YAML.parse(readFileSync(join(files, "prometheus", f), "utf8")) as { groups: unknown[] }).groups,
     );
-    expect((rule?.spec as { groups: unknown[] }).groups).toEqual(groups);
+    expect(rule).toBeDefined();
+    expect((rule?.spec as { groups?: unknown[] } | undefined)?.groups).toEqual(groups);
   });
 
   test("every service and the edge is scraped as job todo-<name>, on its metrics port", () => {
     const objs = objects("aks");
     const [monitor] = ofKind(objs, "ServiceMonitor");
-    expect((monitor?.spec as { jobLabel: string }).jobLabel).toBe("todo.dev/metrics-job");
+    expect((monitor?.spec as { jobLabel?: string } | undefined)?.jobLabel).toBe("todo.dev/metrics-job");
     const scraped = ofKind(objs, "Service").filter((s) => s.metadata.labels?.["todo.dev/metrics-job"]);
     expect(scraped.map((s) => s.metadata.labels?.["todo.dev/metrics-job"]).sort()).toEqual(
       [...SERVICES.map((s) => `todo-${s.name}`), "todo-edge"].sort(),
