@@ -18,10 +18,9 @@
  * replica of a service shares the work); a live view's `ephemeral` subscription uses the broadcast
  * component, whose consumer group is unique per sidecar and starts at the newest offset.
  */
-import type { DaprClient } from "@dapr/dapr";
 import { toStructuredJson } from "./cloudevent-json";
 import { envString } from "./config";
-import { type DaprSidecar, daprFetch, expectOk, waitForSidecar, withDeadline } from "./dapr";
+import { type DaprSidecar, daprFetch, expectOk, waitForSidecar } from "./dapr";
 import type { DaprCallbacks } from "./dapr-callback";
 import {
   deadLetterTopic,
@@ -32,11 +31,11 @@ import {
 } from "./events";
 import { createLogger, type Logger } from "./logger";
 import { consumerMetrics, withSentMetrics } from "./metrics-messaging";
+import { endSendSpan, startSendSpan, traceProcess } from "./tracing-messaging";
 
 /** How a Dapr bus runs. */
 export interface DaprBusOptions {
   readonly sidecar: DaprSidecar;
-  readonly client: DaprClient;
   readonly callbacks: DaprCallbacks;
   /**
    * Prepended to every topic, like the Kafka adapter's (default `KAFKA_TOPIC_PREFIX`); the
@@ -56,7 +55,7 @@ interface MetadataSubscription {
 
 /** Creates the bus. Handlers registered by `subscribe` receive events once the app's server listens. */
 export function createDaprBus(options: DaprBusOptions): EventBus {
-  const { sidecar, client, callbacks } = options;
+  const { sidecar, callbacks } = options;
   const log = options.logger ?? createLogger("bus.dapr");
   const timeoutMs = options.publishTimeoutMs ?? 10_000;
   const removers = new Set<() => void>();
@@ -72,16 +71,28 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
 
   const bus: EventBus = {
     async publish(topic, key, event) {
-      const response = await withDeadline(
-        client.pubsub.publish(sidecar.pubsub, prefix + topic, toStructuredJson(event), {
-          contentType: "application/cloudevents+json",
-          metadata: { partitionKey: key },
-        }),
-        timeoutMs,
-        `publishing ${event.type} to ${topic} through Dapr`,
-      );
-      if (response.error) {
-        throw new Error(`publishing ${event.id} to ${topic} through Dapr failed: ${response.error.message}`);
+      // The publish API itself (not the SDK's client, which cannot send headers): the `traceparent`
+      // header makes the sidecar's publish span a child of ours, and the sidecar writes its own span
+      // into the CloudEvent it hands to Kafka, so the subscribers' sidecars and apps continue it.
+      const traced = startSendSpan("dapr", topic, key, event);
+      const sent = traced?.event ?? event;
+      const headers: Record<string, string> = { "content-type": "application/cloudevents+json" };
+      if (sent.traceparent) headers.traceparent = sent.traceparent;
+      const path = `/v1.0/publish/${encodeURIComponent(sidecar.pubsub)}/${encodeURIComponent(prefix + topic)}`;
+      try {
+        const res = await daprFetch(sidecar, `${path}?metadata.partitionKey=${encodeURIComponent(key)}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(toStructuredJson(sent)),
+          timeoutMs,
+        }).catch((err: unknown) => {
+          throw new Error(`publishing ${event.type} to ${topic} through Dapr failed`, { cause: err });
+        });
+        await expectOk(res, `publishing ${event.id} to ${topic}`);
+        endSendSpan(traced);
+      } catch (err) {
+        endSendSpan(traced, err);
+        throw err;
       }
     },
 
@@ -112,7 +123,9 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
       const metrics = consumerMetrics("dapr", topic, group);
       const remove = callbacks.onTopic(pubsub, name, async (event) => {
         metrics.consumed();
-        const delivery = metrics.process(handler, event);
+        const delivery = traceProcess("dapr", topic, group, event, undefined, () =>
+          metrics.process(handler, event),
+        );
         inFlight.add(delivery);
         try {
           await delivery;

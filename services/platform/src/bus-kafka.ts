@@ -28,18 +28,18 @@
  * published before a service's first start are not lost) unless it subscribes with
  * `{ from: "latest" }`.
  */
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   type Admin,
   type Consumer,
   type EachMessagePayload,
+  type ICustomPartitioner,
   Kafka,
   KafkaJSError,
   logLevel as KafkaLogLevel,
-  type KafkaMessage,
   type LogEntry,
   Partitioners,
   type Producer,
+  type RecordMetadata,
 } from "kafkajs";
 import { envInt, envString } from "./config";
 import {
@@ -48,7 +48,6 @@ import {
   deadLetterTopic,
   type EventBus,
   type EventHandler,
-  eventContext,
   type PublishEntry,
   type Subscription,
   Topics,
@@ -63,6 +62,15 @@ import {
   withSentMetrics,
 } from "./metrics-messaging";
 import { refreshing } from "./metrics-refresh";
+import { tracingEnabled } from "./tracing";
+import {
+  endSendSpan,
+  kafkaKeyAttributes,
+  kafkaPositionAttributes,
+  type SendSpan,
+  startSendSpan,
+  traceProcess,
+} from "./tracing-messaging";
 
 /** Settings of the Kafka bus. */
 export interface KafkaBusOptions {
@@ -155,7 +163,6 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   /** The broker-side name of topic or group `name`. */
   const onBroker = (name: string) => `${prefix}${name}`;
   const log = options.logger ?? createLogger("kafka-bus");
-  const tracer = trace.getTracer("todo.event-bus");
   const shutdown = new AbortController();
   /** Broker-side names of groups to delete when their subscription ends. */
   const ephemeralGroups = new Set<string>();
@@ -173,11 +180,22 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     logCreator: kafkaLogCreator(log),
   });
   const admin: Admin = kafka.admin();
+  // The default (murmur2) partitioner, noting while tracing which partition each record went to, so
+  // its `send` span can say where it landed (kafkajs hands the record objects through unchanged).
+  const landed = new WeakMap<object, number>();
+  const createPartitioner: ICustomPartitioner = () => {
+    const partitioner = Partitioners.DefaultPartitioner();
+    return (args) => {
+      const partition = partitioner(args);
+      if (tracingEnabled()) landed.set(args.message, partition);
+      return partition;
+    };
+  };
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner,
   });
   const consumers = new Set<Consumer>();
   /** Topics known to exist (or being created), so each is looked up once per bus. */
@@ -241,9 +259,40 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     headers: toKafkaHeaders(event),
   });
 
+  type OutRecord = ReturnType<typeof record>;
+
+  /**
+   * The partition and offset of each of `messages` (sent to `brokerTopic` in this order), from the
+   * produce response: a partition's records were appended in order from its base offset.
+   */
+  const positionsOf = (response: RecordMetadata[], brokerTopic: string, messages: readonly OutRecord[]) => {
+    const base = new Map<number, number>();
+    for (const r of response) {
+      if (r.topicName === brokerTopic && r.baseOffset !== undefined)
+        base.set(r.partition, Number(r.baseOffset));
+    }
+    const next = new Map<number, number>();
+    return messages.map((message) => {
+      const partition = landed.get(message);
+      if (partition === undefined) return undefined;
+      const offset = base.get(partition);
+      const index = next.get(partition) ?? 0;
+      next.set(partition, index + 1);
+      return kafkaPositionAttributes(partition, offset === undefined ? undefined : offset + index);
+    });
+  };
+
   const send = async (topic: string, key: string, event: CloudEvent) => {
-    await ensureTopic(topic);
-    await producer.send({ topic: onBroker(topic), acks: -1, messages: [record(key, event)] });
+    const traced = startSendSpan("kafka", topic, key, event);
+    try {
+      await ensureTopic(topic);
+      const message = record(key, traced?.event ?? event);
+      const response = await producer.send({ topic: onBroker(topic), acks: -1, messages: [message] });
+      endSendSpan(traced, undefined, traced && positionsOf(response, onBroker(topic), [message])[0]);
+    } catch (err) {
+      endSendSpan(traced, err);
+      throw err;
+    }
   };
 
   /**
@@ -253,17 +302,38 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
    * which keeps each key's order.
    */
   const sendBatch = async (entries: readonly PublishEntry[]) => {
-    const byTopic = new Map<string, ReturnType<typeof record>[]>();
+    const byTopic = new Map<string, OutRecord[]>();
+    // While tracing: one `send` span per event, in the same order as its topic's records.
+    const spans = tracingEnabled() ? new Map<string, (SendSpan | undefined)[]>() : undefined;
     for (const { topic, key, event } of entries) {
+      const traced = spans && startSendSpan("kafka", topic, key, event);
+      const message = record(key, traced?.event ?? event);
       const list = byTopic.get(topic);
-      if (list) list.push(record(key, event));
-      else byTopic.set(topic, [record(key, event)]);
+      if (list) list.push(message);
+      else byTopic.set(topic, [message]);
+      if (spans) {
+        const topicSpans = spans.get(topic);
+        if (topicSpans) topicSpans.push(traced);
+        else spans.set(topic, [traced]);
+      }
     }
-    await Promise.all([...byTopic.keys()].map(ensureTopic));
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: onBroker(topic), messages })),
-    });
+    let response: RecordMetadata[];
+    try {
+      await Promise.all([...byTopic.keys()].map(ensureTopic));
+      response = await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: onBroker(topic), messages })),
+      });
+    } catch (err) {
+      for (const list of spans?.values() ?? []) for (const traced of list) endSendSpan(traced, err);
+      throw err;
+    }
+    for (const [topic, list] of spans ?? []) {
+      const positions = positionsOf(response, onBroker(topic), byTopic.get(topic) ?? []);
+      list.forEach((traced, i) => {
+        endSendSpan(traced, undefined, positions[i]);
+      });
+    }
   };
 
   try {
@@ -282,35 +352,21 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     group: string,
     handler: EventHandler,
     event: CloudEvent,
-    message: KafkaMessage,
+    payload: EachMessagePayload,
     metrics: ConsumerMetrics,
   ) =>
-    tracer.startActiveSpan(
-      `${topic} process`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          "messaging.system": "kafka",
-          "messaging.operation.type": "process",
-          "messaging.destination.name": topic,
-          "messaging.consumer.group.name": group,
-          "messaging.message.id": event.id,
-          "messaging.kafka.offset": Number(message.offset),
-          "cloudevents.event_type": event.type,
-        },
-      },
-      eventContext(event),
-      async (span) => {
-        try {
-          await metrics.process(handler, event);
-        } catch (err) {
-          span.recordException(err instanceof Error ? err : new Error(String(err)));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
+    traceProcess(
+      "kafka",
+      topic,
+      group,
+      event,
+      tracingEnabled()
+        ? {
+            ...kafkaPositionAttributes(payload.partition, payload.message.offset),
+            ...(payload.message.key ? kafkaKeyAttributes(payload.message.key.toString("utf8")) : {}),
+          }
+        : undefined,
+      () => metrics.process(handler, event),
     );
 
   /** Publishes a copy of the failed record to `<topic>.dlq`; the caller then commits the original. */
@@ -435,7 +491,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           if (stopping.signal.aborted) throw new StoppingError("subscription stopping");
           let failure: unknown;
           try {
-            await invoke(topic, group, handler, event, message, metrics);
+            await invoke(topic, group, handler, event, payload, metrics);
             return;
           } catch (err) {
             failure = err ?? new Error("handler failed");

@@ -11,13 +11,11 @@
  * Events published to a topic with no subscribed group are dropped, so subscribe every consumer before
  * starting the outbox relays.
  */
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   type CloudEvent,
   deadLetterTopic,
   type EventBus,
   type EventHandler,
-  eventContext,
   type Subscription,
 } from "./events";
 import { createLogger, type Logger } from "./logger";
@@ -28,6 +26,7 @@ import {
   observeConsumerLag,
   withSentMetrics,
 } from "./metrics-messaging";
+import { endSendSpan, startSendSpan, traceProcess } from "./tracing-messaging";
 
 /** Retry and logging settings of the in-process bus. */
 export interface MemoryBusOptions {
@@ -73,7 +72,6 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   const minBackoff = options.minBackoffMs ?? 50;
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const log = options.logger ?? createLogger("event-bus");
-  const tracer = trace.getTracer("todo.event-bus");
   const topics = new Map<string, Map<string, Group>>();
   const sleepers = new Set<() => void>();
   let closed = false;
@@ -111,31 +109,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   };
 
   const invoke = (group: Group, member: Member, event: CloudEvent) =>
-    tracer.startActiveSpan(
-      `${group.topic} process`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          "messaging.system": "in-process",
-          "messaging.operation.type": "process",
-          "messaging.destination.name": group.topic,
-          "messaging.consumer.group.name": group.name,
-          "messaging.message.id": event.id,
-          "cloudevents.event_type": event.type,
-        },
-      },
-      eventContext(event),
-      async (span) => {
-        try {
-          await group.metrics.process(member.handler, event);
-        } catch (err) {
-          span.recordException(err instanceof Error ? err : new Error(String(err)));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
+    traceProcess("in-process", group.topic, group.name, event, undefined, () =>
+      group.metrics.process(member.handler, event),
     );
 
   /** Delivers one event to its group: retries, then dead-letters. Never throws. */
@@ -229,7 +204,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   });
 
   const bus: EventBus = {
-    publish: enqueue,
+    // The `send` span ends once the event is queued for every group: that is the hand-over (the
+    // promise resolves later, when the groups have handled it).
+    publish(topic, key, event) {
+      const traced = startSendSpan("in-process", topic, key, event);
+      const queued = enqueue(topic, key, traced?.event ?? event);
+      endSendSpan(traced, closed ? new Error("event bus closed") : undefined);
+      return queued;
+    },
 
     async subscribe(topic, groupName, handler): Promise<Subscription> {
       if (closed) throw new Error("event bus closed");

@@ -16,7 +16,7 @@
 import { createDaprBus } from "./bus-dapr";
 import { createKafkaBus } from "./bus-kafka";
 import { createMemoryBus } from "./bus-memory";
-import { createDaprClient, daprSidecarFromEnv } from "./dapr";
+import { daprSidecarFromEnv } from "./dapr";
 import { daprCallbacks } from "./dapr-callback";
 import type { EventBus } from "./events";
 import type { Logger } from "./logger";
@@ -64,7 +64,6 @@ export async function createEventBus(
       throw new Error("EVENT_BUS=dapr needs DAPR_HTTP_PORT and DAPR_GRPC_PORT (the sidecar's ports)");
     return createDaprBus({
       sidecar,
-      client: createDaprClient(sidecar),
       callbacks: daprCallbacks(),
       ...(options.logger ? { logger: options.logger } : {}),
     });

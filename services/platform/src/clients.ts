@@ -7,7 +7,9 @@
  *   authenticated, validated and measured exactly like one that crossed the network;
  * - **direct URL** (`<SERVICE>_SERVICE_URL`): gRPC over h2c to the service's `GRPC_PORT` (the
  *   default), or Connect over HTTP/1.1 to its `PORT` (`<SERVICE>_SERVICE_PROTOCOL=connect`). Extra
- *   headers (such as Dapr's `dapr-app-id`) can be added to every call.
+ *   headers (such as Dapr's `dapr-app-id`) can be added to every call. While tracing, each call is a
+ *   CLIENT span whose trace context goes out in the headers (tracing-rpc.ts), so the callee — and
+ *   the Dapr sidecars in between — continue the caller's trace.
  *
  * Calls are made as a user: `createActingAs(tokens)` gives call options carrying a short-lived bearer
  * token for that user, as when the scheduler creates the next instance of someone's recurring task.
@@ -26,6 +28,7 @@ import type { Principal, TokenService } from "./auth";
 import { envString } from "./config";
 import { type DaprSidecar, daprSidecarFromEnv } from "./dapr";
 import { createInterceptorChain, type ServiceRegistration } from "./server";
+import { createClientTracingInterceptor } from "./tracing-rpc";
 
 /** Services to call inside this process. */
 export interface InProcessTarget {
@@ -96,12 +99,15 @@ export function createRemoteTransport(target: RemoteTarget): Transport {
       `service URL ${target.url}: only http:// (h2c or HTTP/1.1 inside the cluster) is supported`,
     );
   }
+  const protocol = target.protocol ?? "grpc";
   const interceptors = [
+    // Outermost: the CLIENT span covers the whole call and its context goes out in the headers.
+    createClientTracingInterceptor(protocol, target.url),
     ...(target.interceptors ?? []),
     ...(target.headers && Object.keys(target.headers).length > 0 ? [headerInterceptor(target.headers)] : []),
   ];
   const common = { baseUrl: target.url, interceptors, defaultTimeoutMs: target.defaultTimeoutMs ?? 10_000 };
-  return (target.protocol ?? "grpc") === "grpc"
+  return protocol === "grpc"
     ? createGrpcTransport(common)
     : createConnectTransport({ ...common, httpVersion: "1.1" });
 }

@@ -7,6 +7,19 @@
 import { mkdirSync } from "node:fs";
 import postgres from "postgres";
 import { observePool } from "./metrics-db";
+import { tracingEnabled } from "./tracing";
+import { tracePostgres } from "./tracing-db";
+
+/** Traces the statements of `sql` (tracing-db.ts) when this process traces; `url` names the server. */
+function traceIfEnabled(sql: Sql, url: string): void {
+  if (!tracingEnabled()) return;
+  const u = new URL(url);
+  tracePostgres(sql, {
+    namespace: decodeURIComponent(u.pathname.slice(1)) || undefined,
+    address: u.hostname,
+    port: Number(u.port || 5432),
+  });
+}
 
 /** The tagged-template SQL client every store uses. */
 export type Sql = postgres.Sql;
@@ -49,6 +62,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.url) {
     const max = options.maxConnections ?? 20;
     const sql = postgres(options.url, { ...clientOptions, max });
+    // Tracing first: the metrics hook then wraps it, and both see every statement.
+    traceIfEnabled(sql, options.url);
     const unobserve = observePool(sql, name, max);
     try {
       await sql`select 1`;
@@ -90,6 +105,7 @@ async function openEmbedded(dataDir: string, name: string): Promise<Database> {
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   const sql = postgres(url, { ...clientOptions, max, ssl: false });
+  traceIfEnabled(sql, url);
   const unobserve = observePool(sql, name, max);
   await sql`select 1`;
   return {

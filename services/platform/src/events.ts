@@ -13,7 +13,8 @@ import {
   type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
-import { type Context, context as otelContext, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
+import { type Context, context as otelContext } from "@opentelemetry/api";
+import { contextFromTraceparent, traceparentOf } from "./tracing";
 
 /**
  * One event: the CloudEvents 1.0 attributes plus Protobuf-binary data (binary content mode, so on
@@ -170,28 +171,18 @@ export interface CloudEventAttributes {
   readonly context?: Context;
 }
 
-const traceSetter = {
-  set(carrier: Record<string, string>, key: string, value: string) {
-    carrier[key] = value;
-  },
-};
-const traceGetter = {
-  keys: (carrier: Record<string, string>) => Object.keys(carrier),
-  get: (carrier: Record<string, string>, key: string) => carrier[key],
-};
-
 /**
- * Packs `message` into a CloudEvent, carrying the W3C `traceparent` of the active (or given) context
- * when a trace is being recorded, so a consumer's work joins the producer's trace.
+ * Packs `message` into a CloudEvent, carrying the W3C `traceparent` of the active (or given) context's
+ * span when there is one — the span of the operation that made the change (the RPC's SERVER span, a
+ * consumer's `process` span, a job's `fire` span) — so the relay's publish and every consumer's work
+ * join that operation's trace.
  */
 export function toCloudEvent<Desc extends DescMessage>(
   schema: Desc,
   message: MessageInitShape<Desc>,
   attrs: CloudEventAttributes,
 ): CloudEvent {
-  const carrier: Record<string, string> = {};
-  propagation.inject(attrs.context ?? otelContext.active(), carrier, traceSetter);
-  const traceparent = carrier.traceparent;
+  const traceparent = traceparentOf(attrs.context ?? otelContext.active());
   return {
     id: attrs.id ?? Bun.randomUUIDv7(),
     source: attrs.source,
@@ -221,8 +212,11 @@ export function fromCloudEvent<Desc extends DescMessage>(
   return fromBinary(schema, event.data);
 }
 
-/** The trace context an event was produced in (the root context when it carries none). */
+/**
+ * The trace context an event was produced in, from its `traceparent` (the root context when it
+ * carries none): the parent of whatever span handles it — the bus's `send` span, then the
+ * consumer's `process` span.
+ */
 export function eventContext(event: CloudEvent): Context {
-  if (!event.traceparent) return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent }, traceGetter);
+  return contextFromTraceparent(event.traceparent);
 }

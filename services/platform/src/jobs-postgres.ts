@@ -29,6 +29,8 @@ import { jobKind, MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
 import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
+import { traceparentOf, tracingEnabled } from "./tracing";
+import { type JobSpans, startJobSpans } from "./tracing-jobs";
 
 const PREPARED = { prepare: true } as const;
 
@@ -43,7 +45,8 @@ export function jobsChannel(schema: string): string {
  *
  * `name` uses the "C" collation so that `cancelPrefix`'s `LIKE 'prefix%'` can use the primary key.
  * `due_time` is when the job is meant to fire; `run_time` when it may next be tried (equal at first,
- * later after failures); claims scan `run_time` in index order.
+ * later after failures); claims scan `run_time` in index order. `traceparent` is the trace context
+ * the job was scheduled in (tracing-jobs.ts), added to tables made before it existed.
  */
 export async function ensureJobs(sql: Sql, schema: string): Promise<void> {
   await withSchemaLock(sql, schema, async (tx) => {
@@ -58,8 +61,10 @@ export async function ensureJobs(sql: Sql, schema: string): Promise<void> {
            last_error text,
            claim uuid,
            claimed_until timestamptz,
-           update_time timestamptz not null default now()
+           update_time timestamptz not null default now(),
+           traceparent text
          );
+         alter table ${schema}.jobs add column if not exists traceparent text;
          create index if not exists jobs_run_time on ${schema}.jobs (run_time);
          create index if not exists jobs_claimed_until on ${schema}.jobs (claimed_until)
            where claimed_until is not null;`,
@@ -111,6 +116,7 @@ interface JobRow {
   run_time: Date;
   payload: Uint8Array;
   attempts: number;
+  traceparent: string | null;
 }
 
 interface Ready {
@@ -206,7 +212,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
          for update skip locked)
        update ${table} j set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
        from due where j.name = due.name
-       returning j.name, j.due_time, j.run_time, j.payload, j.attempts`,
+       returning j.name, j.due_time, j.run_time, j.payload, j.attempts, j.traceparent`,
       [batchSize, token, leaseMs],
       PREPARED,
     );
@@ -260,14 +266,18 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
   };
 
   /** Fires the whole batch in one transaction; throws (committing nothing) if any job fails. */
-  const fireBatch = async (h: JobHandler, token: string, ready: Ready[]) => {
+  const fireBatch = async (h: JobHandler, token: string, ready: Ready[], spans: JobSpans | undefined) => {
     const fired: Job[] = [];
     await sql.begin(async (tx) => {
       const names = ready.map((r) => r.job.name);
       const gone = new Set((await deleteClaimed(tx, token, names)).map((r) => r.name));
       const firing = ready.filter((r) => gone.has(r.job.name));
       // Started together, the handlers' queries are pipelined on the transaction's connection.
-      const results = await Promise.allSettled(firing.map((r) => h.fire(tx, r.job, r.prepared)));
+      const results = await Promise.allSettled(
+        firing.map((r) =>
+          spans ? spans.run(r.job, () => h.fire(tx, r.job, r.prepared)) : h.fire(tx, r.job, r.prepared),
+        ),
+      );
       const failed = results.find((r) => r.status === "rejected");
       if (failed) throw failed.reason;
       fired.push(...firing.map((r) => r.job));
@@ -276,7 +286,12 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
   };
 
   /** Fires each job under its own savepoint; returns the ones that failed. */
-  const fireEach = async (h: JobHandler, token: string, ready: Ready[]): Promise<Failure[]> => {
+  const fireEach = async (
+    h: JobHandler,
+    token: string,
+    ready: Ready[],
+    spans: JobSpans | undefined,
+  ): Promise<Failure[]> => {
     const failures: Failure[] = [];
     const fired: Job[] = [];
     await sql.begin(async (tx) => {
@@ -285,10 +300,12 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
           await tx.savepoint(async (sp) => {
             const gone = await deleteClaimed(sp, token, [r.job.name]);
             if (gone.length === 0) return;
-            await h.fire(sp, r.job, r.prepared);
+            if (spans) await spans.run(r.job, () => h.fire(sp, r.job, r.prepared));
+            else await h.fire(sp, r.job, r.prepared);
             fired.push(r.job);
           });
         } catch (err) {
+          spans?.fail(r.job, err);
           failures.push({ job: r.job, error: errorText(err) });
         }
       }
@@ -330,6 +347,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     const token = crypto.randomUUID();
     const rows = await claim(token);
     if (rows.length === 0) return 0;
+    let spans: JobSpans | undefined;
     try {
       rows.sort((a, b) => a.run_time.getTime() - b.run_time.getTime());
       const jobs: Job[] = rows.map((r) => ({
@@ -337,31 +355,38 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
         dueTime: r.due_time,
         payload: new Uint8Array(r.payload),
         attempts: r.attempts,
+        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
       }));
+      spans = startJobSpans(jobs);
       const failures: Failure[] = [];
       const ready: Ready[] = [];
       for (const job of jobs) {
-        if (!h.prepare) {
+        const prepare = h.prepare?.bind(h);
+        if (!prepare) {
           ready.push({ job, prepared: undefined });
           continue;
         }
         try {
-          ready.push({ job, prepared: await h.prepare(job) });
+          ready.push({ job, prepared: await (spans ? spans.run(job, () => prepare(job)) : prepare(job)) });
         } catch (err) {
+          spans?.fail(job, err);
           failures.push({ job, error: errorText(err) });
         }
       }
       if (ready.length > 0) {
         try {
-          await fireBatch(h, token, ready);
+          await fireBatch(h, token, ready, spans);
         } catch {
-          failures.push(...(await fireEach(h, token, ready)));
+          failures.push(...(await fireEach(h, token, ready, spans)));
         }
       }
       if (failures.length > 0) await putBack(token, failures);
     } catch (err) {
+      spans?.failAll(err);
       await release(token);
       throw err;
+    } finally {
+      spans?.end();
     }
     return rows.length;
   };
@@ -443,16 +468,18 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     async schedule(tx, name, dueTime, payload) {
       if (Number.isNaN(dueTime.getTime())) throw new Error(`job ${name}: invalid due time`);
       const q: Pick<TxSql, "unsafe"> = tx ?? sql;
+      // The trace the job belongs to: its `fire` span will be the child of the span scheduling it.
+      const traceparent = tracingEnabled() ? (traceparentOf() ?? null) : null;
       // One round trip: the upsert, and a notification (sent at commit) carrying the due time.
       await q.unsafe(
         `with up as (
-           insert into ${table} (name, due_time, run_time, payload) values ($1, $2, $2, $3)
+           insert into ${table} (name, due_time, run_time, payload, traceparent) values ($1, $2, $2, $3, $6)
            on conflict (name) do update set due_time = excluded.due_time, run_time = excluded.run_time,
              payload = excluded.payload, attempts = 0, last_error = null, claim = null, claimed_until = null,
-             update_time = now()
+             update_time = now(), traceparent = excluded.traceparent
            returning 1)
          select pg_notify($4, $5) from up`,
-        [name, dueTime, toBytes(payload), channel, String(dueTime.getTime())],
+        [name, dueTime, toBytes(payload), channel, String(dueTime.getTime()), traceparent],
         PREPARED,
       );
       // Outside a transaction the job is visible now; inside one, a hint for a future time is safe

@@ -24,6 +24,8 @@ export interface Job {
   readonly payload: Uint8Array;
   /** How many earlier attempts failed (0 on the first). */
   readonly attempts: number;
+  /** The W3C trace context it was scheduled in, when that was traced (its `fire` span's parent). */
+  readonly traceparent?: string;
 }
 
 /**

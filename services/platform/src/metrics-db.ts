@@ -22,8 +22,8 @@ import { MetricAttributes } from "./metric-names";
 import type { BoundHistogram, FastHistogram } from "./metrics-bound";
 import { instrumentsFor, PLATFORM_METER, platformInstruments } from "./metrics-instruments";
 
-/** The parts of a postgres.js `Query` this module touches. */
-interface QueryLike {
+/** The parts of a postgres.js `Query` this module (and tracing-db.ts) touches. */
+export interface QueryLike {
   executed: boolean;
   strings: readonly string[];
   handler: unknown;
@@ -165,7 +165,7 @@ function failedSeries(histogram: FastHistogram, query: QueryLike, err: unknown):
 }
 
 /** Finds `Query.prototype` through a query object that is never run. */
-function queryPrototype(sql: Sql): QueryLike {
+export function queryPrototype(sql: Sql): QueryLike {
   return Object.getPrototypeOf(sql`select 1`) as QueryLike;
 }
 

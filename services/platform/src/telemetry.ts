@@ -1,14 +1,19 @@
 /**
  * OpenTelemetry. Metrics (metrics.ts, docs/metrics.md) start when `METRICS_PORT` or the `OTEL_*`
- * variables ask for them; traces when the standard variables ask for an exporter
- * (`OTEL_TRACES_EXPORTER` other than `none`, or `OTEL_EXPORTER_OTLP_ENDPOINT`). Otherwise the API is
- * a no-op and costs next to nothing. Bun's `http2` is not auto-instrumented, so every RPC gets its
- * span from `createTracingInterceptor`, continuing the caller's W3C `traceparent`.
+ * variables ask for them; traces (docs/tracing.md) when the standard variables ask for a trace
+ * exporter: `OTEL_TRACES_EXPORTER` set to anything but `none`, or, with it unset,
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the SDK then reads the
+ * rest: protocol, headers, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_PROPAGATORS`, the resource).
+ * `OTEL_SDK_DISABLED=true` turns both off. Otherwise every span of the platform is skipped at one
+ * boolean check (tracing.ts). Bun's `http2` is not auto-instrumented: RPC spans come from the
+ * interceptors in tracing-rpc.ts, the bus, jobs, outbox and database spans from the platform itself.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { createLogger } from "./logger";
 import { type RunningMetrics, startMetrics } from "./metrics";
+import { setTracingEnabled } from "./tracing";
+
+export { createClientTracingInterceptor, createTracingInterceptor } from "./tracing-rpc";
 
 /** A process's telemetry. */
 export interface Telemetry {
@@ -24,77 +29,37 @@ export interface Telemetry {
  */
 export async function startTelemetry(serviceName: string): Promise<Telemetry> {
   const metrics = await startMetrics(serviceName);
-  const exporter = process.env.OTEL_TRACES_EXPORTER;
-  const wanted =
-    (exporter !== undefined && exporter !== "none") || process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
-  if (!wanted) return { metrics, stop: async () => metrics?.shutdown() };
+  if (!tracesWanted(process.env)) return { metrics, stop: async () => metrics?.shutdown() };
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   // Metrics are metrics.ts's: no readers here, so the SDK registers no second meter provider.
   const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName, metricReaders: [] });
   sdk.start();
-  createLogger("telemetry").info("OpenTelemetry started", { service: serviceName });
+  setTracingEnabled(true);
+  createLogger("telemetry").info("OpenTelemetry tracing started", { service: serviceName });
   return {
     metrics,
     async stop() {
+      setTracingEnabled(false);
       await sdk.shutdown();
       await metrics?.shutdown();
     },
   };
 }
 
-const headerGetter = {
-  keys: (carrier: Headers) => {
-    const names: string[] = [];
-    carrier.forEach((_value, name) => {
-      names.push(name);
-    });
-    return names;
-  },
-  get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
-};
-
-/** Makes a SERVER span for every RPC (named `package.Service/Method`) and logs failures as JSON. */
-export function createTracingInterceptor(serviceName: string): Interceptor {
-  const tracer = trace.getTracer(serviceName);
-  const log = createLogger(serviceName);
-  return (next) => async (req) => {
-    const parent = propagation.extract(context.active(), req.header, headerGetter);
-    const name = `${req.service.typeName}/${req.method.name}`;
-    const span = tracer.startSpan(
-      name,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          "rpc.system": req.header.get("content-type")?.startsWith("application/grpc")
-            ? "grpc"
-            : "connect_rpc",
-          "rpc.service": req.service.typeName,
-          "rpc.method": req.method.name,
-        },
-      },
-      parent,
-    );
-    const started = performance.now();
-    return context.with(trace.setSpan(parent, span), async () => {
-      try {
-        const res = await next(req);
-        span.setAttribute("rpc.grpc.status_code", 0);
-        log.debug("rpc", { rpc: name, code: "ok", ms: +(performance.now() - started).toFixed(2) });
-        return res;
-      } catch (err) {
-        const ce = ConnectError.from(err);
-        span.setAttribute("rpc.grpc.status_code", ce.code);
-        if (ce.code === Code.Internal || ce.code === Code.Unknown) {
-          span.recordException(ce);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: ce.rawMessage });
-        }
-        log.debug("rpc", { rpc: name, code: Code[ce.code], ms: +(performance.now() - started).toFixed(2) });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
-  };
+/** Whether `env` asks for traces to be exported (see the file comment). */
+export function tracesWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  if (value("OTEL_SDK_DISABLED")?.toLowerCase() === "true") return false;
+  const exporters = (value("OTEL_TRACES_EXPORTER") ?? "")
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "");
+  if (exporters.includes("none")) return false;
+  if (exporters.length > 0) return true;
+  return (
+    value("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined ||
+    value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined
+  );
 }
 
 /**
