@@ -33,6 +33,12 @@ import {
   sidecarEnvironment,
   waitForHttp,
 } from "./lib/dapr-run.ts";
+import {
+  daprSchedulerPorts,
+  edgeMetricsPort as edgeMetricsPortAt,
+  servicePorts,
+  sidecarPorts,
+} from "./lib/run-ports.ts";
 import { infraEnvironment, SERVICES, waitHealthy } from "./lib/services.ts";
 
 const root = join(import.meta.dir, "..");
@@ -71,26 +77,13 @@ const run = prepareRunDirectory(
 );
 
 /** The ports of the scheduler, and of service `i`, its sidecar and app. */
-const schedulerPorts = {
-  grpc: 50006 + offset,
-  healthz: 8190 + offset,
-  metrics: 9190 + offset,
-  etcdClient: 52379 + offset,
-  etcdPeer: 52380 + offset,
+const schedulerPorts = daprSchedulerPorts(offset);
+const ports = (i: number) => {
+  const app = servicePorts(i, offset);
+  return { appHttp: app.http, appGrpc: app.grpc, appMetrics: app.metrics, sidecar: sidecarPorts(i, offset) };
 };
-const ports = (i: number) => ({
-  appHttp: 8101 + offset + i,
-  appGrpc: 50101 + offset + i,
-  appMetrics: 9101 + offset + i,
-  sidecar: {
-    http: 3501 + offset + i,
-    grpc: 50201 + offset + i,
-    internalGrpc: 50301 + offset + i,
-    metrics: 9091 + offset + i,
-  },
-});
 
-const edgeMetricsPort = 9100 + offset;
+const edgeMetricsPort = edgeMetricsPortAt(offset);
 
 const children: { name: string; proc: Subprocess }[] = [];
 let stopping = false;

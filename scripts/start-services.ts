@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { edgeMetricsPort as edgeMetricsPortAt, servicePorts } from "./lib/run-ports.ts";
 import { infraEnvironment, SERVICES, waitHealthy } from "./lib/services.ts";
 
 const root = join(import.meta.dir, "..");
@@ -21,11 +22,11 @@ if (!DATABASE_URL || !KAFKA_BROKERS) {
   process.exit(2);
 }
 const offset = Number(process.env.SERVICES_PORT_OFFSET ?? 0);
-const httpPort = (i: number) => 8101 + offset + i;
-const grpcPort = (i: number) => 50101 + offset + i;
+const httpPort = (i: number) => servicePorts(i, offset).http;
+const grpcPort = (i: number) => servicePorts(i, offset).grpc;
 /** Prometheus endpoints (docs/metrics.md): the edge on 9100, service n on 9101+n. */
-const metricsPort = (i: number) => 9101 + offset + i;
-const edgeMetricsPort = 9100 + offset;
+const metricsPort = (i: number) => servicePorts(i, offset).metrics;
+const edgeMetricsPort = edgeMetricsPortAt(offset);
 const JWT_SECRET =
   process.env.JWT_SECRET || Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 const byName = Object.fromEntries(SERVICES.map((s, i) => [s.name, i]));

@@ -68,16 +68,32 @@ export interface ObservedSystem {
   close(): Promise<void>;
 }
 
+/** What else an observed system's Prometheus gets (the dashboards' tests need neither). */
+export interface ObservedSystemOptions {
+  /** Names the system's database and Kafka namespace (default `dashboards`). */
+  readonly label?: string;
+  /** Rule files besides recording.yaml (an alert test adds a copy of alerts.yaml). */
+  readonly rules?: readonly string[];
+  /** An Alertmanager (`http://host:port`) Prometheus sends its alerts to. */
+  readonly alertmanagerUrl?: string;
+}
+
 /**
  * Starts the services (with `METRICS_PORT`), then Prometheus scraping them every second. Needs
  * `DATABASE_URL` and `KAFKA_BROKERS` (throws saying how to get them) and the observability tools.
  */
-export async function startObservedSystem(tools: ObservabilityTools): Promise<ObservedSystem> {
+export async function startObservedSystem(
+  tools: ObservabilityTools,
+  options: ObservedSystemOptions = {},
+): Promise<ObservedSystem> {
   const webhook = startWebhookReceiver();
   let system: TestSystem | undefined;
   let prometheus: RunningPrometheus | undefined;
   try {
-    system = await TestSystem.create({ label: "dashboards", env: { METRICS_REFRESH_SECONDS: "1" } });
+    system = await TestSystem.create({
+      label: options.label ?? "dashboards",
+      env: { METRICS_REFRESH_SECONDS: "1" },
+    });
     const metricsPorts = new Map<ServiceName, number>();
     for (const service of OBSERVED_SERVICES) metricsPorts.set(service, await freePort());
     const started = system;
@@ -94,12 +110,19 @@ export async function startObservedSystem(tools: ObservabilityTools): Promise<Ob
       tools,
       config: {
         global: { scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" },
+        ...(options.alertmanagerUrl
+          ? {
+              alerting: {
+                alertmanagers: [{ static_configs: [{ targets: [new URL(options.alertmanagerUrl).host] }] }],
+              },
+            }
+          : {}),
         scrape_configs: OBSERVED_SERVICES.map((service) => ({
           job_name: jobOf(service),
           static_configs: [{ targets: [`127.0.0.1:${metricsPorts.get(service)}`] }],
         })),
       },
-      rules: [recordingRules],
+      rules: [recordingRules, ...(options.rules ?? [])],
     });
     const prom = prometheus;
     return {

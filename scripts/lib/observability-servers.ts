@@ -3,7 +3,8 @@
  * wants to look at a live system, from the binaries of `observability-tools.ts` (a cache hit after
  * `bun run obs:tools`; a miss builds first, for minutes).
  *
- * Each server gets free loopback ports and a fresh directory for its configuration, data and log
+ * Each server gets free loopback ports (or the fixed ones its options name: `bun run observe` uses
+ * well-known ones) and a fresh directory for its configuration, data and log
  * (`todo-<server>-XXXXXX` under the temp directory, deleted by `stop()`, or on the next start if
  * its owner was killed). Starting and stopping is `server-process.ts`: a start throws, with the
  * tail of the server's log, when the binary is missing (never a skip), the process exits, or it is
@@ -90,6 +91,8 @@ export interface PrometheusOptions extends ServerOptions {
   readonly rules?: readonly string[];
   /** More command-line flags (e.g. `--query.lookback-delta=30s`). */
   readonly args?: readonly string[];
+  /** The loopback port to listen on (default: a free one). */
+  readonly port?: number;
 }
 
 /** A running Prometheus. */
@@ -116,9 +119,9 @@ function prometheusConfig(config: ServerConfig, rules: readonly string[] | undef
 }
 
 /**
- * Starts Prometheus (Debian's 2.42, with its classic web UI) on a free loopback port with a fresh
- * TSDB, `--web.enable-lifecycle` (for `reload()`) and the remote-write receiver on, and waits until
- * `/-/ready` answers.
+ * Starts Prometheus (Debian's 2.42, with its classic web UI) on a loopback port (`port`, else a
+ * free one) with a fresh TSDB, `--web.enable-lifecycle` (for `reload()`) and the remote-write
+ * receiver on, and waits until `/-/ready` answers.
  */
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
   const { tools, dir, configFile } = await prepare(
@@ -127,7 +130,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     prometheusConfig(opts.config, opts.rules),
     opts,
   );
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const server = await launch(
     {
@@ -188,10 +191,21 @@ export interface JaegerTrace {
   readonly processes: Readonly<Record<string, { serviceName: string; tags: readonly unknown[] }>>;
 }
 
+/** Jaeger's loopback ports: OTLP/gRPC, OTLP/HTTP, the query API (HTTP and gRPC) and its health check. */
+export type JaegerPorts = Record<"grpc" | "http" | "query" | "queryGrpc" | "health", number>;
+
 /** Options of `startJaeger`. */
 export interface JaegerOptions extends ServerOptions {
   /** Traces the in-memory store keeps (default 100 000). */
   readonly maxTraces?: number;
+  /** Fixed ports (default: free ones; any left out is picked free). */
+  readonly ports?: Partial<JaegerPorts>;
+  /**
+   * A directory holding a built Jaeger UI (its `index.html` and `static/`), served by the query
+   * extension (`extensions.jaeger_query.ui.assets_path`). The Go module has no UI build, so
+   * without one the query port serves Jaeger's placeholder page and the API only.
+   */
+  readonly uiAssets?: string;
 }
 
 /** A running Jaeger (v2, in-memory storage). */
@@ -211,10 +225,7 @@ export interface RunningJaeger {
   stop(): Promise<void>;
 }
 
-function jaegerConfig(
-  ports: Record<"grpc" | "http" | "query" | "queryGrpc" | "health", number>,
-  maxTraces: number,
-) {
+function jaegerConfig(ports: JaegerPorts, maxTraces: number, uiAssets: string | undefined) {
   const at = (port: number) => ({ endpoint: `127.0.0.1:${port}` });
   return {
     service: {
@@ -233,6 +244,7 @@ function jaegerConfig(
         enable_tracing: false,
         http: at(ports.query),
         grpc: at(ports.queryGrpc),
+        ...(uiAssets ? { ui: { assets_path: resolve(uiAssets) } } : {}),
       },
       jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
     },
@@ -244,19 +256,20 @@ function jaegerConfig(
 }
 
 /**
- * Starts Jaeger with an in-memory store, OTLP over gRPC and HTTP and the query API on free
- * loopback ports, and waits until its health check, the query API and the OTLP/HTTP receiver all
+ * Starts Jaeger with an in-memory store, OTLP over gRPC and HTTP and the query API on loopback
+ * ports (`ports`, else free ones), and waits until its health check, the query API and the OTLP/HTTP receiver all
  * answer.
  */
 export async function startJaeger(opts: JaegerOptions = {}): Promise<RunningJaeger> {
-  const ports = {
-    grpc: await freePort(),
-    http: await freePort(),
-    query: await freePort(),
-    queryGrpc: await freePort(),
-    health: await freePort(),
+  const fixed = opts.ports ?? {};
+  const ports: JaegerPorts = {
+    grpc: fixed.grpc ?? (await freePort()),
+    http: fixed.http ?? (await freePort()),
+    query: fixed.query ?? (await freePort()),
+    queryGrpc: fixed.queryGrpc ?? (await freePort()),
+    health: fixed.health ?? (await freePort()),
   };
-  const config = configText(jaegerConfig(ports, opts.maxTraces ?? 100_000));
+  const config = configText(jaegerConfig(ports, opts.maxTraces ?? 100_000, opts.uiAssets));
   const { tools, dir, configFile } = await prepare("jaeger", "jaeger.yaml", config, opts);
   const queryUrl = `http://127.0.0.1:${ports.query}`;
   const otlpHttpUrl = `http://127.0.0.1:${ports.http}`;
@@ -317,6 +330,8 @@ export async function startJaeger(opts: JaegerOptions = {}): Promise<RunningJaeg
 export interface AlertmanagerOptions extends ServerOptions {
   /** alertmanager.yml. */
   readonly config: ServerConfig;
+  /** The loopback port to listen on (default: a free one). */
+  readonly port?: number;
 }
 
 /** A running Alertmanager (one instance, clustering off). */
@@ -331,7 +346,7 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-/** Starts Alertmanager on a free loopback port with clustering off, and waits until `/-/ready`. */
+/** Starts Alertmanager on a loopback port (`port`, else a free one) with clustering off, and waits until `/-/ready`. */
 export async function startAlertmanager(opts: AlertmanagerOptions): Promise<RunningAlertmanager> {
   const { tools, dir, configFile } = await prepare(
     "alertmanager",
@@ -339,7 +354,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Runn
     configText(opts.config),
     opts,
   );
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const server = await launch(
     {
@@ -376,6 +391,8 @@ export interface CollectorOptions extends ServerOptions {
   readonly configFiles: readonly string[];
   /** The `${env:…}` values the configuration reads (endpoints of the backends). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Fixed ports of the OTLP receivers and the health check (default: free ones). */
+  readonly ports?: Partial<Record<"grpc" | "http" | "health", number>>;
 }
 
 /** A running OpenTelemetry collector. */
@@ -391,13 +408,18 @@ export interface RunningCollector {
 
 /**
  * Starts the collector built from builder.yaml with `configFiles`, its OTLP receivers and health
- * check on free loopback ports (OTELCOL_OTLP_GRPC_ENDPOINT, OTELCOL_OTLP_HTTP_ENDPOINT,
- * OTELCOL_HEALTH_ENDPOINT, which observability/otel-collector/config.yaml reads), and waits until
- * the health check answers.
+ * check on loopback ports (`ports`, else free ones; given to it as OTELCOL_OTLP_GRPC_ENDPOINT,
+ * OTELCOL_OTLP_HTTP_ENDPOINT and OTELCOL_HEALTH_ENDPOINT, which observability/otel-collector/config.yaml
+ * reads), and waits until the health check answers.
  */
 export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
   const { tools, dir } = await prepare("otelcol", "README", "the collector's directory\n", opts);
-  const ports = { grpc: await freePort(), http: await freePort(), health: await freePort() };
+  const fixed = opts.ports ?? {};
+  const ports = {
+    grpc: fixed.grpc ?? (await freePort()),
+    http: fixed.http ?? (await freePort()),
+    health: fixed.health ?? (await freePort()),
+  };
   const server = await launch(
     {
       name: "otelcol",
