@@ -43,6 +43,7 @@ import { createMemoryBus } from "@todo/platform/bus-memory";
 import { createActingAs, createServiceClient } from "@todo/platform/clients";
 import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { ensurePrivateDir } from "@todo/platform/private-dir";
 import { createWebHandler } from "@todo/platform/static-web";
 import {
   createSchedulerJobHandler,
@@ -81,6 +82,9 @@ export interface App {
 /** Starts every service in this process. */
 export async function startApp(config: AppConfig): Promise<App> {
   const log = createLogger("todo");
+  const embedded = !config.databaseUrl && !config.dataDir.startsWith("memory://");
+  // The data directory holds the database and the JWT key: its owner's only (private-dir.ts).
+  if (embedded) ensurePrivateDir(config.dataDir);
   const db = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir.startsWith("memory://") ? config.dataDir : `${config.dataDir}/pg`,

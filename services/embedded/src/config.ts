@@ -2,9 +2,10 @@
  * Settings of the one-process server (`bun start`), from environment variables. Everything has a
  * default that works on a laptop with nothing else installed.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { envInt, envString } from "@todo/platform";
+import { ensurePrivateDir } from "@todo/platform/private-dir";
 
 /** The resolved settings. */
 export interface AppConfig {
@@ -30,7 +31,7 @@ export interface AppConfig {
 function dataDirSecret(dataDir: string): string {
   const file = join(dataDir, "jwt-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -4,9 +4,9 @@
  * PostgreSQL in WebAssembly — exposed on a private loopback socket by `@electric-sql/pglite-socket`,
  * so the SQL, the migrations and the client are identical in every run mode.
  */
-import { mkdirSync } from "node:fs";
 import postgres from "postgres";
 import { observePool } from "./metrics-db";
+import { ensurePrivateDir, lockDownTree } from "./private-dir";
 import { tracingEnabled } from "./tracing";
 import { tracePostgres } from "./tracing-db";
 
@@ -99,8 +99,11 @@ async function openEmbedded(dataDir: string, name: string): Promise<Database> {
     import("@electric-sql/pglite/contrib/pg_trgm"),
     import("@electric-sql/pglite-socket"),
   ]);
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const onDisk = !dataDir.startsWith("memory://");
+  if (onDisk) ensurePrivateDir(dataDir);
   const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  // Owner-only files (private-dir.ts): PGlite creates them 0666.
+  if (onDisk) lockDownTree(dataDir);
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: max + 2 });
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
@@ -117,6 +120,7 @@ async function openEmbedded(dataDir: string, name: string): Promise<Database> {
       await sql.end({ timeout: 5 });
       await server.stop();
       await db.close();
+      if (onDisk) lockDownTree(dataDir);
     },
   };
 }
