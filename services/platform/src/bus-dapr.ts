@@ -18,6 +18,7 @@
  * replica of a service shares the work); a live view's `ephemeral` subscription uses the broadcast
  * component, whose consumer group is unique per sidecar and starts at the newest offset.
  */
+import { context } from "@opentelemetry/api";
 import { toStructuredJson } from "./cloudevent-json";
 import { envString } from "./config";
 import { type DaprSidecar, daprFetch, expectOk, waitForSidecar } from "./dapr";
@@ -123,8 +124,15 @@ export function createDaprBus(options: DaprBusOptions): EventBus {
       const metrics = consumerMetrics("dapr", topic, group);
       const remove = callbacks.onTopic(pubsub, name, async (event) => {
         metrics.consumed();
-        const delivery = traceProcess("dapr", topic, group, event, undefined, () =>
-          metrics.process(handler, event),
+        // Inside the callback's SERVER span (the child of the sidecar's delivery span): its parent.
+        const delivery = traceProcess(
+          "dapr",
+          topic,
+          group,
+          event,
+          undefined,
+          () => metrics.process(handler, event),
+          context.active(),
         );
         inFlight.add(delivery);
         try {

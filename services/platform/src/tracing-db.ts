@@ -3,9 +3,11 @@
  * traced operation — an RPC, an event being processed, a job firing, a delivery — after the database
  * semantic conventions: `db.system.name` `postgresql`, `db.operation.name` (the first SQL verb),
  * `db.query.summary` (verbs and the tables they touch, `INSERT task.outbox`, which is also the span's
- * name), `db.namespace` and `server.*`, and on failure the SQLSTATE in `db.response.status_code` and
- * `error.type`. The statement's text is never recorded, nor any value: the summary is made of SQL
- * keywords and identifiers only, and parameters travel as `$n` anyway.
+ * name), `db.query.text`, `db.namespace` and `server.*`, and on failure the SQLSTATE in
+ * `db.response.status_code` and `error.type`. No parameter value is ever recorded. The text is
+ * recorded as the convention asks: a parameterized statement (a tagged template, whose values all
+ * travel as `$n`, or `unsafe` with parameters) as it is — "parameterized query text SHOULD NOT be
+ * sanitized" — and any other `unsafe` text with its literals (strings, numbers) replaced by `?`.
  *
  * Statements with no recording span around them — the outbox relay's and the job scheduler's polls,
  * the metrics gauges — make no span: they would be a root trace each, every second, about nothing.
@@ -24,6 +26,7 @@ export const DbSpanAttributes = {
   systemName: "db.system.name",
   operationName: "db.operation.name",
   querySummary: "db.query.summary",
+  queryText: "db.query.text",
   namespace: "db.namespace",
   responseStatusCode: "db.response.status_code",
   serverAddress: "server.address",
@@ -101,8 +104,10 @@ export function querySummary(text: string): string {
     let j = i + 1;
     while (j < tokens.length && SKIPPED.has((tokens[j] as string).toUpperCase())) j++;
     const target = tokens[j];
-    // A table, not a subquery, a function call (`unnest(…)`) or a keyword (`UPDATE … SET`).
-    if (!target || target === "(" || target[0] === "'" || tokens[j + 1] === "(") continue;
+    // A table, not a subquery, a function call (`unnest(…)`) or a keyword (`UPDATE … SET`); after
+    // INTO a parenthesis is the column list (`INSERT INTO t (a, b)`), not a call.
+    const call = tokens[j + 1] === "(" && word !== "INTO";
+    if (!target || target === "(" || target[0] === "'" || call) continue;
     const upper = target.toUpperCase();
     if (VERBS.has(upper) || upper === "SET") continue;
     push(unquote(target));
@@ -114,6 +119,16 @@ export function querySummary(text: string): string {
 interface Described {
   readonly operation: string;
   readonly summary: string;
+}
+
+const LITERAL = /'(?:[^']|'')*'|\$\$[\s\S]*?\$\$|(?<![\w$.])\d+(?:\.\d+)?(?![\w$])/g;
+
+/**
+ * `text` with its string and numeric literals replaced by `?` (the convention's sanitization of a
+ * statement that is not parameterized); identifiers, keywords and `$n` placeholders stay.
+ */
+export function sanitizeQueryText(text: string): string {
+  return text.replace(LITERAL, "?");
 }
 
 /** Statements seen so far (their text carries no values: parameters are `$n`). */
@@ -135,6 +150,9 @@ const REJECT = Symbol("todo.tracing.reject");
 /** A statement being traced: its span, its own resolve and reject, and (once built) its SQL. */
 interface TracedQuery extends QueryLike {
   string?: string;
+  /** A tagged template (every value a `$n` parameter). */
+  tagged?: boolean;
+  args?: readonly unknown[];
   [SPAN]?: Span | undefined;
   [RESOLVE]?: (value: unknown) => unknown;
   [REJECT]?: (err: unknown) => unknown;
@@ -148,10 +166,12 @@ function finish(q: TracedQuery, err: unknown): void {
   const span = q[SPAN];
   if (!span) return;
   q[SPAN] = undefined;
-  const { operation, summary } = describe(q.string ?? q.strings.join("?"));
+  const text = q.string ?? q.strings.join("?");
+  const { operation, summary } = describe(text);
   span.updateName(summary);
   span.setAttribute(A.operationName, operation);
   span.setAttribute(A.querySummary, summary);
+  span.setAttribute(A.queryText, q.tagged || (q.args?.length ?? 0) > 0 ? text : sanitizeQueryText(text));
   if (err !== undefined) {
     const code = (err as { code?: unknown }).code;
     const sqlState = typeof code === "string" && (err as Error).name === "PostgresError" ? code : undefined;

@@ -16,11 +16,12 @@
  * those: `messaging.system` and `messaging.system.name`, `messaging.kafka.message.key` and
  * `kafka.message.key`, `messaging.kafka.offset` and `kafka.offset`.
  */
-import { type Attributes, context, type Span, SpanKind } from "@opentelemetry/api";
+import { type Attributes, type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
 import { type CloudEvent, eventContext } from "./events";
 import type { MessagingSystem } from "./metrics-messaging";
 import {
   contextFromTraceparent,
+  linksTo,
   platformTracer,
   recordFailure,
   traceparentOfSpan,
@@ -121,9 +122,14 @@ export function endSendSpan(send: SendSpan | undefined, err?: unknown, position?
 }
 
 /**
- * Runs one handler attempt on `event` inside the CONSUMER span `process <topic>`, the child of the
- * context the event carries (the producer's `send` span), with `extra` attributes (partition,
- * offset, key). A rejection fails the span and is rethrown. While tracing is off, just runs `attempt`.
+ * Runs one handler attempt on `event` inside the CONSUMER span `process <topic>`, with `extra`
+ * attributes (partition, offset, key). Its parent is the context the event carries (the producer's
+ * `send` span), or `parent` when the bus was handed the event inside a span of its own — through
+ * Dapr, the app callback's SERVER span, itself the child of the subscriber sidecar's delivery span,
+ * so the chain runs send → sidecar publish → sidecar delivery → callback → process (the event's
+ * traceparent is the publishing sidecar's span). When `parent` is in another trace than the event,
+ * the event's context is a link. A rejection fails the span and is rethrown. While tracing is off,
+ * just runs `attempt`.
  */
 export function traceProcess(
   system: MessagingSystem,
@@ -132,6 +138,7 @@ export function traceProcess(
   event: CloudEvent,
   extra: Attributes | undefined,
   attempt: () => Promise<void>,
+  parent?: Context,
 ): Promise<void> {
   if (!tracingEnabled()) return attempt();
   const attributes = baseAttributes(system, topic, event);
@@ -139,10 +146,13 @@ export function traceProcess(
   attributes[A.operationName] = "process";
   attributes[A.consumerGroup] = group;
   if (extra) Object.assign(attributes, extra);
+  const produced = eventContext(event);
+  const parentContext = parent && trace.getSpanContext(parent) ? parent : produced;
+  const sameTrace = trace.getSpanContext(parentContext)?.traceId === trace.getSpanContext(produced)?.traceId;
   return platformTracer().startActiveSpan(
     `process ${topic}`,
-    { kind: SpanKind.CONSUMER, attributes },
-    eventContext(event),
+    { kind: SpanKind.CONSUMER, attributes, links: sameTrace ? [] : linksTo(produced) },
+    parentContext,
     async (span) => {
       try {
         await attempt();

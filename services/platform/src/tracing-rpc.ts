@@ -26,14 +26,20 @@ import { createLogger } from "./logger";
 import { SERVER_ERROR_CODES, STATUS_CODE_NAMES } from "./metric-names";
 import { platformTracer, tracingEnabled } from "./tracing";
 
-/** RPC span attribute keys (checked against the conventions by tracing-names.test.ts). */
+/**
+ * RPC span attribute keys (checked against the conventions by tracing-names.test.ts). The RPC
+ * conventions of `@opentelemetry/semantic-conventions` 1.45 (stable): `rpc.system.name`, `rpc.method`
+ * fully qualified (`todo.task.v1.TaskService/CreateTask`, as in the RPC metrics) and `rpc.status_code`
+ * as the code's name; beside them their predecessors, which most tools still read: `rpc.system`,
+ * `rpc.service` and the numeric `rpc.grpc.status_code`.
+ */
 export const RpcSpanAttributes = {
   system: "rpc.system",
   systemName: "rpc.system.name",
   service: "rpc.service",
   method: "rpc.method",
   grpcStatusCode: "rpc.grpc.status_code",
-  responseStatusCode: "rpc.response.status_code",
+  statusCode: "rpc.status_code",
   serverAddress: "server.address",
   serverPort: "server.port",
 } as const;
@@ -65,7 +71,7 @@ function settle(span: Span, err: unknown) {
   const ce = err === undefined ? undefined : ConnectError.from(err);
   const code = ce?.code ?? 0;
   span.setAttribute(A.grpcStatusCode, code);
-  span.setAttribute(A.responseStatusCode, STATUS_CODE_NAMES[code] ?? "UNKNOWN");
+  span.setAttribute(A.statusCode, STATUS_CODE_NAMES[code] ?? "UNKNOWN");
   if (!ce || !SERVER_ERROR_CODES.has(code)) return;
   span.recordException(ce);
   span.setAttribute("error.type", STATUS_CODE_NAMES[code] ?? "UNKNOWN");
@@ -104,7 +110,7 @@ export function createTracingInterceptor(serviceName: string): Interceptor {
           [A.system]: grpc ? "grpc" : "connect_rpc",
           [A.systemName]: grpc ? "grpc" : "connectrpc",
           [A.service]: req.service.typeName,
-          [A.method]: req.method.name,
+          [A.method]: name,
         },
       },
       parent,
@@ -142,11 +148,12 @@ export function createClientTracingInterceptor(protocol: "grpc" | "connect", url
   return (next) => async (req) => {
     if (!tracingEnabled()) return next(req);
     const parent = context.active();
+    const name = `${req.service.typeName}/${req.method.name}`;
     const span = platformTracer().startSpan(
-      `${req.service.typeName}/${req.method.name}`,
+      name,
       {
         kind: SpanKind.CLIENT,
-        attributes: { ...fixed, [A.service]: req.service.typeName, [A.method]: req.method.name },
+        attributes: { ...fixed, [A.service]: req.service.typeName, [A.method]: name },
       },
       parent,
     );
