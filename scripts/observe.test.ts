@@ -114,11 +114,14 @@ afterAll(async () => {
 });
 
 describe("bun run observe services", () => {
-  test("prints where to look and writes the run's environment", () => {
+  test("prints where to look and writes the run's environment", async () => {
     const p = ports();
     const text = output();
     expect(text).toContain(`Prometheus      ${url(p.prometheus)}`);
-    expect(text).toContain(`alerts          ${url(p.prometheus)}/alerts`);
+    expect(text).toContain(`alerts          ${url(p.prometheus)}/classic/alerts`);
+    // The pages printed are Prometheus's (its classic UI), not a 404.
+    for (const page of ["/classic/alerts", "/classic/targets"])
+      expect((await fetch(`${url(p.prometheus)}${page}`)).status).toBe(200);
     expect(text).toContain(`Alertmanager    ${url(p.alertmanager)}`);
     expect(text).toContain(`Jaeger API      ${url(p.jaegerQuery)}/api/traces`);
     expect(text).toContain(`OTLP in         ${url(p.collectorOtlpHttp)} (HTTP)`);

@@ -14,7 +14,8 @@
  * Options: `--offset N` (or `OBSERVE_PORT_OFFSET`; every port, the run mode's too, moves by N — 20
  * for a second copy), `--interval 5s` (scrape and rule evaluation), `--env-file PATH`,
  * `--jaeger-ui DIR` (or `JAEGER_UI_DIR`: a built Jaeger UI to serve; the Go module has none),
- * `--no-app`. Needs the observability tools (`bun run obs:tools`; built on first use otherwise)
+ * `--alert-rules FILE` (alerting rules instead of alerts.yaml, such as a `writeAlertRulesWith` copy
+ * with shorter `for:`s, to see an alert fire sooner), `--no-app`. Needs the observability tools (`bun run obs:tools`; built on first use otherwise)
  * and, for services and dapr, `DATABASE_URL` and `KAFKA_BROKERS` (or `bun run infra:up`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -47,6 +48,7 @@ const { values: flags, positionals } = parseArgs({
     interval: { type: "string", default: "5s" },
     "env-file": { type: "string" },
     "jaeger-ui": { type: "string" },
+    "alert-rules": { type: "string" },
     "no-app": { type: "boolean", default: false },
   },
 });
@@ -90,6 +92,7 @@ try {
     offset,
     interval: flags.interval,
     jaegerUi: flags["jaeger-ui"] ?? process.env.JAEGER_UI_DIR,
+    alertRules: flags["alert-rules"],
     log: (message) => console.error(`observe: ${message}`),
   });
 } catch (err) {

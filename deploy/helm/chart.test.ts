@@ -360,14 +360,22 @@ describe("monitoring: the very files observability/ tests, in the chart", () => 
     const required = texts.flatMap((x) => [...x.matchAll(/\$\{env:([A-Z0-9_]+)\}/g)].map((m) => m[1]));
     expect(required.length).toBeGreaterThan(0);
     for (const name of required) expect(env.has(name as string)).toBe(true);
-    for (const name of ["TRACES_OTLP_ENDPOINT", "PROMETHEUS_REMOTE_WRITE_URL", "LOGS_OTLP_HTTP_ENDPOINT"]) {
+    for (const name of [
+      "TRACES_OTLP_ENDPOINT",
+      "PROMETHEUS_REMOTE_WRITE_URL",
+      "LOGS_OTLP_HTTP_ENDPOINT",
+      "LOGS_TENANT",
+    ]) {
       expect(env.has(name)).toBe(true);
     }
     // The services and their sidecars send to it.
     const task = deployments("aks").find((d) => d.metadata.name === "todo-task") as K8sObject;
-    expect(envOf(podSpec(task).containers[0] as Container).get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value).toBe(
+    const taskEnv = envOf(podSpec(task).containers[0] as Container);
+    expect(taskEnv.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value).toBe(
       "http://todo-otel-collector.todo.svc:4318",
     );
+    // Their log lines too, as OTLP log records (the collector's logs pipeline → Loki).
+    expect(taskEnv.get("OTEL_LOGS_EXPORTER")?.value).toBe("otlp");
   });
 });
 

@@ -356,8 +356,9 @@ export async function startObserveStack(opts: ObserveOptions): Promise<ObserveSt
       collector,
       urls: {
         prometheus: prometheus.url,
-        alerts: `${prometheus.url}/alerts`,
-        targets: `${prometheus.url}/targets`,
+        // Debian's Prometheus 2.42 serves its classic UI under /classic (its React UI is not packaged).
+        alerts: `${prometheus.url}/classic/alerts`,
+        targets: `${prometheus.url}/classic/targets`,
         alertmanager: alertmanager.url,
         jaegerApi: `${jaeger.queryUrl}/api/traces`,
         jaegerUi: opts.jaegerUi ? `${jaeger.queryUrl}/search` : undefined,

@@ -1,7 +1,8 @@
 /**
  * JSON logs, one object per line on stderr, carrying the active trace and span ids so a log line can
  * be found from a trace and back. The level comes from `LOG_LEVEL` (debug, info, warn, error; default
- * info).
+ * info). When the `OTEL_*` variables ask for logs, each line also goes out as an OpenTelemetry log
+ * record (log-export.ts sets the sink; stderr stays as it is).
  */
 import { trace } from "@opentelemetry/api";
 
@@ -22,6 +23,21 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** Receives every line that passed the level (log-export.ts's: the line as a log record). */
+export type LogRecordSink = (
+  level: LogLevel,
+  component: string,
+  msg: string,
+  fields: Readonly<Record<string, unknown>> | undefined,
+) => void;
+
+let sink: LogRecordSink | undefined;
+
+/** Sets (or, with `undefined`, removes) the sink every logger hands its lines to besides stderr. */
+export function setLogRecordSink(next: LogRecordSink | undefined): void {
+  sink = next;
+}
+
 function serialise(value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   return value;
@@ -40,6 +56,7 @@ export function createLogger(component: string): Logger {
     }
     if (fields) for (const [k, v] of Object.entries(fields)) line[k] = serialise(v);
     process.stderr.write(`${JSON.stringify(line)}\n`);
+    if (sink) sink(level, component, msg, fields);
   };
   return {
     debug: (m, f) => write("debug", m, f),

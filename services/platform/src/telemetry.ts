@@ -4,11 +4,15 @@
  * exporter: `OTEL_TRACES_EXPORTER` set to anything but `none`, or, with it unset,
  * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the SDK then reads the
  * rest: protocol, headers, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_PROPAGATORS`, the resource).
- * `OTEL_SDK_DISABLED=true` turns both off. Otherwise every span of the platform is skipped at one
- * boolean check (tracing.ts). Bun's `http2` is not auto-instrumented: RPC spans come from the
+ * Logs (log-export.ts) the same way: `OTEL_LOGS_EXPORTER` not `none`, or, with it unset,
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`; every log line then also
+ * goes out as a log record (the SDK builds the exporter of the protocol and the `OTEL_BLRP_*` batch).
+ * `OTEL_SDK_DISABLED=true` turns all off. Otherwise every span of the platform is skipped at one
+ * boolean check (tracing.ts), every log record at one check too (logger.ts). Bun's `http2` is not auto-instrumented: RPC spans come from the
  * interceptors in tracing-rpc.ts, the bus, jobs, outbox and database spans from the platform itself.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { startLogExport, stopLogExport } from "./log-export";
 import { createLogger } from "./logger";
 import { type RunningMetrics, startMetrics } from "./metrics";
 import { setTracingEnabled } from "./tracing";
@@ -19,27 +23,37 @@ export { createClientTracingInterceptor, createTracingInterceptor } from "./trac
 export interface Telemetry {
   /** The metrics, when `METRICS_PORT` or `OTEL_*` asked for them (`metrics.url` is `/metrics`). */
   readonly metrics: RunningMetrics | undefined;
-  /** Flushes and stops traces and metrics. */
+  /** Flushes and stops traces, log records and metrics. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts metrics and traces as configured. Call it first, before anything that records is built
+ * Starts metrics, traces and log records as configured. Call it first, before anything that records is built
  * (instruments made earlier stay no-ops). Rejects when `METRICS_PORT` cannot be listened on.
  */
 export async function startTelemetry(serviceName: string): Promise<Telemetry> {
   const metrics = await startMetrics(serviceName);
-  if (!tracesWanted(process.env)) return { metrics, stop: async () => metrics?.shutdown() };
+  const traces = tracesWanted(process.env);
+  const logs = logsWanted(process.env);
+  if (!traces && !logs) return { metrics, stop: async () => metrics?.shutdown() };
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
-  // Metrics are metrics.ts's: no readers here, so the SDK registers no second meter provider.
-  const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName, metricReaders: [] });
+  // Metrics are metrics.ts's: no readers here, so the SDK registers no second meter provider. A
+  // signal not asked for gets no processors (the SDK would default it to OTLP on localhost).
+  const sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName,
+    metricReaders: [],
+    ...(traces ? {} : { spanProcessors: [] }),
+    ...(logs ? {} : { logRecordProcessors: [] }),
+  });
   sdk.start();
-  setTracingEnabled(true);
-  createLogger("telemetry").info("OpenTelemetry tracing started", { service: serviceName });
+  if (traces) setTracingEnabled(true);
+  if (logs) startLogExport();
+  createLogger("telemetry").info("OpenTelemetry started", { service: serviceName, traces, logs });
   return {
     metrics,
     async stop() {
       setTracingEnabled(false);
+      stopLogExport();
       await sdk.shutdown();
       await metrics?.shutdown();
     },
@@ -48,9 +62,18 @@ export async function startTelemetry(serviceName: string): Promise<Telemetry> {
 
 /** Whether `env` asks for traces to be exported (see the file comment). */
 export function tracesWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return exportWanted(env, "TRACES");
+}
+
+/** Whether `env` asks for log records to be exported (see the file comment). */
+export function logsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return exportWanted(env, "LOGS");
+}
+
+function exportWanted(env: Readonly<Record<string, string | undefined>>, signal: "TRACES" | "LOGS"): boolean {
   const value = (name: string) => env[name]?.trim() || undefined;
   if (value("OTEL_SDK_DISABLED")?.toLowerCase() === "true") return false;
-  const exporters = (value("OTEL_TRACES_EXPORTER") ?? "")
+  const exporters = (value(`OTEL_${signal}_EXPORTER`) ?? "")
     .split(",")
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== "");
@@ -58,7 +81,7 @@ export function tracesWanted(env: Readonly<Record<string, string | undefined>>):
   if (exporters.length > 0) return true;
   return (
     value("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined ||
-    value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined
+    value(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`) !== undefined
   );
 }
 
