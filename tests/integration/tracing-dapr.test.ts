@@ -12,6 +12,7 @@
  *   scheduler     /v1.0/publish/…reminders
  *   notification  pubsub/…reminders
  *   todo-notification AppCallback/OnTopicEvent → process reminders → INSERT notification.notifications
+ *   todo-notification POST                     (the webhook delivery, to a receiver in this process)
  *
  * The Dapr job that triggers the reminder carries no trace context (the Jobs API has none): the
  * trace crosses it in our own jobs table (`scheduler.jobs.traceparent`), and the trigger — the
@@ -21,6 +22,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { type RunningJaeger, startJaeger } from "../../scripts/lib/observability-servers.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import { DaprTestSystem } from "./dapr-system";
 import {
   createTracedReminder,
@@ -33,14 +35,17 @@ import { eventually } from "./system";
 
 let jaeger: RunningJaeger;
 let system: DaprTestSystem;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   jaeger = await startJaeger();
+  receiver = startWebhookReceiver();
   system = await DaprTestSystem.create({
     label: "tracedapr",
     // The sidecars' OTLP/HTTP endpoint (host:port) and samplingRate "1".
     otlpHost: new URL(jaeger.otlpHttpUrl).host,
-    env: otelEnvironment(jaeger),
+    // The webhook receiver listens on 127.0.0.1.
+    env: { ...otelEnvironment(jaeger), NOTIFY_ALLOW_PRIVATE_TARGETS: "true" },
   });
   await system.startAll();
 }, 300_000);
@@ -48,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
   await jaeger?.stop();
+  receiver?.stop();
 }, 60_000);
 
 const CALLBACK = "dapr.proto.runtime.v1.AppCallback/OnTopicEvent";
@@ -67,6 +73,8 @@ describe("a reminder's trace (Dapr mode: pub/sub and a Dapr job)", () => {
   test("the sidecars' spans join the services' trace, hop by hop, from CreateTask to the inbox", async () => {
     const { token } = await system.signUp();
     const inbox = system.client("notification", NotificationService, token);
+    const hook = `${receiver.url}/hook`;
+    await inbox.createChannel({ channel: { target: { case: "webhook", value: { url: hook } } } });
     const { task, client } = await createTracedReminder({
       taskGrpcUrl: `http://127.0.0.1:${(await system.portsOf("task")).grpc}`,
       token,
@@ -79,7 +87,9 @@ describe("a reminder's trace (Dapr mode: pub/sub and a Dapr job)", () => {
       jaeger,
       client.traceId,
       (t) =>
-        t.orphans.length === 1 && t.find("INSERT notification.notifications", "todo-notification").length > 0,
+        t.orphans.length === 1 &&
+        t.find("INSERT notification.notifications", "todo-notification").length > 0 &&
+        t.find("POST", "todo-notification").length > 0,
       40_000,
     );
     console.log(`the reminder's trace through Dapr: ${tree.spans.length} spans\n${tree.print()}`);
@@ -145,6 +155,12 @@ describe("a reminder's trace (Dapr mode: pub/sub and a Dapr job)", () => {
       .find("INSERT notification.notifications", "todo-notification")
       .find((s) => tree.descends(s, processReminders));
     expect(insert?.tags["db.system.name"]).toBe("postgresql");
+
+    // The webhook delivery continues the consumer's span, and its receiver got the span's context.
+    const post = childOf(tree, processReminders, "todo-notification", "POST");
+    expect(post.tags).toMatchObject({ "url.full": hook, "http.response.status_code": 200 });
+    const request = await receiver.until("the webhook request", (r) => r.path === "/hook");
+    expect(request.headers.get("traceparent")).toBe(`00-${tree.traceId}-${post.spanId}-01`);
   }, 120_000);
 });
 

@@ -11,13 +11,16 @@
  *   scheduler  PRODUCER send reminders
  *   notification CONSUMER process reminders                         (the delivery into the inbox)
  *   notification CLIENT  INSERT notification.notifications
+ *   notification CLIENT  POST                                        (the delivery worker's webhook call)
  *
  * with every span's parent in the trace except the root's, and the messaging attributes on each
- * Kafka hop. The Dapr run mode's trace is tracing-dapr.test.ts.
+ * Kafka hop. The user has a webhook channel pointing at a receiver in this process
+ * (services/notification/src/webhook-testing.ts), which must get the `POST` span's `traceparent`. The Dapr run mode's trace is tracing-dapr.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { type RunningJaeger, startJaeger } from "../../scripts/lib/observability-servers.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import {
   createTracedReminder,
   otelEnvironment,
@@ -29,17 +32,24 @@ import { TestSystem } from "./system";
 
 let jaeger: RunningJaeger;
 let system: TestSystem;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   jaeger = await startJaeger();
+  receiver = startWebhookReceiver();
   system = await TestSystem.create({ label: "trace", env: otelEnvironment(jaeger) });
-  await Promise.all(["identity", "task", "scheduler", "notification"].map((s) => system.start(s as never)));
+  await Promise.all([
+    ...(["identity", "task", "scheduler"] as const).map((s) => system.start(s)),
+    // The receiver listens on 127.0.0.1.
+    system.start("notification", { NOTIFY_ALLOW_PRIVATE_TARGETS: "true" }),
+  ]);
   await system.kafka.detectNamespace();
 }, 180_000);
 
 afterAll(async () => {
   await system?.close();
   await jaeger?.stop();
+  receiver?.stop();
 }, 60_000);
 
 /** The one span named `name` in `service`; fails with the tree when there is none or several. */
@@ -50,9 +60,11 @@ function only(tree: TraceTree, name: string, service: string): TraceSpan {
 }
 
 describe("a reminder's trace (services mode, Kafka)", () => {
-  test("CreateTask → task-events → scheduler → reminder job → reminders → inbox: one trace, parented hop by hop", async () => {
+  test("CreateTask → task-events → scheduler → reminder job → reminders → inbox → webhook: one trace, parented hop by hop", async () => {
     const { token } = await system.signUp();
     const inbox = system.client("notification", NotificationService, token);
+    const hook = `${receiver.url}/hook`;
+    await inbox.createChannel({ channel: { target: { case: "webhook", value: { url: hook } } } });
     const { task, client } = await createTracedReminder({
       taskGrpcUrl: `http://127.0.0.1:${system.service("task").grpcPort}`,
       token,
@@ -63,8 +75,10 @@ describe("a reminder's trace (services mode, Kafka)", () => {
     const tree = await waitForTrace(jaeger, client.traceId, (t) =>
       t
         .find("process reminders", "todo-notification")
-        .some((p) =>
-          t.find("INSERT notification.notifications", "todo-notification").some((i) => t.descends(i, p)),
+        .some(
+          (p) =>
+            t.find("INSERT notification.notifications", "todo-notification").some((i) => t.descends(i, p)) &&
+            t.find("POST", "todo-notification").some((d) => d.parentId === p.spanId),
         ),
     );
     console.log(`the reminder's trace: ${tree.spans.length} spans\n${tree.print()}`);
@@ -114,6 +128,30 @@ describe("a reminder's trace (services mode, Kafka)", () => {
       .find((s) => tree.descends(s, processReminders));
     expect(insert?.tags).toMatchObject({ "db.system.name": "postgresql", "db.operation.name": "INSERT" });
     expect(String(insert?.tags["db.query.text"])).toContain("insert into notification.notifications");
+
+    // The webhook delivery: the worker's CLIENT span continues the consumer's span (stored with the
+    // pending delivery), and the receiver got that span's context.
+    const post = only(tree, "POST", "todo-notification");
+    expect(post.kind).toBe("client");
+    expect(post.parentId).toBe(processReminders.spanId);
+    expect(post.tags).toMatchObject({
+      "http.request.method": "POST",
+      "url.full": hook,
+      "server.address": "127.0.0.1",
+      "server.port": Number(new URL(receiver.url).port),
+      "http.response.status_code": 200,
+      "todo.notification.channel": "webhook",
+      "todo.notification.outcome": "succeeded",
+      "todo.notification.delivery.attempt": 1,
+    });
+    const request = await receiver.until("the webhook request", (r) => r.path === "/hook");
+    expect(request.headers.get("traceparent")).toBe(`00-${tree.traceId}-${post.spanId}-01`);
+    expect(tree.pathTo(post).map((s) => `${s.service} ${s.name}`)).toEqual(
+      expect.arrayContaining([
+        "todo-task todo.task.v1.TaskService/CreateTask",
+        "todo-scheduler fire reminder",
+      ]),
+    );
 
     // The whole way down, service by service.
     const path = tree.pathTo(insert as TraceSpan).map((s) => `${s.service} ${s.name}`);

@@ -1,19 +1,18 @@
 /**
  * The delivery worker against real receivers started by the tests, on 127.0.0.1 only: an HTTP server
- * (Bun.serve) for webhooks and an SMTP server (`smtp-server`) for e-mail.
+ * (Bun.serve) for webhooks and an SMTP server (`smtp-server`, smtp-testing.ts) for e-mail.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Delivery, DeliveryState } from "@todo/gen/todo/notification/v1/channel_pb";
 import { type Database, type EventHandler, openDatabase } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { SMTPServer } from "smtp-server";
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
+import { type CapturedMail, type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
 import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "./test-support";
 
@@ -270,65 +269,22 @@ describe("webhooks", () => {
 });
 
 describe("e-mail", () => {
-  interface Captured {
-    readonly user: string | undefined;
-    readonly from: string;
-    readonly to: string[];
-    readonly raw: string;
-  }
-  let smtp: SMTPServer;
-  let smtpPort: number;
+  let smtp: SmtpReceiver;
   let mailer: Mailer;
-  let mails: Captured[] = [];
-  const refused = new Set<string>();
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      secure: false,
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
-      authMethods: ["PLAIN", "LOGIN"],
-      onAuth(auth, _session, callback) {
-        if (auth.username === "todo" && auth.password === "s3cret") callback(null, { user: auth.username });
-        else callback(new Error("invalid credentials"));
-      },
-      onRcptTo(address, _session, callback) {
-        if (refused.has(address.address)) {
-          const err = new Error("mailbox unavailable") as Error & { responseCode: number };
-          err.responseCode = 550;
-          callback(err);
-        } else callback();
-      },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", () => {
-          mails.push({
-            user: session.user as string | undefined,
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks).toString("utf8"),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    smtpPort = (smtp.server.address() as AddressInfo).port;
-    mailer = createSmtpMailer({
-      url: `smtp://todo:s3cret@127.0.0.1:${smtpPort}`,
-      from: "Todo <todo@example.test>",
-    });
+    smtp = await startSmtpReceiver();
+    mailer = createSmtpMailer({ url: smtp.url, from: "Todo <todo@example.test>" });
   });
 
   afterAll(async () => {
     mailer?.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
   });
 
   beforeEach(() => {
-    mails = [];
-    refused.clear();
+    smtp.mails.length = 0;
+    smtp.refused.clear();
   });
 
   async function emailChannel(address: string): Promise<string> {
@@ -356,8 +312,8 @@ describe("e-mail", () => {
       (d) => d.state === DeliveryState.SUCCEEDED,
     );
     expect(done.attempts).toBe(1);
-    expect(mails.length).toBe(1);
-    const mail = mails[0] as Captured;
+    expect(smtp.mails.length).toBe(1);
+    const mail = smtp.mails[0] as CapturedMail;
     expect(mail.user).toBe("todo");
     expect(mail.from).toBe("todo@example.test");
     expect(mail.to).toEqual(["alice@example.com"]);
@@ -370,14 +326,14 @@ describe("e-mail", () => {
   });
 
   test("a recipient the SMTP server refuses is retried, then FAILED with the server's answer", async () => {
-    refused.add("gone@example.com");
+    smtp.refused.add("gone@example.com");
     const channel = await emailChannel("gone@example.com");
     await handle(reminderDue());
     startWorker({ mailer, maxAttempts: 2, backoffBaseMs: 20 });
     const failed = await deliveryWhen(channel, "the e-mail to fail", (d) => d.state === DeliveryState.FAILED);
     expect(failed.attempts).toBe(2);
     expect(failed.lastError).toContain("550");
-    expect(mails).toEqual([]);
+    expect(smtp.mails).toEqual([]);
   });
 
   test("without a mailer, e-mail deliveries fail saying SMTP is not configured", async () => {

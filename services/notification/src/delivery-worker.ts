@@ -9,12 +9,16 @@
  * Success is a 2xx answer (webhook) or acceptance by the SMTP server (e-mail). Anything else — another
  * status, a refused or unreachable target, a timeout — is retried after `backoffBaseMs`, doubling each
  * time (capped at `backoffMaxMs`), until `maxAttempts` attempts were made; then the delivery is FAILED.
+ *
+ * With tracing on, each attempt is a CLIENT span continuing the trace the delivery was queued in
+ * (delivery-tracing.ts), and a webhook request carries that span's `traceparent`.
  */
 import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "@todo/gen/todo/notification/v1/notification_pb";
 import { createLogger, type Logger, type Sql } from "@todo/platform";
 import { instrumentsFor } from "@todo/platform/metrics-instruments";
 import { observeRefreshing } from "@todo/platform/metrics-refresh";
+import { startDeliverySpan } from "./delivery-tracing";
 import type { Mailer } from "./mailer";
 import { toNotification } from "./messages";
 import type { NotificationRow } from "./store";
@@ -62,6 +66,7 @@ interface ClaimedDelivery {
   kind: "webhook" | "email";
   target: string;
   signing_secret: string | null;
+  traceparent: string | null;
   n_id: string;
   n_user_id: string;
   n_occurrence_key: string;
@@ -79,6 +84,8 @@ interface Outcome {
   readonly ok: boolean;
   readonly status: number;
   readonly error: string;
+  /** What was thrown, when something was (for the attempt's span). */
+  readonly cause?: unknown;
 }
 
 function errorText(err: unknown): string {
@@ -171,7 +178,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
        set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
        from due, notification.channels c, notification.notifications n
        where d.id = due.id and c.id = d.channel_id and n.id = d.notification_id
-       returning d.id, d.attempts, c.kind, c.target, c.signing_secret,
+       returning d.id, d.attempts, c.kind, c.target, c.signing_secret, d.traceparent,
          n.id as n_id, n.user_id as n_user_id, n.occurrence_key as n_occurrence_key, n.task_id as n_task_id,
          n.reminder_id as n_reminder_id, n.title as n_title, n.body as n_body, n.fire_time as n_fire_time,
          n.create_time as n_create_time, n.read_time as n_read_time`,
@@ -179,7 +186,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       { prepare: true },
     );
 
-  const attempt = async (d: ClaimedDelivery): Promise<Outcome> => {
+  const attempt = async (d: ClaimedDelivery, traceparent: string | undefined): Promise<Outcome> => {
     const notification = notificationOf(d);
     try {
       if (d.kind === "webhook") {
@@ -191,6 +198,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           notification: toJson(NotificationSchema, toNotification(notification), { useProtoFieldName: true }),
           timeoutMs,
           allowPrivate,
+          traceparent,
         });
         if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: "" };
         const detail = res.bodyStart.replace(/\s+/g, " ").trim();
@@ -205,13 +213,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       });
       return { ok: true, status: 0, error: "" };
     } catch (err) {
-      return { ok: false, status: 0, error: errorText(err) };
+      return { ok: false, status: 0, error: errorText(err), cause: err };
     }
   };
 
+  /** What an attempt with `outcome` leaves the delivery as. */
+  const stateAfter = (d: ClaimedDelivery, outcome: Outcome): keyof typeof OUTCOMES =>
+    outcome.ok ? "succeeded" : d.attempts + 1 >= maxAttempts ? "failed" : "pending";
+
   const record = async (d: ClaimedDelivery, token: string, outcome: Outcome, seconds: number) => {
     const attempts = d.attempts + 1;
-    const state = outcome.ok ? "succeeded" : attempts >= maxAttempts ? "failed" : "pending";
+    const state = stateAfter(d, outcome);
     if (metrics) {
       const attrs = attributesOf(d.kind, state);
       metrics.deliveries.add(1, attrs);
@@ -246,7 +258,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     await Promise.all(
       claimed.map(async (d) => {
         const started = performance.now();
-        const outcome = await attempt(d);
+        const span = startDeliverySpan(d, mailer);
+        const outcome = await attempt(d, span?.traceparent);
+        span?.end({ ...outcome, outcome: OUTCOMES[stateAfter(d, outcome)] });
         await record(d, token, outcome, (performance.now() - started) / 1000);
       }),
     );

@@ -21,6 +21,8 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
   /** Closes pooled connections. */
   close(): void;
+  /** The SMTP server's host and port (the `server.*` attributes of the `smtp send` span), if known. */
+  readonly server?: { readonly address: string; readonly port: number };
 }
 
 /** How to reach the SMTP server. */
@@ -47,7 +49,10 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
     socketTimeout: timeout,
   };
   const transport = nodemailer.createTransport(smtp);
+  // nodemailer's defaults: 465 for implicit TLS, else 587.
+  const port = url.port ? Number(url.port) : url.protocol === "smtps:" ? 465 : 587;
   return {
+    server: { address: url.hostname, port },
     async send(message) {
       const info = await transport.sendMail({
         from: options.from,

@@ -8,6 +8,7 @@
 import { migrate, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
+import { traceparentOf, tracingEnabled } from "@todo/platform/tracing";
 
 /** The LISTEN/NOTIFY channel announcing new inbox rows; the payload is `{"u": user id, "id": id}`. */
 export const NOTIFICATION_CHANNEL = "notification_created";
@@ -114,6 +115,8 @@ export async function migrateNotifications(sql: Sql): Promise<number[]> {
 /**
  * Writes the inbox entry for one reminder occurrence inside `tx`, with a pending delivery for each of
  * the user's enabled channels, and announces it on `NOTIFICATION_CHANNEL` (delivered at commit).
+ * Each delivery stores the W3C `traceparent` of the active span (the `process reminders` span), so
+ * its attempts continue the reminder's trace (delivery-tracing.ts); null while tracing is off.
  * Returns the new row, or undefined when this occurrence already has an entry — then nothing at all
  * is written. Concurrent writers of one occurrence serialise on the unique key.
  */
@@ -136,10 +139,12 @@ export async function insertReminderNotification(
   const channels = await tx<{ id: string }[]>`
     select id from notification.channels where user_id = ${n.userId} and enabled order by create_time, id`;
   if (channels.length > 0) {
+    const traceparent = tracingEnabled() ? (traceparentOf() ?? null) : null;
     await tx`
       insert into notification.deliveries
-        (id, channel_id, notification_id, user_id, state, next_attempt_time, create_time, update_time)
-      select d.id, d.channel_id, ${row.id}, ${n.userId}, 'pending', now(), now(), now()
+        (id, channel_id, notification_id, user_id, state, next_attempt_time, create_time, update_time,
+         traceparent)
+      select d.id, d.channel_id, ${row.id}, ${n.userId}, 'pending', now(), now(), now(), ${traceparent}
       from unnest(${channels.map(() => Bun.randomUUIDv7())}::uuid[], ${channels.map((c) => c.id)}::uuid[])
         as d(id, channel_id)`;
   }

@@ -6,6 +6,10 @@
  * - `x-todo-signature`: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`, keyed with the channel's
  *   signing secret (the UTF-8 bytes of the whole secret string).
  *
+ * - `traceparent`: the W3C trace context of the attempt's span, when the service traces
+ *   (docs/tracing.md, "Deliveries"): a receiver that traces can continue it, so its own spans join
+ *   the reminder's trace. It is not signed; treat it as a hint, never as input to trust.
+ *
  * A receiver recomputes the HMAC over the raw body, compares in constant time and rejects stale
  * timestamps (a few minutes), which defeats replay. The `id` stays the same across retries, so a
  * receiver can drop a repeat. The request goes to the addresses checked by `checkTarget`, pinned for
@@ -46,6 +50,8 @@ export interface WebhookRequest {
   readonly allowPrivate: boolean;
   /** The send time; defaults to now. */
   readonly now?: Date;
+  /** The W3C `traceparent` to send (the attempt's span), when tracing is on. */
+  readonly traceparent?: string | undefined;
 }
 
 /** What the target answered. */
@@ -120,6 +126,7 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
           [TIMESTAMP_HEADER]: String(timestamp),
           [SIGNATURE_HEADER]: signWebhook(req.secret, timestamp, body),
           [DELIVERY_HEADER]: req.deliveryId,
+          ...(req.traceparent ? { traceparent: req.traceparent } : {}),
         },
         lookup: pinnedLookup(addresses) as never,
         timeout: req.timeoutMs,

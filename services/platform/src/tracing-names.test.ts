@@ -6,7 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import * as stable from "@opentelemetry/semantic-conventions";
 import * as incubating from "@opentelemetry/semantic-conventions/incubating";
+import { ClientSpanAttributes } from "./tracing-client";
 import { DbSpanAttributes } from "./tracing-db";
+import { HttpSpanAttributes } from "./tracing-http";
 import { JobSpanAttributes } from "./tracing-jobs";
 import { MessagingSpanAttributes } from "./tracing-messaging";
 import { RpcSpanAttributes } from "./tracing-rpc";
@@ -20,8 +22,14 @@ const stableKeys = new Set(keysOf(stable));
 const conventionKeys = new Set([...stableKeys, ...keysOf(incubating)]);
 
 describe("span attribute names", () => {
-  test("RPC, messaging and database attributes are the conventions' own", () => {
-    for (const table of [RpcSpanAttributes, MessagingSpanAttributes, DbSpanAttributes]) {
+  test("RPC, messaging, database, HTTP and client attributes are the conventions' own", () => {
+    for (const table of [
+      RpcSpanAttributes,
+      MessagingSpanAttributes,
+      DbSpanAttributes,
+      HttpSpanAttributes,
+      ClientSpanAttributes,
+    ]) {
       for (const key of Object.values(table))
         expect({ key, known: conventionKeys.has(key) }).toEqual({ key, known: true });
     }
@@ -45,6 +53,16 @@ describe("span attribute names", () => {
       stable.ATTR_DB_RESPONSE_STATUS_CODE,
     ])
       expect(Object.values(DbSpanAttributes)).toContain(key);
+    for (const key of [
+      stable.ATTR_HTTP_REQUEST_METHOD,
+      stable.ATTR_HTTP_RESPONSE_STATUS_CODE,
+      stable.ATTR_HTTP_ROUTE,
+      stable.ATTR_URL_FULL,
+      stable.ATTR_URL_PATH,
+      stable.ATTR_URL_SCHEME,
+      stable.ATTR_ERROR_TYPE,
+    ])
+      expect(Object.values(HttpSpanAttributes)).toContain(key);
     for (const key of [
       incubating.ATTR_MESSAGING_SYSTEM,
       incubating.ATTR_MESSAGING_OPERATION_TYPE,

@@ -22,6 +22,9 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { setTracingEnabled, TRACER_NAME } from "./tracing";
 
+/** The span kinds, for tests of services that do not depend on the OpenTelemetry API themselves. */
+export { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+
 /** Reads the test process's finished spans. */
 export interface TestTracing {
   /** Every span finished since the last `reset()` (or `useTestTracing()`), in the order they ended. */
