@@ -99,7 +99,7 @@ describe("redelivery has no effect", () => {
     expect(processed[0]?.n).toBe("1");
   }, 60_000);
 
-  test("a TaskCompleted delivered again, or a re-completion, creates no second next instance", async () => {
+  test("a TaskCompleted delivered again creates nothing more; a reopen withdraws the next instance", async () => {
     const { token } = await system.signUp();
     const tasks = system.client("task", TaskService, token);
     const scheduler = system.client("scheduler", SchedulerService, token);
@@ -131,22 +131,28 @@ describe("redelivery has no effect", () => {
     if (!completed) throw new Error("no TaskCompleted");
 
     // The very same TaskCompleted again, then a reopen (its effect, a rescheduled reminder, is the
-    // marker that the scheduler has handled the copy before it).
+    // marker that the scheduler has handled the copy before it: the copy plans nothing more).
     await system.kafka.produce("task-events", [copyOf(completed)]);
-    await tasks.reopenTask({ id: task.id });
+    const [next] = (await series()).filter((t) => t.id !== task.id);
+    const reopened = await tasks.reopenTask({ id: task.id });
+    // The reopen takes the completion back: its next instance is withdrawn in the same call.
+    expect(reopened.withdrawnTaskId).toBe(next?.id ?? "missing");
     await eventually("the reopened task's reminder", async () => (await upcoming()).length === 1);
-    expect(await series()).toHaveLength(2);
+    expect(await series()).toHaveLength(1);
 
-    // Completing the same instance a second time plans nothing new either.
+    // Completing it again is a new completion: it plans exactly one new next instance.
     await tasks.completeTask({ id: task.id });
     await eventually("the reminder to be cancelled again", async () => (await upcoming()).length === 0);
+    await eventually("the new next instance", async () => (await series()).length === 2);
     await Bun.sleep(1000);
     const final = await series();
     expect(final).toHaveLength(2);
-    expect(final.filter((t) => t.status === TaskStatus.OPEN)).toHaveLength(1);
+    const open = final.filter((t) => t.status === TaskStatus.OPEN);
+    expect(open).toHaveLength(1);
+    expect(open[0]?.id).not.toBe(next?.id);
     const plans = await system.sql<{ n: string }[]>`
       select count(*)::text as n from scheduler.recurrences where task_id = ${task.id}`;
-    expect(plans[0]?.n).toBe("1");
+    expect(plans[0]?.n).toBe("2");
   }, 60_000);
 });
 

@@ -1,12 +1,14 @@
 /**
  * The edge's own health: `GET /healthz` and `grpc.health.v1.Health` over Connect are answered by the
  * edge itself (never forwarded, even when a route claims the health service), and a closed edge
- * stops answering.
+ * stops answering. An oversize body is refused before it is read (request-limits.ts).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import http from "node:http";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "@todo/gen/grpc/health/v1/health_pb";
+import { bodyMaxBytes } from "@todo/platform/request-limits";
 import { type Edge, startEdge } from "./edge";
 
 let edge: Edge;
@@ -72,6 +74,38 @@ test("RPCs of other services are still forwarded (and fail as UNAVAILABLE when n
   });
   expect(res.status).toBe(503);
   expect(((await res.json()) as { code: string }).code).toBe("unavailable");
+});
+
+test("a body whose content-length is over the limit is 413 before it is read or forwarded", async () => {
+  const limit = bodyMaxBytes();
+  const send = (type: string) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const req = http.request(`${url()}/todo.task.v1.TaskService/CreateTask`, {
+        method: "POST",
+        headers: { "content-type": type, "content-length": String(200 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (d) => {
+          body += d;
+        });
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          req.destroy();
+        });
+      });
+      req.on("error", reject);
+      req.write("{"); // one byte of the announced 200 MB: the answer must not wait for the rest
+    });
+  const connect = await send("application/json");
+  expect(connect.status).toBe(413);
+  expect(JSON.parse(connect.body)).toEqual({
+    code: "resource_exhausted",
+    message: `the request body is ${200 * 1024 * 1024} bytes; the most a request may have is ${limit} bytes`,
+  });
+  const grpcWeb = await send("application/grpc-web+proto");
+  expect(grpcWeb.status).toBe(200);
+  expect(grpcWeb.headers["grpc-status"]).toBe("8");
 });
 
 test("a closed edge no longer answers", async () => {

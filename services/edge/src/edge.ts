@@ -5,16 +5,28 @@
  * MCP client or `curl` sees exactly what `bun start` shows on its HTTP/1.1 port. Bodies are streamed both
  * ways, so server streams (WatchTasks over Connect) pass through as they are produced.
  *
+ * A body longer than any valid request (`bodyMaxBytes`, request-limits.ts) is refused with 413 from
+ * its `content-length`, before it is read or forwarded; a chunked body streams through with
+ * backpressure, and the service behind counts it against the same limit as it reads.
+ *
  * The edge answers for its own health, never forwarding it: `GET /healthz` is 200 `ok`, and
  * `grpc.health.v1.Health` over Connect (HTTP/1.1, so no gRPC) is SERVING while it runs and
  * NOT_SERVING once it closes, so Kubernetes probes and the image test (deploy/images) see the
  * edge itself, whatever the services behind it are doing.
+ *
+ * With tracing on, each forwarded request is a SERVER span `<METHOD> <route>` (tracing-http.ts:
+ * `http.route` is the RPC path or the routed path), continuing the caller's `traceparent`, and the
+ * forwarded request carries the span's context, so the service's RPC span is its child. Health
+ * checks and the web app's files make no span: a probe every few seconds would be a root trace each,
+ * about nothing, and a file's trace would say no more than its access log.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
 import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
+import { bodyMaxBytes, refuseOversizeBody } from "@todo/platform/request-limits";
+import { startHttpServerSpan } from "@todo/platform/tracing-http";
 
 /**
  * Where requests go: a full service name (`todo.task.v1.TaskService`) → the base URL its RPCs are
@@ -41,6 +53,9 @@ const HOP_BY_HOP = new Set([
   "host",
 ]);
 
+/** Response types of streams (Connect streaming, gRPC-web): their span ends when the answer starts. */
+const STREAMING = /^application\/(connect\+|grpc-web)/;
+
 function forwardHeaders(headers: IncomingMessage["headers"]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -62,7 +77,9 @@ export async function startEdge(options: {
   const healthHandler = connectNodeAdapter({
     routes: (router) => router.service(Health, createHealthService(health)),
   });
+  const bodyLimit = bodyMaxBytes();
   const server = http.createServer((req, res) => {
+    if (refuseOversizeBody(req, res, bodyLimit)) return;
     const path = req.url?.split("?")[0] ?? "";
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
@@ -79,28 +96,37 @@ export async function startEdge(options: {
       options.fallback(req, res);
       return;
     }
+    const span = startHttpServerSpan({
+      method: req.method ?? "GET",
+      headers: req.headers,
+      path,
+      route: path,
+    });
+    const headers = forwardHeaders(req.headers);
+    span?.inject(headers);
     const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardHeaders(req.headers),
-      },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
+        span?.status(up.statusCode ?? 502);
         res.writeHead(up.statusCode ?? 502, forwardHeaders(up.headers));
+        if (STREAMING.test(up.headers["content-type"] ?? "")) span?.end();
         up.pipe(res);
       },
     );
     upstream.on("error", (err) => {
       log.warn("upstream failed", { service, err });
       if (!res.headersSent) {
+        span?.status(503);
+        span?.fail(err);
         res.writeHead(503, { "content-type": "application/json" });
         res.end(JSON.stringify({ code: "unavailable", message: `${service} is not reachable` }));
       } else res.destroy();
     });
     // A client that goes away cancels the upstream call (and so ends a server stream).
-    res.on("close", () => upstream.destroy());
+    res.on("close", () => {
+      upstream.destroy();
+      span?.end();
+    });
     req.pipe(upstream);
   });
   await new Promise<void>((resolve, reject) => {

@@ -464,10 +464,14 @@ function readTags(
 
 const BANGS: Record<string, PriorityName> = { "!!": "medium", "!!!": "high", "!!!!": "urgent" };
 
+/** Todoist's numbered priorities, a word of their own: p1 is the most urgent, p4 the least. */
+const TODOIST: Record<string, PriorityName> = { p1: "urgent", p2: "high", p3: "medium", p4: "low" };
+
 /**
- * Priorities by name only: "!high", "!!!", "p:high", "priority: high", "high priority". Numbers
- * ("!1", "p1") are left in the title: they mean opposite things in different apps (Todoist's p1 is
- * the most urgent), so Todo never guesses. The last one typed wins.
+ * Priorities: by name ("!high", "!!!", "p:high", "priority: high", "high priority") and Todoist's
+ * "p1"–"p4" (p1 urgent, p2 high, p3 medium, p4 low), which Todoist users type out of habit. Other
+ * numbers ("!1", "p5", "priority 1") stay in the title: apps number priorities in opposite
+ * directions, and only Todoist's spelling is unambiguous. The last one typed wins.
  */
 function readPriority(
   s: Scanner,
@@ -488,6 +492,12 @@ function readPriority(
     }
     const w = s.w(i);
     if (w === undefined) continue;
+    const numbered = TODOIST[w];
+    if (numbered) {
+      take(i, i + 1, "priority");
+      priority = numbered;
+      continue;
+    }
     const glued = /^(p|pri|prio|priority):([a-z]+)$/.exec(w);
     if (glued) {
       const p = priorityWord(glued[2] ?? "");

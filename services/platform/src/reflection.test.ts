@@ -199,12 +199,23 @@ describe("reflection (Connect, in memory)", () => {
       },
       { case: "allExtensionNumbersOfType", value: "google.protobuf.FieldOptions" },
       { case: "allExtensionNumbersOfType", value: "todo.task.v1.Task" },
+      {
+        case: "fileContainingExtension",
+        value: { containingType: "google.protobuf.FieldOptions", extensionNumber: 51001 },
+      },
     ]);
     expect(fileNames(responses[0])[0]).toBe("google/api/field_behavior.proto");
+    // field_behavior (1052) and our own (todo.validation.v1.multiline, 51001: the in-house range).
     expect(responses[1]?.messageResponse).toMatchObject({
       case: "allExtensionNumbersResponse",
-      value: { baseTypeName: "google.protobuf.FieldOptions", extensionNumber: [1052] },
+      value: { baseTypeName: "google.protobuf.FieldOptions" },
     });
+    const numbers =
+      responses[1]?.messageResponse.case === "allExtensionNumbersResponse"
+        ? [...responses[1].messageResponse.value.extensionNumber].sort((a, b) => a - b)
+        : [];
+    expect(numbers).toEqual([1052, 51001]);
+    expect(fileNames(responses[3])[0]).toBe("todo/validation/v1/text.proto");
     expect(responses[2]?.messageResponse).toMatchObject({
       case: "allExtensionNumbersResponse",
       value: { baseTypeName: "todo.task.v1.Task", extensionNumber: [] },

@@ -16,6 +16,7 @@ import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
 import { createMetricsInterceptor } from "./metrics-rpc";
 import { registerReflection } from "./reflection";
+import { bodyMaxBytes, refuseOversizeBody, requestReadOptions } from "./request-limits";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
 import { createValidationInterceptor, type ServiceValidators } from "./validation";
 
@@ -112,16 +113,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // gzip costs more CPU than it saves on small messages, and on loopback or a LAN it saves nothing:
   // only responses above RPC_COMPRESS_MIN_BYTES (16 KiB) are compressed, when the client asks.
   const compressMinBytes = envInt("RPC_COMPRESS_MIN_BYTES", 16 * 1024, 0);
-  const h1 = http.createServer(
-    connectNodeAdapter({
-      routes,
-      interceptors,
-      compressMinBytes,
-      // The HTTP/1.1 listener only ever hands HTTP/1.1 requests to its fallback.
-      fallback: (req, res) => (options.fallback ?? notFound)(req as IncomingMessage, res as ServerResponse),
-    }),
-  );
-  const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors, compressMinBytes }));
+  // Read limits and strict JSON (request-limits.ts): an oversize body is refused before it is read.
+  const reading = requestReadOptions();
+  const bodyLimit = bodyMaxBytes();
+  const h1Handler = connectNodeAdapter({
+    routes,
+    interceptors,
+    compressMinBytes,
+    ...reading,
+    // The HTTP/1.1 listener only ever hands HTTP/1.1 requests to its fallback.
+    fallback: (req, res) => (options.fallback ?? notFound)(req as IncomingMessage, res as ServerResponse),
+  });
+  const h1 = http.createServer((req, res) => {
+    if (!refuseOversizeBody(req, res, bodyLimit)) h1Handler(req, res);
+  });
+  const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors, compressMinBytes, ...reading }));
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);

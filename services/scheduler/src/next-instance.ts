@@ -3,13 +3,15 @@
  * completed, the scheduler computes its next occurrence (`nextOccurrence`, in the task's time zone)
  * and creates the next instance through `TaskService.CreateTask`, acting as the owner: same series,
  * title, description, priority, tags, time zone and relative reminders (with new ids), the rule with
- * COUNT reduced, and a `request_id` derived from the completed instance — `next:<task_id>:<due ms>` —
- * so repeating the call (after a crash, on a retry) returns the instance the first call created.
+ * COUNT reduced, and a `request_id` derived from the completion — `next:<task_id>:<complete ms>`
+ * (`nextInstanceRequestId` of `@todo/task`) — so repeating the call (after a crash, on a retry)
+ * returns the instance the first call created, and ReopenTask can withdraw it.
  */
 import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
 import { type CreateTaskRequest, CreateTaskRequestSchema } from "@todo/gen/todo/task/v1/task_service_pb";
+import { nextInstanceRequestId } from "@todo/task";
 import { nextOccurrence } from "./recurrence";
 
 /** The job that creates the next instance of completed task `taskId`: `next/<task_id>`. */
@@ -17,10 +19,7 @@ export function nextInstanceJobName(taskId: string): string {
   return `next/${taskId}`;
 }
 
-/** The idempotency key of the next instance after the instance `taskId` due at `due`. */
-export function nextInstanceRequestId(taskId: string, due: Date): string {
-  return `next:${taskId}:${due.getTime()}`;
-}
+export { nextInstanceRequestId };
 
 /** Everything needed to create a next instance, as kept in the job's payload. */
 export interface NextInstancePlan {
@@ -34,7 +33,7 @@ export interface NextInstancePlan {
 }
 
 /**
- * The next instance of `task`, completed at `completedAt` by `userId`; undefined when the task does
+ * The next instance of `task`, completed at `completedAt` (its `complete_time`) by `userId`; undefined when the task does
  * not recur (no rule or no due time) or its series has ended (COUNT used up, UNTIL passed). Overdue
  * series roll forward past occurrences already in the past at `completedAt`, so the plan does not
  * depend on when the event is processed.
@@ -54,7 +53,7 @@ export function planNextInstance(
   const next = nextOccurrence({ rrule, anchor, timeZone, due, completedAt, now: completedAt });
   if (!next) return undefined;
   const request = create(CreateTaskRequestSchema, {
-    requestId: nextInstanceRequestId(task.id, due),
+    requestId: nextInstanceRequestId(task.id, completedAt),
     seriesId: task.seriesId === "" ? task.id : task.seriesId,
     task: {
       title: task.title,

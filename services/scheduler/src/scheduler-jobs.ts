@@ -92,11 +92,12 @@ export function createSchedulerJobHandler(
   const recordNext = async (tx: TxSql, job: Job, outcome: NextInstanceOutcome | undefined) => {
     const taskId = job.name.slice(NEXT_PREFIX.length);
     if (!outcome) throw new Error(`job ${job.name} fired without its prepare step`);
+    const { requestId } = decodeNextInstancePlan(jobPayloadText(job)).request;
     const nextTaskId = outcome.created && outcome.nextTaskId !== "" ? outcome.nextTaskId : null;
     const error = outcome.created ? null : outcome.refused;
     await tx`
       update scheduler.recurrences set next_task_id = ${nextTaskId}::uuid, done_time = now(), last_error = ${error}
-      where task_id = ${taskId}::uuid`;
+      where task_id = ${taskId}::uuid and request_id = ${requestId}`;
   };
 
   const fireReminder = async (tx: TxSql, job: Job) => {

@@ -10,6 +10,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { UpcomingReminderSchema } from "@todo/gen/todo/scheduler/v1/reminder_pb";
 import type { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { canonicalTimeZone, invalidArgument, principalOf, type Sql } from "@todo/platform";
+import { neverRepeatsProblem } from "@todo/task";
 import { previewOccurrences, RecurrenceError, RecurrenceLimitError } from "./recurrence";
 import { listUpcoming, type UpcomingCursor, type UpcomingRow } from "./store";
 import { DEFAULT_PAGE_SIZE, DEFAULT_PREVIEW_COUNT, MAX_PAGE_SIZE } from "./validation";
@@ -72,6 +73,9 @@ export function createSchedulerService(deps: SchedulerServiceDeps): ServiceImpl<
       const timeZone = req.timeZone === "" ? user.timeZone : (canonicalTimeZone(req.timeZone) as string);
       const start = timestampDate(req.startTime as NonNullable<typeof req.startTime>);
       const count = req.count === 0 ? DEFAULT_PREVIEW_COUNT : req.count;
+      // A rule that can never repeat is refused as CreateTask refuses it, not previewed as one date.
+      const never = neverRepeatsProblem(req.rrule, start, timeZone);
+      if (never) throw invalidArgument({ field: "rrule", description: never });
       let occurrences: Date[];
       try {
         occurrences = previewOccurrences(req.rrule, start, timeZone, count);

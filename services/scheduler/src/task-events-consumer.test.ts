@@ -281,7 +281,13 @@ describe("recurrence", () => {
     ]);
     const [row] = await env.sql<{ next_task_id: string; request_id: string; last_error: string | null }[]>`
       select next_task_id, request_id, last_error from scheduler.recurrences where task_id = ${first.id}`;
-    expect(row).toEqual({ next_task_id: next.id, request_id: `next:${first.id}:${due}`, last_error: null });
+    const done = (await env.tasks.getTask({ id: first.id }, await env.as(alice))).task as Task;
+    const completeMs = timestampDate(done.completeTime as NonNullable<Task["completeTime"]>).getTime();
+    expect(row).toEqual({
+      next_task_id: next.id,
+      request_id: `next:${first.id}:${completeMs}`,
+      last_error: null,
+    });
     expect(
       await env.sql`select 1 from scheduler.jobs where name = ${nextInstanceJobName(first.id)}`,
     ).toHaveLength(0);
@@ -298,22 +304,14 @@ describe("recurrence", () => {
     expect(await countTasks(alice)).toBe(count);
   });
 
-  test("reopening and completing the same instance again creates nothing more", async () => {
-    const calls = env.createCalls();
-    const count = await countTasks(alice);
-    await env.tasks.reopenTask({ id: first.id }, await env.as(alice));
-    await env.tasks.completeTask({ id: first.id }, await env.as(alice));
-    await env.settle();
-    expect(eventsOf(first.id, EventTypes.taskCompleted)).toHaveLength(2);
-    await Bun.sleep(500);
-    expect(env.createCalls()).toBe(calls);
-    expect(await countTasks(alice)).toBe(count);
-  });
-
   test("a repeated CreateTask for the same completion (a crash before commit) returns the same instance", async () => {
     const [completed] = eventsOf(first.id, EventTypes.taskCompleted);
     const snapshot = fromCloudEvent(TaskCompletedSchema, completed as CloudEvent).task as Task;
-    const plan = planNextInstance(alice.userId, snapshot, new Date());
+    const plan = planNextInstance(
+      alice.userId,
+      snapshot,
+      timestampDate(snapshot.completeTime as NonNullable<Task["completeTime"]>),
+    );
     expect(plan).toBeDefined();
     const job: Job = {
       name: nextInstanceJobName(first.id),
@@ -330,6 +328,73 @@ describe("recurrence", () => {
     const again = await handler.prepare?.(job);
     expect(again).toEqual({ created: true, nextTaskId: next.id });
     expect(await countTasks(alice)).toBe(count);
+  });
+
+  test("reopening withdraws the untouched next instance; completing again plans exactly one new one", async () => {
+    const count = await countTasks(alice);
+    const reopened = await env.tasks.reopenTask({ id: first.id }, await env.as(alice));
+    expect(reopened.withdrawnTaskId).toBe(next.id);
+    await env.settle();
+    expect(await countTasks(alice)).toBe(count - 1);
+    expect(eventsOf(next.id, EventTypes.taskDeleted)).toHaveLength(1);
+    // The withdrawn instance's reminder job went with it.
+    expect(await reminderJobs(next.id)).toHaveLength(0);
+
+    const calls = env.createCalls();
+    await env.tasks.completeTask({ id: first.id }, await env.as(alice));
+    await until(async () => (await countTasks(alice)) === count);
+    await env.settle();
+    expect(env.createCalls() - calls).toBe(1);
+    const { tasks } = await env.tasks.listTasks(
+      { filter: "status = OPEN", pageSize: 100 },
+      await env.as(alice),
+    );
+    const open = tasks.filter((t) => t.seriesId === first.seriesId);
+    expect(open).toHaveLength(1);
+    expect(open[0]?.id).not.toBe(next.id);
+    expect(timestampDate(open[0]?.dueTime as NonNullable<Task["dueTime"]>).toISOString()).toBe(
+      "2030-01-16T08:00:00.000Z",
+    );
+    // Redelivering either completion plans nothing more.
+    for (const completed of eventsOf(first.id, EventTypes.taskCompleted)) {
+      await env.handleTaskEvent({ ...completed, id: crypto.randomUUID() });
+    }
+    await Bun.sleep(500);
+    expect(env.createCalls() - calls).toBe(1);
+    expect(await countTasks(alice)).toBe(count);
+    const plans = await env.sql`select 1 from scheduler.recurrences where task_id = ${first.id}`;
+    expect(plans).toHaveLength(2);
+    next = open[0] as Task;
+  });
+
+  test("a reopen before the scheduler made the next instance means it is never made", async () => {
+    const t = await create(alice, {
+      title: "Stretch",
+      dueTime: ts(Date.parse("2030-04-01T07:00:00Z")),
+      timeZone: "UTC",
+      recurrence: { rrule: "FREQ=DAILY" },
+    });
+    const count = await countTasks(alice);
+    const calls = env.createCalls();
+    // The scheduler's first two CreateTask calls fail: the plan is made, the instance not yet.
+    env.failNextCreates(2);
+    await env.tasks.completeTask({ id: t.id }, await env.as(alice));
+    await until(() => env.createCalls() > calls);
+    const reopened = await env.tasks.reopenTask({ id: t.id }, await env.as(alice));
+    expect(reopened.withdrawnTaskId).toBe("");
+    // The retry finds the completion's key taken: ALREADY_EXISTS, and the job is done.
+    await until(() => env.createCalls() >= calls + 3);
+    await until(async () => {
+      const [p] =
+        await env.sql`select 1 from scheduler.recurrences where task_id = ${t.id} and done_time is not null`;
+      return p !== undefined;
+    });
+    await env.settle();
+    expect(await countTasks(alice)).toBe(count);
+    const [plan] = await env.sql<{ next_task_id: string | null; done_time: Date | null }[]>`
+      select next_task_id, done_time from scheduler.recurrences where task_id = ${t.id}`;
+    expect(plan?.done_time).not.toBeNull();
+    expect(plan?.next_task_id).toBeNull();
   });
 
   test("while TaskService is unavailable the job retries, and creates one instance", async () => {

@@ -14,13 +14,16 @@
  *   scheduled and fires at once;
  * - a completed or deleted task: all its reminder jobs are cancelled (a reopened task is an open
  *   task again and gets the occurrences still ahead of it);
- * - the completion of a recurring task: the next instance is planned once per completed task, ever
- *   (`scheduler.recurrences`), and job `next/<task_id>` creates it through TaskService (see
+ * - the completion of a recurring task: the next instance is planned once per completion
+ *   (`scheduler.recurrences`, keyed by the completion's request id — a redelivered or copied event
+ *   plans nothing more, a completion after a reopen plans anew, since ReopenTask withdrew the
+ *   instance of the first), and job `next/<task_id>` creates it through TaskService (see
  *   `scheduler-jobs.ts`). The plan is written in this transaction and the call happens after commit,
  *   outside any transaction, with an idempotent `request_id`, retried until TaskService answers.
  *
  * Events older than what is stored (by the etag's version, else `update_time`) change no reminder; a
- * deleted task leaves a tombstone so nothing late revives it.
+ * deleted task leaves a tombstone so nothing late revives it — only a newer `created` event does
+ * (UndeleteTask puts a task back with a version above its deletion's).
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
@@ -34,7 +37,7 @@ import {
 } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/consumer";
 import type { JobScheduler } from "@todo/platform/jobs";
-import { decodeTaskEvent, etagVersion } from "@todo/task";
+import { decodeTaskEvent, etagVersion, nextInstanceRequestId } from "@todo/task";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
 import { RecurrenceError } from "./recurrence";
 import { reminderJobName, reminderJobPrefix, reminderOccurrences, reminderPayload } from "./reminders";
@@ -85,13 +88,15 @@ class TaskEventApplier {
     const [stored] = await tx<StoredTask[]>`
       select user_id, deleted, version::text as version, update_time
       from scheduler.tasks where task_id = ${task.id}`;
-    if (stored && (stored.deleted || stored.user_id !== userId)) return;
+    const version = etagVersion(task.etag);
+    const updateTime = task.updateTime ? timestampDate(task.updateTime) : event.time;
+    if (stored && stored.user_id !== userId) return;
+    const revived = kind === "created" && isNewer(version, updateTime, stored ?? NOTHING_STORED);
+    if (stored?.deleted && !revived) return;
 
     // A completion plans the next instance even when a later event overtook it: it did happen.
     if (kind === "completed") await this.planNext(tx, userId, task, event, note);
 
-    const version = etagVersion(task.etag);
-    const updateTime = task.updateTime ? timestampDate(task.updateTime) : event.time;
     const deleted = kind === "deleted";
     if (stored && !deleted && !isNewer(version, updateTime, stored)) return;
     await tx`
@@ -164,7 +169,7 @@ class TaskEventApplier {
     }
   }
 
-  /** Plans the next instance of a completed recurring task, once per completed task. */
+  /** Plans the next instance of a completed recurring task, once per completion. */
   private async planNext(
     tx: TxSql,
     userId: string,
@@ -173,9 +178,11 @@ class TaskEventApplier {
     note: NoteScheduled,
   ): Promise<void> {
     if (!task.recurrence || task.recurrence.rrule === "") return;
-    const [planned] = await tx`select 1 from scheduler.recurrences where task_id = ${task.id}`;
-    if (planned) return;
     const completedAt = task.completeTime ? timestampDate(task.completeTime) : event.time;
+    const [planned] = await tx`
+      select 1 from scheduler.recurrences
+      where task_id = ${task.id} and request_id = ${nextInstanceRequestId(task.id, completedAt)}`;
+    if (planned) return;
     let plan: ReturnType<typeof planNextInstance>;
     try {
       plan = planNextInstance(userId, task, completedAt);
@@ -199,6 +206,9 @@ class TaskEventApplier {
     note(now);
   }
 }
+
+/** What a task never seen before compares as. */
+const NOTHING_STORED: StoredTask = { user_id: "", deleted: false, version: null, update_time: new Date(0) };
 
 /** Whether an event at (version, updateTime) is newer than what is stored. */
 function isNewer(version: bigint | undefined, updateTime: Date, stored: StoredTask): boolean {

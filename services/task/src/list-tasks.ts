@@ -66,7 +66,7 @@ interface Component {
   readonly cast: CursorValueType;
   /** Reads the cursor value of this component from a result row. */
   readonly read: (row: ListedRow) => string | number | boolean | null;
-  /** For due_time: the value part is skipped when the row had no due time. */
+  /** For due_time and complete_time: the value part is skipped when the row had no such time. */
   readonly nullableValue?: boolean;
 }
 
@@ -93,21 +93,19 @@ function components(order: readonly SortKey[]): Component[] {
         out.push({ expr: `title_key collate "C"`, desc: key.desc, cast: "text", read: (r) => r.title_key });
         break;
       case "due_time":
-        // Tasks without a due time sort last in both directions.
+      case "complete_time": {
+        // Tasks without the time (no due time; not completed) sort last in both directions.
+        const f = key.field;
+        out.push({ expr: `(${f} is null)`, desc: false, cast: "boolean", read: (r) => r[f] === null });
         out.push({
-          expr: "(due_time is null)",
-          desc: false,
-          cast: "boolean",
-          read: (r) => r.due_time === null,
-        });
-        out.push({
-          expr: "due_time",
+          expr: f,
           desc: key.desc,
           cast: "timestamptz",
-          read: (r) => iso(r.due_time),
+          read: (r) => iso(r[f]),
           nullableValue: true,
         });
         break;
+      }
       case "relevance":
         throw new Error("relevance is only ever the whole order (see searchPage)");
     }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { defaultOrder, parseOrderBy, type SortKey } from "./order-by";
 
-const FIELDS = ["priority", "due_time", "create_time", "update_time", "title"] as const;
+const FIELDS = ["priority", "due_time", "create_time", "update_time", "complete_time", "title"] as const;
 
 describe("parseOrderBy", () => {
   for (const field of FIELDS) {
@@ -24,7 +24,7 @@ describe("parseOrderBy", () => {
     expect(parseOrderBy("priority desc,due_time asc ,  title desc")).toEqual(expected);
   });
 
-  test("all five keys at once", () => {
+  test("all six keys at once", () => {
     const keys = parseOrderBy(FIELDS.map((f, i) => `${f} ${i % 2 ? "desc" : "asc"}`).join(", "));
     expect(keys).toEqual(FIELDS.map((field, i) => ({ field, desc: i % 2 === 1 })));
   });
@@ -33,7 +33,10 @@ describe("parseOrderBy", () => {
     ["relevance", /cannot sort by "relevance"/],
     ["id", /cannot sort by "id"/],
     ["status", /cannot sort by "status"/],
-    ["priorty desc", /cannot sort by "priorty"; use priority, due_time, create_time, update_time, title/],
+    [
+      "priorty desc",
+      /cannot sort by "priorty"; use priority, due_time, create_time, update_time, complete_time, title/,
+    ],
     ["priority descending", /"priority descending": a key may only be followed by asc or desc/],
     ["priority desc asc", /a key may only be followed by asc or desc/],
     ["priority desc due_time", /a key may only be followed by asc or desc/],

@@ -1,19 +1,27 @@
 /**
  * `ListTasks.order_by`: comma-separated keys, each optionally followed by `asc` or `desc`
  * (`"priority desc, due_time"`). Every order ends with the task id, so it is total and keyset paging
- * is exact. Tasks without a due time sort last whatever the direction.
+ * is exact. Tasks without a due time (or, for `complete_time`, open tasks) sort last whatever the
+ * direction.
  */
 import type { FieldViolation } from "@todo/platform";
 
 /** A sortable field. */
-export type SortField = "priority" | "due_time" | "create_time" | "update_time" | "title";
+export type SortField = "priority" | "due_time" | "create_time" | "update_time" | "complete_time" | "title";
 /** One key of an order. */
 export interface SortKey {
   readonly field: SortField | "relevance";
   readonly desc: boolean;
 }
 
-const FIELDS: readonly SortField[] = ["priority", "due_time", "create_time", "update_time", "title"];
+const FIELDS: readonly SortField[] = [
+  "priority",
+  "due_time",
+  "create_time",
+  "update_time",
+  "complete_time",
+  "title",
+];
 
 /** The order when none is given: relevance for a search, newest first otherwise. */
 export function defaultOrder(searching: boolean): SortKey[] {

@@ -2,10 +2,11 @@
  * The task service's data: `task.tasks` and its idempotency keys. Every statement is scoped by the
  * caller's user id, and every change writes its event to the outbox in the same transaction.
  */
-import { migrate, type Sql, type TxSql } from "@todo/platform";
+import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
+import { withdrawNextInstance } from "./next-instance-key";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
 /** What happened to a task, for its event. */
@@ -50,12 +51,16 @@ export interface HistoryRow {
 /** Result of a conditional write. */
 export type WriteResult = { row: TaskRow } | { missing: true } | { stale: TaskRow };
 
+/** Result of a status change: a reopen may also withdraw the next instance (next-instance-key.ts). */
+export type StatusResult = WriteResult | { row: TaskRow; withdrawn?: string };
+
 /** Reads and writes the caller's tasks. */
 export interface TaskStore {
   readonly sql: Sql;
   /**
    * Creates a task; with a `requestId` seen before, returns the task that request created instead, or
-   * `{ spent: true }` when that task has since been deleted. `seriesId` joins an existing series.
+   * `{ spent: true }` when that task has since been deleted. `seriesId` joins an existing series of
+   * the user's (NOT_FOUND otherwise: another user's series, or an id that never was one).
    * `userZone`, when given, is recorded as the user's time zone (see `recordUserZone`).
    */
   create(
@@ -88,7 +93,17 @@ export interface TaskStore {
     userZone?: string,
   ): Promise<WriteResult>;
   delete(userId: string, id: string, etag: string): Promise<WriteResult>;
-  setStatus(userId: string, id: string, status: number, now: Date): Promise<WriteResult>;
+  /**
+   * Completes or reopens a task; with a non-empty `etag`, only if it still matches. Reopening a
+   * completed instance of a series withdraws the next instance its completion generated, in the
+   * same transaction (`withdrawNextInstance`).
+   */
+  setStatus(userId: string, id: string, status: number, now: Date, etag?: string): Promise<StatusResult>;
+  /**
+   * Puts a deleted task back from its last snapshot (same id), with a new version and
+   * `update_time = now`, emitting `created`; `{ exists: true }` when a task with that id exists.
+   */
+  restore(userId: string, snapshot: TaskRow, now: Date): Promise<{ row: TaskRow } | { exists: true }>;
 }
 
 const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
@@ -133,6 +148,20 @@ export function createTaskStore(
   const lockTask = async (tx: TxSql, userId: string, id: string) =>
     (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2 for update`, [id, userId]))[0];
 
+  /**
+   * Whether `seriesId` is a series of `userId`'s. A series id is always the id of a task the user
+   * created (its first instance, or the task the scheduler continues), so it is known from that task,
+   * or from its history once the task is deleted, or from another instance of the series.
+   */
+  const isSeriesOf = async (tx: TxSql, userId: string, seriesId: string) => {
+    const [row] = await tx<{ known: boolean }[]>`
+      select exists (select 1 from task.tasks where id = ${seriesId} and user_id = ${userId})
+          or exists (select 1 from task.history where user_id = ${userId} and task_id = ${seriesId})
+          or exists (select 1 from task.tasks where user_id = ${userId} and series_id = ${seriesId})
+        as known`;
+    return row?.known === true;
+  };
+
   return {
     sql,
     async create(userId, v, requestId, now, seriesId, userZone) {
@@ -167,6 +196,7 @@ export function createTaskStore(
             return existing ?? { spent: true };
           }
         }
+        if (seriesId && !(await isSeriesOf(tx, userId, seriesId))) throw notFound("series", seriesId);
         const [row] = await tx.unsafe<TaskRow[]>(
           `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
              time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
@@ -238,10 +268,11 @@ export function createTaskStore(
       });
     },
 
-    async setStatus(userId, id, status, now) {
-      return sql.begin(async (tx): Promise<WriteResult> => {
+    async setStatus(userId, id, status, now, etag = "") {
+      return sql.begin(async (tx): Promise<StatusResult> => {
         const current = await lockTask(tx, userId, id);
         if (!current) return { missing: true };
+        if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
         if (current.status === status) return { row: current };
         const completing = status === 2;
         const [row] = await tx.unsafe<TaskRow[]>(
@@ -251,6 +282,35 @@ export function createTaskStore(
         );
         if (!row) throw new Error("update returned no row");
         await emit(tx, completing ? "completed" : "reopened", row);
+        const withdrawn = completing ? undefined : await withdrawNextInstance(tx, current, emit);
+        return withdrawn ? { row, withdrawn } : { row };
+      });
+    },
+
+    async restore(userId, t, now) {
+      return sql.begin(async (tx): Promise<{ row: TaskRow } | { exists: true }> => {
+        const [row] = await tx.unsafe<TaskRow[]>(
+          `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
+             time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time, complete_time,
+             version)
+           values ($1, $2, $3, $4, $15, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13,
+             $16, $14, $17, $18)
+           on conflict (id) do nothing
+           returning ${TASK_COLUMNS}`,
+          [
+            t.id,
+            userId,
+            ...valueParams(t),
+            t.series_id,
+            now,
+            t.status,
+            t.create_time,
+            t.complete_time,
+            Number(t.version) + 1,
+          ] as never[],
+        );
+        if (!row) return { exists: true };
+        await emit(tx, "created", row);
         return { row };
       });
     },

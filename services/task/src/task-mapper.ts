@@ -105,3 +105,32 @@ export function rowToTask(row: TaskRow): Task {
 export function isOpen(row: Pick<TaskRow, "status">): boolean {
   return row.status === TaskStatus.OPEN;
 }
+
+/**
+ * The row a task snapshot (an event's or a history entry's) was read from, for `userId`: the
+ * inverse of {@link rowToTask}. Used to restore a deleted task from its last snapshot.
+ */
+export function taskToRow(task: Task, userId: string): TaskRow {
+  const date = (t: Task["createTime"]) => (t ? timestampDate(t) : null);
+  const tags = [...task.tags];
+  return {
+    id: task.id,
+    user_id: userId,
+    title: task.title,
+    description: task.description,
+    status: task.status,
+    priority: task.priority,
+    tags,
+    tag_keys: tags.map((t) => t.toLowerCase()),
+    due_time: date(task.dueTime),
+    time_zone: task.timeZone,
+    rrule: task.recurrence ? task.recurrence.rrule : null,
+    recurrence_anchor: task.recurrence ? task.recurrence.anchor : RecurrenceAnchor.UNSPECIFIED,
+    reminders: task.reminders.map((r) => storeReminder(r, r.id)),
+    series_id: task.seriesId === "" ? null : task.seriesId,
+    create_time: date(task.createTime) ?? new Date(0),
+    update_time: date(task.updateTime) ?? new Date(0),
+    complete_time: date(task.completeTime),
+    version: Number(etagVersion(task.etag) ?? 0n),
+  };
+}

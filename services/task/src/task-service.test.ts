@@ -452,6 +452,7 @@ describe("validation: INVALID_ARGUMENT naming the field, nothing written", () =>
         await expectInvalid(c.deleteTask({ id }), "id");
         await expectInvalid(c.completeTask({ id }), "id");
         await expectInvalid(c.reopenTask({ id }), "id");
+        await expectInvalid(c.undeleteTask({ id }), "id");
         await expectInvalid(c.updateTask({ task: { id, title: "t" } }), "task.id");
       }
     });
@@ -692,7 +693,10 @@ describe("multi-user isolation", () => {
     ["DeleteTask", (c, t) => c.deleteTask({ id: t.id })],
     ["DeleteTask with the right etag", (c, t) => c.deleteTask({ id: t.id, etag: t.etag })],
     ["CompleteTask", (c, t) => c.completeTask({ id: t.id })],
+    ["CompleteTask with the right etag", (c, t) => c.completeTask({ id: t.id, etag: t.etag })],
     ["ReopenTask", (c, t) => c.reopenTask({ id: t.id })],
+    ["ReopenTask with the right etag", (c, t) => c.reopenTask({ id: t.id, etag: t.etag })],
+    ["UndeleteTask", (c, t) => c.undeleteTask({ id: t.id })],
   ];
 
   for (const [name, attempt] of attempts) {
@@ -754,6 +758,7 @@ describe("multi-user isolation", () => {
     ["DeleteTask", (c) => c.deleteTask({ id: crypto.randomUUID() })],
     ["CompleteTask", (c) => c.completeTask({ id: crypto.randomUUID() })],
     ["ReopenTask", (c) => c.reopenTask({ id: crypto.randomUUID() })],
+    ["UndeleteTask", (c) => c.undeleteTask({ id: crypto.randomUUID() })],
   ];
 
   test("every RPC without a token is UNAUTHENTICATED", async () => {

@@ -6,7 +6,7 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
+import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
@@ -16,7 +16,14 @@ import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
 import type { TaskStore, TaskValues, WriteResult } from "./store";
-import { etagOf, rowToTask, type StoredReminder, storeReminder, type TaskRow } from "./task-mapper";
+import {
+  etagOf,
+  rowToTask,
+  type StoredReminder,
+  storeReminder,
+  type TaskRow,
+  taskToRow,
+} from "./task-mapper";
 import { crossFieldViolations, isId, maskFields, normaliseTags, type UpdatableField } from "./validation";
 import type { WatchHub } from "./watch-hub";
 
@@ -148,6 +155,11 @@ function unwrap(result: WriteResult, id: string): TaskRow {
   return result.row;
 }
 
+/** The answer to undeleting a task that is not deleted. */
+function alreadyThere(id: string): ConnectError {
+  return new ConnectError(`task ${id} exists; only a deleted task can be undeleted`, Code.AlreadyExists);
+}
+
 /** The cursor of a ListTaskHistory token, if it is one for task `id`. */
 function decodeHistoryToken(token: string, id: string): { time: Date; eventId: string } | undefined {
   try {
@@ -172,6 +184,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
     update: (...args) => deps.store.update(...args).finally(afterCommit),
     delete: (...args) => deps.store.delete(...args).finally(afterCommit),
     setStatus: (...args) => deps.store.setStatus(...args).finally(afterCommit),
+    restore: (...args) => deps.store.restore(...args).finally(afterCommit),
   };
   return {
     async createTask(req, ctx) {
@@ -277,7 +290,10 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
             for (const col of COLUMN_OF[field])
               (merged as unknown as Record<string, unknown>)[col] = incoming[col];
           }
-          const problems = crossFieldViolations(rowToTask({ ...current, ...merged }));
+          const ruleMoved = (["rrule", "due_time", "time_zone"] as const).some(
+            (c) => !same(c, before, merged),
+          );
+          const problems = crossFieldViolations(rowToTask({ ...current, ...merged }), "task", ruleMoved);
           if (problems.length > 0) throw invalidArgument(problems);
           const mask = (Object.keys(COLUMN_OF) as UpdatableField[]).filter((f) =>
             COLUMN_OF[f].some((col) => !same(col, before, merged)),
@@ -296,9 +312,22 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       return {};
     },
 
+    async undeleteTask(req, ctx) {
+      const user = principalOf(ctx);
+      if (await store.get(user.userId, req.id)) throw alreadyThere(req.id);
+      const [last] = await store.history(user.userId, req.id, 1);
+      const change = last ? fromBinary(TaskChangeSchema, last.change) : undefined;
+      if (!change?.task || change.type !== ChangeType.DELETED) {
+        throw new ConnectError(`task ${req.id} has not been deleted`, Code.NotFound);
+      }
+      const result = await store.restore(user.userId, taskToRow(change.task, user.userId), clock());
+      if ("exists" in result) throw alreadyThere(req.id);
+      return { task: rowToTask(result.row) };
+    },
+
     async completeTask(req, ctx) {
       const user = principalOf(ctx);
-      const result = await store.setStatus(user.userId, req.id, TaskStatus.COMPLETED, clock());
+      const result = await store.setStatus(user.userId, req.id, TaskStatus.COMPLETED, clock(), req.etag);
       return { task: rowToTask(unwrap(result, req.id)) };
     },
 
@@ -342,8 +371,9 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
 
     async reopenTask(req, ctx) {
       const user = principalOf(ctx);
-      const result = await store.setStatus(user.userId, req.id, TaskStatus.OPEN, clock());
-      return { task: rowToTask(unwrap(result, req.id)) };
+      const result = await store.setStatus(user.userId, req.id, TaskStatus.OPEN, clock(), req.etag);
+      const withdrawn = "withdrawn" in result ? (result.withdrawn ?? "") : "";
+      return { task: rowToTask(unwrap(result, req.id)), withdrawnTaskId: withdrawn };
     },
   };
 }

@@ -18,8 +18,13 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
+import type { TaskChange } from "@todo/gen/todo/task/v1/task_change_pb";
 import type { Task } from "@todo/gen/todo/task/v1/task_pb";
-import { type ListTasksRequest, TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import {
+  type ListTasksRequest,
+  TaskService,
+  type WatchTasksResponse,
+} from "@todo/gen/todo/task/v1/task_service_pb";
 import {
   createAuthInterceptor,
   createErrorInterceptor,
@@ -277,4 +282,46 @@ export async function listAll(
     pageToken = res.nextPageToken;
   }
   throw new Error(`ListTasks did not end within ${maxPages} pages`);
+}
+
+/**
+ * Opens a WatchTasks stream for `client` and collects its changes; `until(count)` waits until `count`
+ * arrived (or `ms` passed), `stop()` ends the stream.
+ */
+export function watchChanges(client: TaskClient) {
+  const controller = new AbortController();
+  const changes: TaskChange[] = [];
+  let keepAlives = 0;
+  let waiter: { count: number; resolve: () => void } | undefined;
+  const done = (async () => {
+    try {
+      for await (const res of client.watchTasks(
+        {},
+        { signal: controller.signal },
+      ) as AsyncIterable<WatchTasksResponse>) {
+        if (res.change) changes.push(res.change);
+        else keepAlives++;
+        if (waiter && changes.length >= waiter.count) waiter.resolve();
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) throw err;
+    }
+  })();
+  return {
+    changes,
+    keepAlives: () => keepAlives,
+    async until(count: number, ms = 5000) {
+      if (changes.length >= count) return;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          waiter = { count, resolve };
+        }),
+        Bun.sleep(ms),
+      ]);
+    },
+    async stop() {
+      controller.abort();
+      await done;
+    },
+  };
 }

@@ -13,9 +13,11 @@ import type {
   ListTaskHistoryRequest,
   ListTasksRequest,
   ReopenTaskRequest,
+  UndeleteTaskRequest,
   UpdateTaskRequest,
 } from "@todo/gen/todo/task/v1/task_service_pb";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
+import { neverRepeatsProblem } from "./recurrence-fit";
 import { rruleProblem } from "./rrule-syntax";
 
 /** Limits of a task's fields. */
@@ -162,9 +164,21 @@ export function taskFieldViolations(
   return out;
 }
 
-/** Checks rules that tie fields together, on a complete task (after an update is applied). */
-export function crossFieldViolations(task: Task, prefix = "task"): FieldViolation[] {
+/**
+ * Checks rules that tie fields together, on a complete task (after an update is applied). With
+ * `checkRepeats` (the default; UpdateTask passes whether the rule, due time or zone changed), a
+ * recurring task's rule must be able to repeat after its due time (recurrence-fit.ts).
+ */
+export function crossFieldViolations(task: Task, prefix = "task", checkRepeats = true): FieldViolation[] {
   const out: FieldViolation[] = [];
+  if (checkRepeats && task.dueTime && task.recurrence && task.recurrence.rrule !== "") {
+    const problem = neverRepeatsProblem(
+      task.recurrence.rrule,
+      new Date(timestampMs(task.dueTime)),
+      canonicalTimeZone(task.timeZone || "UTC") ?? "UTC",
+    );
+    if (problem) out.push({ field: `${prefix}.recurrence.rrule`, description: problem });
+  }
   if (!task.dueTime) {
     if (task.recurrence) {
       out.push({
@@ -232,6 +246,7 @@ export const taskValidators: ServiceValidators = {
   DeleteTask: (m) => idViolations((m as DeleteTaskRequest).id),
   CompleteTask: (m) => idViolations((m as CompleteTaskRequest).id),
   ReopenTask: (m) => idViolations((m as ReopenTaskRequest).id),
+  UndeleteTask: (m) => idViolations((m as UndeleteTaskRequest).id),
   ListTaskHistory(message: Message) {
     const req = message as ListTaskHistoryRequest;
     const out = idViolations(req.id);

@@ -4,10 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code } from "@connectrpc/connect";
-import { ChangeType, type TaskChange } from "@todo/gen/todo/task/v1/task_change_pb";
+import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
-import type { WatchTasksResponse } from "@todo/gen/todo/task/v1/task_service_pb";
-import { createTaskTestEnv, expectCode, type TaskClient, type TaskTestEnv } from "./test-helpers";
+import { createTaskTestEnv, expectCode, type TaskTestEnv, watchChanges as watch } from "./test-helpers";
 
 let env: TaskTestEnv;
 let stopLive: () => Promise<void>;
@@ -21,45 +20,6 @@ afterAll(async () => {
   await stopLive();
   await env.close();
 });
-
-/** Collects the changes of a WatchTasks stream until `count` arrived (or `ms` passed). */
-function watch(client: TaskClient) {
-  const controller = new AbortController();
-  const changes: TaskChange[] = [];
-  let keepAlives = 0;
-  let waiter: { count: number; resolve: () => void } | undefined;
-  const done = (async () => {
-    try {
-      for await (const res of client.watchTasks(
-        {},
-        { signal: controller.signal },
-      ) as AsyncIterable<WatchTasksResponse>) {
-        if (res.change) changes.push(res.change);
-        else keepAlives++;
-        if (waiter && changes.length >= waiter.count) waiter.resolve();
-      }
-    } catch (err) {
-      if (!controller.signal.aborted) throw err;
-    }
-  })();
-  return {
-    changes,
-    keepAlives: () => keepAlives,
-    async until(count: number, ms = 5000) {
-      if (changes.length >= count) return;
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          waiter = { count, resolve };
-        }),
-        Bun.sleep(ms),
-      ]);
-    },
-    async stop() {
-      controller.abort();
-      await done;
-    },
-  };
-}
 
 async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;

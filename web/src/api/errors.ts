@@ -42,7 +42,7 @@ export function codeOf(err: unknown): Code | undefined {
  */
 export function errorMessage(err: unknown, field?: string): string {
   if (!(err instanceof ConnectError)) {
-    if (err instanceof TypeError) return "Can't reach the server. Check your connection and try again.";
+    if (err instanceof TypeError) return UNREACHABLE;
     return err instanceof Error && err.message ? err.message : "Something went wrong.";
   }
   const violations = fieldViolations(err);
@@ -52,9 +52,10 @@ export function errorMessage(err: unknown, field?: string): string {
     return capitalize(text);
   }
   const raw = err.rawMessage.trim();
+  if (isUnreachable(err)) return UNREACHABLE;
   switch (err.code) {
     case Code.Unavailable:
-      return "Can't reach the server. Check your connection and try again.";
+      return UNREACHABLE;
     case Code.DeadlineExceeded:
       return "The server took too long to answer. Try again.";
     case Code.Unauthenticated:
@@ -74,6 +75,24 @@ export function errorMessage(err: unknown, field?: string): string {
     default:
       return raw ? capitalize(raw) : "Something went wrong.";
   }
+}
+
+const UNREACHABLE = "Can't reach the server. Check your connection and try again.";
+
+/** What browsers say when a fetch never got an HTTP answer (Chromium, Firefox, Safari). */
+const NETWORK_FAILURE = /failed to fetch|networkerror|load failed|network request failed|network error/i;
+
+/**
+ * Whether the request never reached the server: connect-web turns the browser's network failure
+ * (a TypeError from fetch: server down, connection refused, offline) into UNKNOWN, which would
+ * otherwise read as a server fault.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (err instanceof TypeError) return true;
+  if (!(err instanceof ConnectError)) return false;
+  if (err.code === Code.Unavailable) return true;
+  if (err.code !== Code.Unknown) return false;
+  return err.cause instanceof TypeError || NETWORK_FAILURE.test(err.rawMessage);
 }
 
 function capitalize(s: string): string {

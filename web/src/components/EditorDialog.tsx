@@ -15,6 +15,8 @@ export interface EditorDialogProps {
   readonly task?: Task | undefined;
   onClose(): void;
   onSaved(task: Task): void;
+  /** Deletes the task being edited (offered for an existing task). */
+  onDelete?(task: Task): void;
 }
 
 /** Starts loading the editor's code (on hover or idle), so opening it feels instant. */
@@ -72,6 +74,9 @@ export function EditorDialog(props: EditorDialogProps): JSX.Element {
               {...(props.task ? { task: props.task } : {})}
               onClose={() => props.onClose()}
               onSaved={(t: Task) => props.onSaved(t)}
+              {...(props.task && props.onDelete
+                ? { onDelete: () => props.onDelete?.(props.task as Task) }
+                : {})}
             />
           </Suspense>
         </ErrorBoundary>

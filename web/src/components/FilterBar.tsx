@@ -66,10 +66,14 @@ export function FilterBar(props: FilterBarProps): JSX.Element {
   };
   const sort = () => effectiveSort(props.view);
   const dir = () => effectiveDir(props.view);
-  const sortChoices = (): SortKey[] =>
-    props.view.q.trim()
-      ? ["relevance", "priority", "due", "created", "title"]
-      : ["priority", "due", "created", "title"];
+  const sortChoices = (): SortKey[] => [
+    ...(props.view.q.trim() ? (["relevance"] as const) : []),
+    "priority",
+    "due",
+    "created",
+    ...(props.view.status === "open" ? [] : (["completed"] as const)),
+    "title",
+  ];
   const availableTags = () => {
     const chosen = new Set(props.view.tags.map((t) => t.toLowerCase()));
     return props.tags.filter((t) => !chosen.has(t.name.toLowerCase()));

@@ -25,6 +25,8 @@ export interface TaskListProps {
   onOpen(task: Task): void;
   onTag(name: string): void;
   onSelect(task: Task): void;
+  /** Deletes a task (offered in each row's menu). */
+  onDelete?(task: Task): void;
   onClearFilters(): void;
 }
 
@@ -106,6 +108,7 @@ export function TaskList(props: TaskListProps): JSX.Element {
               onOpen={props.onOpen}
               onTag={props.onTag}
               onSelect={props.onSelect}
+              {...(props.onDelete ? { onDelete: props.onDelete } : {})}
             />
           )}
         </For>

@@ -2,13 +2,14 @@
  * One task in the list: a round checkbox ringed in its priority's colour, the title (a click opens
  * the editor), the first line of the description, and a line of facts — the due time in words
  * (red when overdue), the recurrence in words, a bell when reminders are set, tag chips that filter
- * by their tag — and a colour-coded priority badge.
+ * by their tag — a colour-coded priority badge, and a "More actions" menu (Edit, Delete).
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type RecurrenceAnchor, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { createMemo, For, type JSX, Show } from "solid-js";
 import { formatBeforeDue, formatDue, formatFull, priorityInfo } from "../lib/format";
 import { BellIcon, CalendarIcon, RepeatIcon } from "./Icons";
+import { RowMenu } from "./RowMenu";
 
 /** Props of {@link TaskRow}. */
 export interface TaskRowProps {
@@ -27,6 +28,8 @@ export interface TaskRowProps {
   onOpen(task: Task): void;
   onTag(name: string): void;
   onSelect?(task: Task): void;
+  /** Deletes the task (the row's menu offers it when given). */
+  onDelete?(task: Task): void;
 }
 
 function reminderText(task: Task, timeZone: string): string {
@@ -83,6 +86,7 @@ export function TaskRow(props: TaskRowProps): JSX.Element {
         class={`task-check task-check--${priority().key}`}
         checked={completed()}
         aria-label={`Complete ${props.task.title}`}
+        aria-disabled={props.pending ? "true" : undefined}
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => {
           // The store decides the state; keep the box in step with it, not with the click.
@@ -177,6 +181,17 @@ export function TaskRow(props: TaskRowProps): JSX.Element {
           <span class="visually-hidden">Priority: </span>
           {priority().label}
         </span>
+      </Show>
+      <Show when={props.onDelete}>
+        {(onDelete) => (
+          <RowMenu
+            label={`More actions for ${props.task.title}`}
+            items={[
+              { label: "Edit", run: () => props.onOpen(props.task) },
+              { label: "Delete", danger: true, run: () => onDelete()(props.task) },
+            ]}
+          />
+        )}
       </Show>
     </li>
   );

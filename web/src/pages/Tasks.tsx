@@ -1,7 +1,8 @@
 /**
  * The task page: quick add, search, filters and the list, all driven by the URL (see
  * state/view.ts), kept live by the shared WatchTasks feed, with keyboard shortcuts — `n` new task,
- * `/` search, `j`/`k` move, `x` complete, `e` (or Enter) edit — and the editor in a dialog.
+ * `/` search, `j`/`k` move, `x` complete, `e` (or Enter) edit, Delete deletes (with Undo) — and the
+ * editor in a dialog.
  */
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
@@ -80,8 +81,16 @@ export function TasksPage(): JSX.Element {
   });
   const actions = createTaskActions({
     calls: {
-      complete: async (id) => (await client.completeTask({ id })).task,
-      reopen: async (id) => (await client.reopenTask({ id })).task,
+      complete: async (t) => (await client.completeTask({ id: t.id, etag: t.etag })).task,
+      reopen: async (t) => {
+        const res = await client.reopenTask({ id: t.id, etag: t.etag });
+        return { task: res.task, withdrawnTaskId: res.withdrawnTaskId };
+      },
+      remove: async (t) => {
+        await client.deleteTask({ id: t.id, etag: t.etag });
+      },
+      undelete: async (id) => (await client.undeleteTask({ id })).task,
+      get: async (id) => (await client.getTask({ id })).task,
     },
     list,
     toast: (t) => toasts.show(t),
@@ -209,6 +218,14 @@ export function TasksPage(): JSX.Element {
           }
           break;
         }
+        case "Delete": {
+          const t = selected();
+          if (t) {
+            e.preventDefault();
+            void actions.remove(t);
+          }
+          break;
+        }
         case "e": {
           const t = selected();
           if (t) {
@@ -284,6 +301,7 @@ export function TasksPage(): JSX.Element {
             setView({ tags: [...view().tags, name] });
         }}
         onSelect={(t) => setSelectedId(t.id)}
+        onDelete={(t) => void actions.remove(t)}
         onClearFilters={() => setParams(viewToParams(DEFAULT_VIEW))}
       />
       <Show when={editing()} keyed>
@@ -291,6 +309,10 @@ export function TasksPage(): JSX.Element {
           <EditorDialog
             task={ed.task}
             onClose={() => setEditing(undefined)}
+            onDelete={(task) => {
+              setEditing(undefined);
+              void actions.remove(list.find(task.id) ?? task);
+            }}
             onSaved={(task) => {
               const isNew = !ed.task;
               setEditing(undefined);

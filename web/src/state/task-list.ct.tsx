@@ -7,7 +7,7 @@ import { type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_p
 import { createRoot, createSignal } from "solid-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ToastInput } from "../components/Toast";
-import { createTaskActions } from "./task-actions";
+import { createTaskActions, type TaskActionCalls } from "./task-actions";
 import { createTaskList, type ListRequest, type ListTasksFn } from "./task-list";
 import { DEFAULT_VIEW, type TaskView } from "./view";
 
@@ -250,6 +250,9 @@ describe("task list", () => {
   });
 });
 
+/** Calls a test does not expect to be made. */
+const unused = { complete: vi.fn(), reopen: vi.fn(), remove: vi.fn(), undelete: vi.fn(), get: vi.fn() };
+
 describe("optimistic completion", () => {
   it("removes the row at once and keeps it out when the call succeeds", async () => {
     const server = fakeServer([t(3), t(2), t(1)]);
@@ -259,8 +262,8 @@ describe("optimistic completion", () => {
     let finish!: (task: Task) => void;
     const actions = createTaskActions({
       calls: {
+        ...unused,
         complete: () => new Promise<Task>((r) => (finish = r)),
-        reopen: vi.fn(),
       },
       list,
       toast: (x) => toasts.push(x),
@@ -283,10 +286,10 @@ describe("optimistic completion", () => {
     const toasts: ToastInput[] = [];
     const actions = createTaskActions({
       calls: {
+        ...unused,
         complete: async () => {
           throw new ConnectError("task not found", Code.NotFound);
         },
-        reopen: vi.fn(),
       },
       list,
       toast: (x) => toasts.push(x),
@@ -297,5 +300,109 @@ describe("optimistic completion", () => {
     expect(list.total()).toBe(3);
     expect(toasts[0]?.kind).toBe("error");
     expect(toasts[0]?.message).toMatch(/^Couldn't complete “Task 2”: It no longer exists/);
+  });
+});
+
+/** A list over `tasks` (one page) and actions on it with `calls`; the toasts are collected. */
+async function withActions(tasks: Task[], calls: Partial<TaskActionCalls>, settleMs?: number) {
+  const { list } = setup(fakeServer(tasks).fn, DEFAULT_VIEW, 10);
+  await settle();
+  const toasts: ToastInput[] = [];
+  const actions = createTaskActions({
+    calls: { ...unused, ...calls },
+    list,
+    toast: (x) => toasts.push(x),
+    ...(settleMs !== undefined ? { settleMs } : {}),
+  });
+  return { list, actions, toasts };
+}
+
+describe("undo, one row at a time, and delete", () => {
+  const SERIES = "00000000-0000-4000-8000-00000000a000";
+  const rec = (n: number, patch: Partial<Pick<Task, "status" | "etag" | "updateTime">> = {}) =>
+    t(n, { seriesId: SERIES, recurrence: { rrule: "FREQ=DAILY" }, etag: '"1"', ...patch });
+  const later = (n: number) => timestampFromDate(new Date(Date.UTC(2026, 1, 1, 0, n)));
+
+  it("Undo of a recurring completion reopens it with its etag and drops the withdrawn next instance", async () => {
+    const done = rec(2, { status: TaskStatus.COMPLETED, etag: '"2"', updateTime: later(1) });
+    const reopen = vi.fn(async (task: Task) => {
+      expect(task.etag).toBe('"2"');
+      return { task: rec(2, { etag: '"3"', updateTime: later(3) }), withdrawnTaskId: rec(5).id };
+    });
+    const { list, actions, toasts } = await withActions(
+      [rec(2), t(1)],
+      { complete: async () => done, reopen },
+      0,
+    );
+    await actions.toggleComplete(rec(2));
+    list.apply(ChangeType.CREATED, rec(5, { updateTime: later(2) })); // the scheduler's next instance
+    expect(ids(list.items())).toEqual([5, 1]);
+    // Undo at once, while the series is still settling.
+    toasts[0]?.action?.run();
+    await settle();
+    await settle();
+    expect(reopen).toHaveBeenCalledTimes(1);
+    expect(ids(list.items())).toEqual([2, 1]);
+  });
+
+  it("a second click on the series while its completion is answered is ignored; the etag goes out", async () => {
+    let finish!: (task: Task) => void;
+    const complete = vi.fn((task: Task) => {
+      expect(task.etag).toBe('"1"');
+      return new Promise<Task>((r) => (finish = r));
+    });
+    const { list, actions } = await withActions([rec(2), t(1)], { complete }, 100);
+    const first = actions.toggleComplete(rec(2));
+    void actions.toggleComplete(rec(2));
+    finish(rec(2, { status: TaskStatus.COMPLETED, etag: '"2"', updateTime: later(1) }));
+    await first;
+    // The next instance has not arrived: the series is still busy, whichever instance is clicked.
+    void actions.toggleComplete(rec(6));
+    expect(complete).toHaveBeenCalledTimes(1);
+    // Once it has been there for `settleMs`, it can be completed.
+    list.apply(ChangeType.CREATED, rec(7, { updateTime: later(3) }));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(actions.pending(rec(7).id)).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(actions.pending(rec(7).id)).toBe(false);
+  });
+
+  it("a stale etag (ABORTED) shows the task as the server has it", async () => {
+    const { list, actions, toasts } = await withActions([t(2), t(1)], {
+      complete: async () => {
+        throw new ConnectError("the task changed since you read it", Code.Aborted);
+      },
+      get: async () => t(2, { title: "Task 2, renamed", updateTime: later(1) }),
+    });
+    await actions.toggleComplete(t(2));
+    expect(list.find(t(2).id)?.title).toBe("Task 2, renamed");
+    expect(list.find(t(2).id)?.status).toBe(TaskStatus.OPEN);
+    expect(toasts[0]?.message).toContain("changed in the meantime");
+  });
+
+  it("delete removes the row at once; Undo brings it back through UndeleteTask", async () => {
+    const undelete = vi.fn(async () => t(2, { updateTime: later(1) }));
+    const { list, actions, toasts } = await withActions([t(3), t(2), t(1)], {
+      remove: async () => {},
+      undelete,
+    });
+    await actions.remove(t(2));
+    expect(ids(list.items())).toEqual([3, 1]);
+    expect(toasts[0]?.message).toBe("Deleted “Task 2”");
+    toasts[0]?.action?.run();
+    await settle();
+    expect(undelete).toHaveBeenCalledWith(t(2).id);
+    expect(ids(list.items())).toEqual([3, 2, 1]);
+  });
+
+  it("a failed delete puts the row back and says why", async () => {
+    const { list, actions, toasts } = await withActions([t(3), t(2), t(1)], {
+      remove: async () => {
+        throw new ConnectError("down", Code.Unavailable);
+      },
+    });
+    await actions.remove(t(2));
+    expect(ids(list.items())).toEqual([3, 2, 1]);
+    expect(toasts[0]?.message).toMatch(/^Couldn't delete “Task 2”: Can't reach the server/);
   });
 });

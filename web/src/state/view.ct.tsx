@@ -120,6 +120,7 @@ function task(p: {
   status?: TaskStatus;
   title?: string;
   created?: string;
+  completed?: string;
 }): Task {
   return create(TaskSchema, {
     id: p.id ?? "00000000-0000-4000-8000-000000000001",
@@ -127,6 +128,7 @@ function task(p: {
     status: p.status ?? TaskStatus.OPEN,
     priority: p.priority ?? Priority.UNSPECIFIED,
     tags: p.tags ?? [],
+    ...(p.completed ? { completeTime: timestampFromDate(new Date(p.completed)) } : {}),
     ...(p.due ? { dueTime: timestampFromDate(new Date(p.due)) } : {}),
     createTime: timestampFromDate(new Date(p.created ?? "2026-12-01T00:00:00Z")),
   });
@@ -174,5 +176,36 @@ describe("compareForView", () => {
     const y = task({ id: "y", title: "Apple" });
     expect([x, y].sort(byTitle).map((t) => t.id)).toEqual(["y", "x"]);
     expect(compareForView(view({ q: "milk" }))).toBeUndefined();
+  });
+});
+
+describe("the Completed view", () => {
+  it("asks for the most recently completed first, and orders live changes so", () => {
+    const completed = view({ status: "completed" });
+    expect(buildListQuery(completed).orderBy).toBe("complete_time desc");
+    expect(buildListQuery(view({ status: "completed", dir: "asc" })).orderBy).toBe("complete_time asc");
+    // The default sort stays out of the URL.
+    expect(viewToParams(completed).sort).toBeUndefined();
+    const early = task({
+      id: "a",
+      status: TaskStatus.COMPLETED,
+      completed: "2026-12-01T08:00:00Z",
+      created: "2026-12-05T00:00:00Z",
+    });
+    const late = task({
+      id: "b",
+      status: TaskStatus.COMPLETED,
+      completed: "2026-12-02T08:00:00Z",
+      created: "2026-11-01T00:00:00Z",
+    });
+    const open = task({ id: "c" });
+    const cmp = compareForView(completed);
+    expect([early, open, late].sort(cmp).map((t) => t.id)).toEqual(["b", "a", "c"]);
+  });
+
+  it("keeps creation order where completion means nothing: open tasks, and All unless chosen", () => {
+    expect(buildListQuery(view({ status: "open", sort: "completed" })).orderBy).toBe("create_time desc");
+    expect(buildListQuery(view({ status: "all" })).orderBy).toBe("create_time desc");
+    expect(buildListQuery(view({ status: "all", sort: "completed" })).orderBy).toBe("complete_time desc");
   });
 });

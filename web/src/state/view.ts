@@ -19,7 +19,7 @@ export type StatusFilter = "open" | "completed" | "all";
 /** The due-date buckets of the filter bar. */
 export type DueBucket = "overdue" | "today" | "week" | "none";
 /** The sort choices; `relevance` only means something while searching. */
-export type SortKey = "relevance" | "priority" | "due" | "created" | "title";
+export type SortKey = "relevance" | "priority" | "due" | "created" | "completed" | "title";
 /** Sort direction. */
 export type SortDir = "asc" | "desc";
 
@@ -54,7 +54,7 @@ export const DEFAULT_VIEW: TaskView = {
 
 const STATUSES: readonly StatusFilter[] = ["open", "completed", "all"];
 const DUES: readonly DueBucket[] = ["overdue", "today", "week", "none"];
-const SORTS: readonly SortKey[] = ["relevance", "priority", "due", "created", "title"];
+const SORTS: readonly SortKey[] = ["relevance", "priority", "due", "created", "completed", "title"];
 const PRIORITY_KEYS = PRIORITIES.map((p) => p.key);
 
 /** The natural direction of each sort: most important, soonest, newest, A→Z. */
@@ -63,6 +63,7 @@ export const NATURAL_DIR: Record<SortKey, SortDir> = {
   priority: "desc",
   due: "asc",
   created: "desc",
+  completed: "desc",
   title: "asc",
 };
 
@@ -72,6 +73,7 @@ export const SORT_LABELS: Record<SortKey, string> = {
   priority: "Priority",
   due: "Due date",
   created: "Created",
+  completed: "Completed",
   title: "Title",
 };
 export const DUE_LABELS: Record<DueBucket, string> = {
@@ -144,14 +146,21 @@ export function viewToSearch(view: TaskView): string {
   return s ? `?${s}` : "";
 }
 
+/** Relevance while searching; the Completed view most recently completed first; else newest first. */
 function defaultSort(view: TaskView): SortKey {
-  return view.q.trim() ? "relevance" : "created";
+  if (view.q.trim()) return "relevance";
+  return view.status === "completed" ? "completed" : "created";
 }
 
-/** The sort in force: the chosen one, or the default (relevance is only possible while searching). */
+/**
+ * The sort in force: the chosen one, or the default. Relevance is only possible while searching,
+ * completion time only in a view that shows completed tasks.
+ */
 export function effectiveSort(view: TaskView): SortKey {
   const s = view.sort ?? defaultSort(view);
-  return s === "relevance" && !view.q.trim() ? "created" : s;
+  if (s === "relevance" && !view.q.trim()) return "created";
+  // Open tasks have no completion time to sort by.
+  return s === "completed" && view.status === "open" ? "created" : s;
 }
 
 /** The direction in force. Relevance is always best first. */
@@ -248,6 +257,8 @@ export function orderByOf(view: TaskView): string {
       return `due_time ${dir}, priority desc`;
     case "created":
       return `create_time ${dir}`;
+    case "completed":
+      return `complete_time ${dir}`;
     case "title":
       return `title ${dir}`;
   }
@@ -310,12 +321,12 @@ export function compareForView(view: TaskView): ((a: Task, b: Task) => number) |
   const sign = effectiveDir(view) === "desc" ? -1 : 1;
   const byId = (a: Task, b: Task) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const cmp = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
-  const dueCmp = (a: Task, b: Task, s: number) => {
-    const da = dueMs(a);
-    const db = dueMs(b);
+  // A missing time (no due time; not completed) sorts last in both directions, as on the server.
+  const timeCmp = (da: number | undefined, db: number | undefined, s: number) => {
     if (da === undefined || db === undefined) return da === db ? 0 : da === undefined ? 1 : -1;
     return s * cmp(da, db);
   };
+  const dueCmp = (a: Task, b: Task, s: number) => timeCmp(dueMs(a), dueMs(b), s);
   switch (sort) {
     case "priority":
       return (a, b) => sign * cmp(a.priority, b.priority) || dueCmp(a, b, 1) || byId(a, b);
@@ -323,6 +334,8 @@ export function compareForView(view: TaskView): ((a: Task, b: Task) => number) |
       return (a, b) => dueCmp(a, b, sign) || -cmp(a.priority, b.priority) || byId(a, b);
     case "created":
       return (a, b) => sign * cmp(ms(a.createTime) ?? 0, ms(b.createTime) ?? 0) || byId(a, b);
+    case "completed":
+      return (a, b) => timeCmp(ms(a.completeTime), ms(b.completeTime), sign) || byId(a, b);
     case "title":
       return (a, b) => sign * cmp(a.title.toLowerCase(), b.title.toLowerCase()) || byId(a, b);
   }

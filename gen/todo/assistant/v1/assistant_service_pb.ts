@@ -7,13 +7,14 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb";
 import type { Action } from "./action_pb";
 import { file_todo_assistant_v1_action } from "./action_pb";
+import { file_todo_validation_v1_text } from "../../validation/v1/text_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file todo/assistant/v1/assistant_service.proto.
  */
 export const file_todo_assistant_v1_assistant_service: GenFile = /*@__PURE__*/
-  fileDesc("Cil0b2RvL2Fzc2lzdGFudC92MS9hc3Npc3RhbnRfc2VydmljZS5wcm90bxIRdG9kby5hc3Npc3RhbnQudjEiQQoLQ2hhdFJlcXVlc3QSHAoPY29udmVyc2F0aW9uX2lkGAEgASgJQgPgQQESFAoHbWVzc2FnZRgCIAEoCUID4EECImIKDENoYXRSZXNwb25zZRIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDQoFcmVwbHkYAiABKAkSKgoHYWN0aW9ucxgDIAMoCzIZLnRvZG8uYXNzaXN0YW50LnYxLkFjdGlvbjJbChBBc3Npc3RhbnRTZXJ2aWNlEkcKBENoYXQSHi50b2RvLmFzc2lzdGFudC52MS5DaGF0UmVxdWVzdBofLnRvZG8uYXNzaXN0YW50LnYxLkNoYXRSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_todo_assistant_v1_action]);
+  fileDesc("Cil0b2RvL2Fzc2lzdGFudC92MS9hc3Npc3RhbnRfc2VydmljZS5wcm90bxIRdG9kby5hc3Npc3RhbnQudjEiRQoLQ2hhdFJlcXVlc3QSHAoPY29udmVyc2F0aW9uX2lkGAEgASgJQgPgQQESGAoHbWVzc2FnZRgCIAEoCUIH4EECyPMYASJiCgxDaGF0UmVzcG9uc2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXJlcGx5GAIgASgJEioKB2FjdGlvbnMYAyADKAsyGS50b2RvLmFzc2lzdGFudC52MS5BY3Rpb24yWwoQQXNzaXN0YW50U2VydmljZRJHCgRDaGF0Eh4udG9kby5hc3Npc3RhbnQudjEuQ2hhdFJlcXVlc3QaHy50b2RvLmFzc2lzdGFudC52MS5DaGF0UmVzcG9uc2ViBnByb3RvMw", [file_google_api_field_behavior, file_todo_assistant_v1_action, file_todo_validation_v1_text]);
 
 /**
  * The request of AssistantService.Chat.
@@ -29,7 +30,8 @@ export type ChatRequest = Message<"todo.assistant.v1.ChatRequest"> & {
   conversationId: string;
 
   /**
-   * What the person typed: 1 to 2 000 characters.
+   * What the person typed: 1 to 2 000 characters. It may span lines (tab, line feed and carriage
+   * return are allowed; other control characters are not).
    *
    * @generated from field: string message = 2;
    */

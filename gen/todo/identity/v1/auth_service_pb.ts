@@ -31,7 +31,9 @@ export type SignUpRequest = Message<"todo.identity.v1.SignUpRequest"> & {
   email: string;
 
   /**
-   * The password: 8 to 200 characters. It is stored only as an Argon2id hash.
+   * The password: 8 to 200 characters. It is stored only as an Argon2id hash. Control characters
+   * (U+0000 to U+001F, U+007F to U+009F, tab included) are INVALID_ARGUMENT: no keyboard types
+   * them into a password box, and a NUL would be cut off by some password managers and hashes.
    *
    * @generated from field: string password = 2;
    */
@@ -108,7 +110,8 @@ export type SignInRequest = Message<"todo.identity.v1.SignInRequest"> & {
   email: string;
 
   /**
-   * The account's password.
+   * The account's password. Control characters are INVALID_ARGUMENT, as at SignUp (no account
+   * can have such a password).
    *
    * @generated from field: string password = 2;
    */

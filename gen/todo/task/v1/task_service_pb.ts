@@ -11,13 +11,14 @@ import type { Task } from "./task_pb";
 import { file_todo_task_v1_task } from "./task_pb";
 import type { TaskChange } from "./task_change_pb";
 import { file_todo_task_v1_task_change } from "./task_change_pb";
+import { file_todo_validation_v1_text } from "../../validation/v1/text_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file todo/task/v1/task_service.proto.
  */
 export const file_todo_task_v1_task_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch90b2RvL3Rhc2svdjEvdGFza19zZXJ2aWNlLnByb3RvEgx0b2RvLnRhc2sudjEiawoRQ3JlYXRlVGFza1JlcXVlc3QSJQoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBEhYKCXNlcmllc19pZBgDIAEoCUID4EEBIjYKEkNyZWF0ZVRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2siIQoOR2V0VGFza1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAiIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIoMBChBMaXN0VGFza3NSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARITCgZmaWx0ZXIYAyABKAlCA+BBARIVCghvcmRlcl9ieRgEIAEoCUID4EEBEhIKBXF1ZXJ5GAUgASgJQgPgQQEifgoRTGlzdFRhc2tzUmVzcG9uc2USIQoFdGFza3MYASADKAsyEi50b2RvLnRhc2sudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBRIZChF0b3RhbF9zaXplX2NhcHBlZBgEIAEoCCJwChFVcGRhdGVUYXNrUmVxdWVzdBIlCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2tCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASI2ChJVcGRhdGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIjcKEURlbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISEQoEZXRhZxgCIAEoCUID4EEBIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSImChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiOAoUQ29tcGxldGVUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIiQKEVJlb3BlblRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiNgoSUmVvcGVuVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzayITChFXYXRjaFRhc2tzUmVxdWVzdCI+ChJXYXRjaFRhc2tzUmVzcG9uc2USKAoGY2hhbmdlGAEgASgLMhgudG9kby50YXNrLnYxLlRhc2tDaGFuZ2UiWgoWTGlzdFRhc2tIaXN0b3J5UmVxdWVzdBIPCgJpZBgBIAEoCUID4EECEhYKCXBhZ2Vfc2l6ZRgCIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAyABKAlCA+BBASJdChdMaXN0VGFza0hpc3RvcnlSZXNwb25zZRIpCgdjaGFuZ2VzGAEgAygLMhgudG9kby50YXNrLnYxLlRhc2tDaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMvEFCgtUYXNrU2VydmljZRJPCgpDcmVhdGVUYXNrEh8udG9kby50YXNrLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLkNyZWF0ZVRhc2tSZXNwb25zZRJGCgdHZXRUYXNrEhwudG9kby50YXNrLnYxLkdldFRhc2tSZXF1ZXN0Gh0udG9kby50YXNrLnYxLkdldFRhc2tSZXNwb25zZRJMCglMaXN0VGFza3MSHi50b2RvLnRhc2sudjEuTGlzdFRhc2tzUmVxdWVzdBofLnRvZG8udGFzay52MS5MaXN0VGFza3NSZXNwb25zZRJPCgpVcGRhdGVUYXNrEh8udG9kby50YXNrLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8udG9kby50YXNrLnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLkRlbGV0ZVRhc2tSZXNwb25zZRJVCgxDb21wbGV0ZVRhc2sSIS50b2RvLnRhc2sudjEuQ29tcGxldGVUYXNrUmVxdWVzdBoiLnRvZG8udGFzay52MS5Db21wbGV0ZVRhc2tSZXNwb25zZRJPCgpSZW9wZW5UYXNrEh8udG9kby50YXNrLnYxLlJlb3BlblRhc2tSZXF1ZXN0GiAudG9kby50YXNrLnYxLlJlb3BlblRhc2tSZXNwb25zZRJRCgpXYXRjaFRhc2tzEh8udG9kby50YXNrLnYxLldhdGNoVGFza3NSZXF1ZXN0GiAudG9kby50YXNrLnYxLldhdGNoVGFza3NSZXNwb25zZTABEl4KD0xpc3RUYXNrSGlzdG9yeRIkLnRvZG8udGFzay52MS5MaXN0VGFza0hpc3RvcnlSZXF1ZXN0GiUudG9kby50YXNrLnYxLkxpc3RUYXNrSGlzdG9yeVJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_todo_task_v1_task, file_todo_task_v1_task_change]);
+  fileDesc("Ch90b2RvL3Rhc2svdjEvdGFza19zZXJ2aWNlLnByb3RvEgx0b2RvLnRhc2sudjEiawoRQ3JlYXRlVGFza1JlcXVlc3QSJQoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBEhYKCXNlcmllc19pZBgDIAEoCUID4EEBIjYKEkNyZWF0ZVRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIudG9kby50YXNrLnYxLlRhc2siIQoOR2V0VGFza1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAiIzCg9HZXRUYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrIocBChBMaXN0VGFza3NSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARIXCgZmaWx0ZXIYAyABKAlCB+BBAcjzGAESFQoIb3JkZXJfYnkYBCABKAlCA+BBARISCgVxdWVyeRgFIAEoCUID4EEBIn4KEUxpc3RUYXNrc1Jlc3BvbnNlEiEKBXRhc2tzGAEgAygLMhIudG9kby50YXNrLnYxLlRhc2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUSGQoRdG90YWxfc2l6ZV9jYXBwZWQYBCABKAgicAoRVXBkYXRlVGFza1JlcXVlc3QSJQoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQEiNgoSVXBkYXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzayI3ChFEZWxldGVUYXNrUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECEhEKBGV0YWcYAiABKAlCA+BBASIUChJEZWxldGVUYXNrUmVzcG9uc2UiJgoTVW5kZWxldGVUYXNrUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECIjgKFFVuZGVsZXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzayI5ChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISEQoEZXRhZxgCIAEoCUID4EEBIjgKFENvbXBsZXRlVGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi50b2RvLnRhc2sudjEuVGFzayI3ChFSZW9wZW5UYXNrUmVxdWVzdBIPCgJpZBgBIAEoCUID4EECEhEKBGV0YWcYAiABKAlCA+BBASJRChJSZW9wZW5UYXNrUmVzcG9uc2USIAoEdGFzaxgBIAEoCzISLnRvZG8udGFzay52MS5UYXNrEhkKEXdpdGhkcmF3bl90YXNrX2lkGAIgASgJIhMKEVdhdGNoVGFza3NSZXF1ZXN0Ij4KEldhdGNoVGFza3NSZXNwb25zZRIoCgZjaGFuZ2UYASABKAsyGC50b2RvLnRhc2sudjEuVGFza0NoYW5nZSJaChZMaXN0VGFza0hpc3RvcnlSZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISFgoJcGFnZV9zaXplGAIgASgFQgPgQQESFwoKcGFnZV90b2tlbhgDIAEoCUID4EEBIl0KF0xpc3RUYXNrSGlzdG9yeVJlc3BvbnNlEikKB2NoYW5nZXMYASADKAsyGC50b2RvLnRhc2sudjEuVGFza0NoYW5nZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkyyAYKC1Rhc2tTZXJ2aWNlEk8KCkNyZWF0ZVRhc2sSHy50b2RvLnRhc2sudjEuQ3JlYXRlVGFza1JlcXVlc3QaIC50b2RvLnRhc2sudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEkYKB0dldFRhc2sSHC50b2RvLnRhc2sudjEuR2V0VGFza1JlcXVlc3QaHS50b2RvLnRhc2sudjEuR2V0VGFza1Jlc3BvbnNlEkwKCUxpc3RUYXNrcxIeLnRvZG8udGFzay52MS5MaXN0VGFza3NSZXF1ZXN0Gh8udG9kby50YXNrLnYxLkxpc3RUYXNrc1Jlc3BvbnNlEk8KClVwZGF0ZVRhc2sSHy50b2RvLnRhc2sudjEuVXBkYXRlVGFza1JlcXVlc3QaIC50b2RvLnRhc2sudjEuVXBkYXRlVGFza1Jlc3BvbnNlEk8KCkRlbGV0ZVRhc2sSHy50b2RvLnRhc2sudjEuRGVsZXRlVGFza1JlcXVlc3QaIC50b2RvLnRhc2sudjEuRGVsZXRlVGFza1Jlc3BvbnNlElUKDFVuZGVsZXRlVGFzaxIhLnRvZG8udGFzay52MS5VbmRlbGV0ZVRhc2tSZXF1ZXN0GiIudG9kby50YXNrLnYxLlVuZGVsZXRlVGFza1Jlc3BvbnNlElUKDENvbXBsZXRlVGFzaxIhLnRvZG8udGFzay52MS5Db21wbGV0ZVRhc2tSZXF1ZXN0GiIudG9kby50YXNrLnYxLkNvbXBsZXRlVGFza1Jlc3BvbnNlEk8KClJlb3BlblRhc2sSHy50b2RvLnRhc2sudjEuUmVvcGVuVGFza1JlcXVlc3QaIC50b2RvLnRhc2sudjEuUmVvcGVuVGFza1Jlc3BvbnNlElEKCldhdGNoVGFza3MSHy50b2RvLnRhc2sudjEuV2F0Y2hUYXNrc1JlcXVlc3QaIC50b2RvLnRhc2sudjEuV2F0Y2hUYXNrc1Jlc3BvbnNlMAESXgoPTGlzdFRhc2tIaXN0b3J5EiQudG9kby50YXNrLnYxLkxpc3RUYXNrSGlzdG9yeVJlcXVlc3QaJS50b2RvLnRhc2sudjEuTGlzdFRhc2tIaXN0b3J5UmVzcG9uc2ViBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_todo_task_v1_task, file_todo_task_v1_task_change, file_todo_validation_v1_text]);
 
 /**
  * The request of TaskService.CreateTask.
@@ -141,7 +142,8 @@ export type ListTasksRequest = Message<"todo.task.v1.ListTasksRequest"> & {
 
   /**
    * A filter in the language documented in docs/filtering.md, for example
-   * `status = OPEN AND priority >= HIGH AND due_time < today+7d AND tags:work`.
+   * `status = OPEN AND priority >= HIGH AND due_time < today+7d AND tags:work`. It may span
+   * lines (tab, line feed and carriage return count as spaces).
    *
    * @generated from field: string filter = 3;
    */
@@ -149,7 +151,8 @@ export type ListTasksRequest = Message<"todo.task.v1.ListTasksRequest"> & {
 
   /**
    * Sort keys separated by commas, each optionally followed by `asc` or `desc`: `priority`,
-   * `due_time`, `create_time`, `update_time`, `title`. Tasks without a due time sort last. When
+   * `due_time`, `create_time`, `update_time`, `complete_time`, `title`. Tasks without a due time
+   * (for `complete_time`: open tasks) sort last. When
    * empty: by relevance if `query` is set, otherwise `create_time desc`. Relevance ranks the
    * 1 000 most recently created matches (title words weigh more than description words, exact
    * words more than corrected typos, ties newest first); older matches follow, newest first. A
@@ -161,7 +164,8 @@ export type ListTasksRequest = Message<"todo.task.v1.ListTasksRequest"> & {
 
   /**
    * Full-text search over title and description: prefix matching and tolerance of typos; at
-   * most 200 characters.
+   * most 200 characters, on one line: control characters (tab and line feed included) are
+   * INVALID_ARGUMENT, as in every single-line field.
    *
    * @generated from field: string query = 5;
    */
@@ -314,6 +318,48 @@ export const DeleteTaskResponseSchema: GenMessage<DeleteTaskResponse> = /*@__PUR
   messageDesc(file_todo_task_v1_task_service, 9);
 
 /**
+ * The request of TaskService.UndeleteTask.
+ *
+ * @generated from message todo.task.v1.UndeleteTaskRequest
+ */
+export type UndeleteTaskRequest = Message<"todo.task.v1.UndeleteTaskRequest"> & {
+  /**
+   * The deleted task's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message todo.task.v1.UndeleteTaskRequest.
+ * Use `create(UndeleteTaskRequestSchema)` to create a new message.
+ */
+export const UndeleteTaskRequestSchema: GenMessage<UndeleteTaskRequest> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 10);
+
+/**
+ * The response of TaskService.UndeleteTask.
+ *
+ * @generated from message todo.task.v1.UndeleteTaskResponse
+ */
+export type UndeleteTaskResponse = Message<"todo.task.v1.UndeleteTaskResponse"> & {
+  /**
+   * The task, back as it was when it was deleted (with a new etag and update time).
+   *
+   * @generated from field: todo.task.v1.Task task = 1;
+   */
+  task?: Task | undefined;
+};
+
+/**
+ * Describes the message todo.task.v1.UndeleteTaskResponse.
+ * Use `create(UndeleteTaskResponseSchema)` to create a new message.
+ */
+export const UndeleteTaskResponseSchema: GenMessage<UndeleteTaskResponse> = /*@__PURE__*/
+  messageDesc(file_todo_task_v1_task_service, 11);
+
+/**
  * The request of TaskService.CompleteTask.
  *
  * @generated from message todo.task.v1.CompleteTaskRequest
@@ -325,6 +371,16 @@ export type CompleteTaskRequest = Message<"todo.task.v1.CompleteTaskRequest"> & 
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * When set, the task is completed only if its etag still matches; otherwise ABORTED and
+   * nothing changes. Clients that complete what they show (a checkbox) send the etag they show,
+   * so a second click on a row that has changed since — already completed, or replaced by the
+   * series' next instance — is refused instead of completing something else.
+   *
+   * @generated from field: string etag = 2;
+   */
+  etag: string;
 };
 
 /**
@@ -332,7 +388,7 @@ export type CompleteTaskRequest = Message<"todo.task.v1.CompleteTaskRequest"> & 
  * Use `create(CompleteTaskRequestSchema)` to create a new message.
  */
 export const CompleteTaskRequestSchema: GenMessage<CompleteTaskRequest> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 10);
+  messageDesc(file_todo_task_v1_task_service, 12);
 
 /**
  * The response of TaskService.CompleteTask.
@@ -353,7 +409,7 @@ export type CompleteTaskResponse = Message<"todo.task.v1.CompleteTaskResponse"> 
  * Use `create(CompleteTaskResponseSchema)` to create a new message.
  */
 export const CompleteTaskResponseSchema: GenMessage<CompleteTaskResponse> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 11);
+  messageDesc(file_todo_task_v1_task_service, 13);
 
 /**
  * The request of TaskService.ReopenTask.
@@ -367,6 +423,14 @@ export type ReopenTaskRequest = Message<"todo.task.v1.ReopenTaskRequest"> & {
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * When set, the task is reopened only if its etag still matches; otherwise ABORTED and
+   * nothing changes.
+   *
+   * @generated from field: string etag = 2;
+   */
+  etag: string;
 };
 
 /**
@@ -374,7 +438,7 @@ export type ReopenTaskRequest = Message<"todo.task.v1.ReopenTaskRequest"> & {
  * Use `create(ReopenTaskRequestSchema)` to create a new message.
  */
 export const ReopenTaskRequestSchema: GenMessage<ReopenTaskRequest> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 12);
+  messageDesc(file_todo_task_v1_task_service, 14);
 
 /**
  * The response of TaskService.ReopenTask.
@@ -388,6 +452,14 @@ export type ReopenTaskResponse = Message<"todo.task.v1.ReopenTaskResponse"> & {
    * @generated from field: todo.task.v1.Task task = 1;
    */
   task?: Task | undefined;
+
+  /**
+   * The id of the next instance of the series that this call deleted (see ReopenTask); empty
+   * when none was deleted.
+   *
+   * @generated from field: string withdrawn_task_id = 2;
+   */
+  withdrawnTaskId: string;
 };
 
 /**
@@ -395,7 +467,7 @@ export type ReopenTaskResponse = Message<"todo.task.v1.ReopenTaskResponse"> & {
  * Use `create(ReopenTaskResponseSchema)` to create a new message.
  */
 export const ReopenTaskResponseSchema: GenMessage<ReopenTaskResponse> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 13);
+  messageDesc(file_todo_task_v1_task_service, 15);
 
 /**
  * The request of TaskService.WatchTasks.
@@ -410,7 +482,7 @@ export type WatchTasksRequest = Message<"todo.task.v1.WatchTasksRequest"> & {
  * Use `create(WatchTasksRequestSchema)` to create a new message.
  */
 export const WatchTasksRequestSchema: GenMessage<WatchTasksRequest> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 14);
+  messageDesc(file_todo_task_v1_task_service, 16);
 
 /**
  * One message of the TaskService.WatchTasks stream.
@@ -431,7 +503,7 @@ export type WatchTasksResponse = Message<"todo.task.v1.WatchTasksResponse"> & {
  * Use `create(WatchTasksResponseSchema)` to create a new message.
  */
 export const WatchTasksResponseSchema: GenMessage<WatchTasksResponse> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 15);
+  messageDesc(file_todo_task_v1_task_service, 17);
 
 /**
  * The request of TaskService.ListTaskHistory.
@@ -466,7 +538,7 @@ export type ListTaskHistoryRequest = Message<"todo.task.v1.ListTaskHistoryReques
  * Use `create(ListTaskHistoryRequestSchema)` to create a new message.
  */
 export const ListTaskHistoryRequestSchema: GenMessage<ListTaskHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 16);
+  messageDesc(file_todo_task_v1_task_service, 18);
 
 /**
  * The response of TaskService.ListTaskHistory.
@@ -494,7 +566,7 @@ export type ListTaskHistoryResponse = Message<"todo.task.v1.ListTaskHistoryRespo
  * Use `create(ListTaskHistoryResponseSchema)` to create a new message.
  */
 export const ListTaskHistoryResponseSchema: GenMessage<ListTaskHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_todo_task_v1_task_service, 17);
+  messageDesc(file_todo_task_v1_task_service, 19);
 
 /**
  * Manages the caller's tasks. Every RPC needs `authorization: Bearer <access_token>` and sees
@@ -544,7 +616,7 @@ export const TaskService: GenService<{
     output: typeof UpdateTaskResponseSchema;
   },
   /**
-   * Deletes a task for good.
+   * Deletes a task. Its history stays (ListTaskHistory), so UndeleteTask can bring it back.
    *
    * @generated from rpc todo.task.v1.TaskService.DeleteTask
    */
@@ -554,7 +626,21 @@ export const TaskService: GenService<{
     output: typeof DeleteTaskResponseSchema;
   },
   /**
-   * Marks a task completed. Completing a completed task changes nothing.
+   * Brings a deleted task back as it was when it was deleted: the same id, fields, status and
+   * series (the "Undo" of a delete). The task must have been deleted by the caller and not be
+   * back already: a task that exists is ALREADY_EXISTS, an id with no deletion in its history
+   * NOT_FOUND.
+   *
+   * @generated from rpc todo.task.v1.TaskService.UndeleteTask
+   */
+  undeleteTask: {
+    methodKind: "unary";
+    input: typeof UndeleteTaskRequestSchema;
+    output: typeof UndeleteTaskResponseSchema;
+  },
+  /**
+   * Marks a task completed. Completing a completed task changes nothing. Completing an instance
+   * of a recurring task makes the scheduler create the series' next instance (docs/recurrence.md).
    *
    * @generated from rpc todo.task.v1.TaskService.CompleteTask
    */
@@ -565,6 +651,12 @@ export const TaskService: GenService<{
   },
   /**
    * Marks a completed task open again. Reopening an open task changes nothing.
+   *
+   * Reopening takes the completion back: when the task is an instance of a recurring series, the
+   * next instance its completion generated is withdrawn in the same transaction — deleted if it
+   * is still untouched (open and never changed), or never created if the scheduler has not made
+   * it yet. A next instance that was changed or completed since is kept. So "complete, then
+   * reopen" leaves the series exactly as it was, and every WatchTasks client sees both changes.
    *
    * @generated from rpc todo.task.v1.TaskService.ReopenTask
    */

@@ -44,6 +44,8 @@ export interface TaskEditorProps {
   onClose(): void;
   /** The task as the server returned it after CreateTask/UpdateTask. */
   onSaved(task: Task): void;
+  /** Deletes the task being edited (the footer offers it when given, for an existing task). */
+  onDelete?(): void;
   /** Milliseconds before the recurrence preview is fetched (tests set 0). */
   previewDebounceMs?: number;
 }
@@ -367,6 +369,11 @@ export function TaskEditor(props: TaskEditorProps): JSX.Element {
         </div>
 
         <footer class="te-foot">
+          <Show when={props.task && props.onDelete}>
+            <button type="button" class="te-btn te-btn-danger" onClick={() => props.onDelete?.()}>
+              Delete
+            </button>
+          </Show>
           <button type="button" class="te-btn te-btn-ghost" onClick={() => props.onClose()}>
             Cancel
           </button>

@@ -1,6 +1,8 @@
 /**
- * The expansion engine behind `recurrence.ts`: parses a stored RRULE and walks its occurrences in
- * a time zone, independent of the process's own time zone.
+ * The expansion engine of recurring tasks: parses a stored RRULE and walks its occurrences in a
+ * time zone, independent of the process's own time zone. The task service uses it to refuse rules
+ * that can never repeat (recurrence-fit.ts); the scheduler's `recurrence.ts` to preview a rule and
+ * to find a series' next instance.
  *
  * How: the `rrule` package computes correct instants only when the process runs in UTC (see
  * STACK.md). So it is never given a zone. Its `dtstart` is a "floating" Date whose UTC fields are
@@ -13,9 +15,10 @@
  * the first occurrence even when it does not match the rule (the package does not), and because a
  * UTC UNTIL must be compared with real instants, not with floating wall-clock times.
  */
-import { rruleProblem } from "@todo/task";
+
 import { type Options, RRule } from "rrule";
 import { Temporal } from "temporal-polyfill";
+import { rruleProblem } from "./rrule-syntax";
 
 /** A rule or argument Todo cannot expand (bad syntax, unknown time zone, count out of range). */
 export class RecurrenceError extends Error {
@@ -171,8 +174,8 @@ function fromFloating(date: Date): Temporal.PlainDateTime {
   );
 }
 
-/** True when `occurrence` lies beyond the rule's UNTIL. */
-function pastUntil(until: Until, occurrence: Occurrence): boolean {
+/** True when `occurrence` lies beyond the rule's UNTIL (RFC 5545: UNTIL itself is inside). */
+export function pastUntil(until: Until, occurrence: Occurrence): boolean {
   switch (until.kind) {
     case "utc":
       return Temporal.Instant.compare(occurrence.zoned.toInstant(), until.instant) > 0;
