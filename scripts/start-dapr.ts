@@ -156,6 +156,7 @@ try {
   );
   spawn("edge", [process.execPath, join(root, "services/edge/src/main.ts")], {
     ...(process.env as Record<string, string>),
+    OTEL_SERVICE_NAME: "todo-edge",
     PORT: String(edgePort),
     HOST: "127.0.0.1",
     METRICS_PORT: String(edgeMetricsPort),

@@ -101,6 +101,7 @@ const routes = SERVICES.flatMap((s, i) =>
 );
 spawn("edge", "services/edge/src/main.ts", {
   ...common,
+  OTEL_SERVICE_NAME: "todo-edge",
   PORT: process.env.PORT ?? "8080",
   METRICS_PORT: String(edgeMetricsPort),
   EDGE_ROUTES: routes.join(","),

@@ -377,6 +377,28 @@ describe("monitoring: the very files observability/ tests, in the chart", () => 
     // Their log lines too, as OTLP log records (the collector's logs pipeline → Loki).
     expect(taskEnv.get("OTEL_LOGS_EXPORTER")?.value).toBe("otlp");
   });
+
+  test("every service and the edge sends to the collector as todo-<name>, through its network policy", () => {
+    const objs = objects("aks");
+    const policies = ofKind(objs, "NetworkPolicy");
+    for (const name of [...SERVICES.map((s) => s.name), "edge"]) {
+      const d = deployments("aks").find((x) => x.metadata.name === `todo-${name}`) as K8sObject;
+      const env = envOf(podSpec(d).containers[0] as Container);
+      expect([name, env.get("OTEL_SERVICE_NAME")?.value]).toEqual([name, `todo-${name}`]);
+      expect([name, env.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value]).toEqual([
+        name,
+        "http://todo-otel-collector.todo.svc:4318",
+      ]);
+      const policy = policies.find((p) => p.metadata.name === `todo-${name}`);
+      const egress = (
+        policy?.spec as { egress?: { to?: unknown[]; ports?: { port: number }[] }[] } | undefined
+      )?.egress;
+      const toCollector = egress?.find((e) =>
+        JSON.stringify(e.to ?? []).includes('"app.kubernetes.io/name":"otel-collector"'),
+      );
+      expect([name, toCollector?.ports?.map((p) => p.port)]).toEqual([name, [4317, 4318]]);
+    }
+  });
 });
 
 describe("every pod is locked down", () => {

@@ -246,6 +246,21 @@ release's own collector when enabled, else nothing (empty). */}}
 {{- end -}}
 {{- end -}}
 
+{{/*
+The OpenTelemetry settings of process "name" (a service or the edge; dict "root" "name"): its
+service name, and with an endpoint the OTLP exporter for traces and logs (docs/tracing.md).
+*/}}
+{{- define "todo.otelEnv" -}}
+- name: OTEL_SERVICE_NAME
+  value: todo-{{ .name }}
+{{- with include "todo.otlpEndpoint" .root }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: http://{{ . }}
+- name: OTEL_LOGS_EXPORTER
+  value: {{ ternary "otlp" "none" $.root.Values.telemetry.logs }}
+{{- end }}
+{{- end }}
+
 {{/* The metrics settings of a process (docs/metrics.md). */}}
 {{- define "todo.metricsEnv" -}}
 {{- if .Values.metrics.enabled }}

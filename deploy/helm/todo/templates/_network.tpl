@@ -73,3 +73,26 @@
     {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Egress to the OpenTelemetry collector (traces, logs and, with metrics.export=otlp, metrics): the
+release's collector, or the namespaces of telemetry.otlpEndpoint's. Nothing without an endpoint.
+*/}}
+{{- define "todo.egressTelemetry" -}}
+{{- if include "todo.otlpEndpoint" . }}
+# Traces, logs (and, with metrics.export=otlp, metrics) to the OpenTelemetry collector.
+- to:
+    {{- if and .Values.otelCollector.enabled (not .Values.telemetry.otlpEndpoint) }}
+    - podSelector:
+        matchLabels:
+          {{- include "todo.selectorLabels" (dict "root" . "name" "otel-collector") | nindent 10 }}
+    {{- else }}
+    - namespaceSelector: {{ toJson .Values.networkPolicy.telemetryNamespaceSelector }}
+    {{- end }}
+  ports:
+    - port: 4317
+      protocol: TCP
+    - port: 4318
+      protocol: TCP
+{{- end }}
+{{- end }}
