@@ -13,9 +13,10 @@
  * - `observability-prometheus-alerts.png`  Prometheus's Alerts page, TodoConsumerLagHigh firing
  * - `observability-alertmanager.png`       Alertmanager's UI with the alert on its route
  * - `observability-trace.png`              the reminder's trace. With `--jaeger-ui DIR` (a built
- *   Jaeger UI) it is Jaeger's own trace page; without one (no package on npm ships a built Jaeger
- *   UI, and the Go module has none) it is the trace as Jaeger's query API returns it
- *   (`/api/traces/<id>`), drawn as a timeline by this script and titled so.
+ *   Jaeger UI: `bun scripts/jaeger-ui.ts <source>` makes one) it is Jaeger's own trace page, as tall
+ *   as every span needs; without one (no package on npm ships a built Jaeger UI, and the Go module
+ *   has none) it is the trace as Jaeger's query API returns it (`/api/traces/<id>`), drawn as a
+ *   timeline by this script and titled so.
  *
  * Options: `--out DIR` (docs/screenshots), `--offset N` (observe's port offset, default 60, so it
  * runs beside a developer's `bun run observe`), `--jaeger-ui DIR` (or `JAEGER_UI_DIR`). Needs
@@ -59,6 +60,11 @@ const outDir = flags.out;
 const offset = Number(flags.offset);
 const jaegerUi = flags["jaeger-ui"] ?? process.env.JAEGER_UI_DIR;
 const log = (msg: string) => process.stderr.write(`[screenshots:observability] ${msg}\n`);
+if (!jaegerUi)
+  log(
+    "no --jaeger-ui DIR (JAEGER_UI_DIR): observability-trace.png will be the query API's answer drawn as a " +
+      "timeline, not Jaeger's UI as docs/observability.md shows it (`bun scripts/jaeger-ui.ts <source>` builds one)",
+  );
 
 const ALERT = "TodoConsumerLagHigh";
 const THRESHOLD = 5;
@@ -200,7 +206,22 @@ try {
 
     if (s.urls.jaegerUi) {
       await page.goto(`${s.jaeger.queryUrl}/trace/${trace.traceID}`);
-      await page.waitForTimeout(3000);
+      await page.getByText("Total Spans").waitFor({ timeout: 30_000 });
+      // The page scrolls the window and renders only the rows in view: a viewport as tall as the
+      // page shows every span, down to the notification service's at the end.
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      await page.setViewportSize({ width: 1280, height: Math.min(height, 4000) });
+      await page.locator(".span-svc-name", { hasText: "notification" }).first().waitFor({ timeout: 30_000 });
+      // The service-and-operation column dragged from a quarter of the width to 40%, as a person
+      // would, so the nested spans' names are not cut off.
+      const grip = await page.locator(".TimelineHeaderRow .VerticalResizer--dragger").boundingBox();
+      if (!grip) throw new Error("Jaeger's trace page has no column resizer (.VerticalResizer--dragger)");
+      const y = grip.y + grip.height / 2;
+      await page.mouse.move(grip.x + grip.width / 2, y);
+      await page.mouse.down();
+      await page.mouse.move(1280 * 0.4, y, { steps: 10 });
+      await page.mouse.up();
+      await page.waitForTimeout(500);
     } else {
       const full = await s.jaeger.trace(trace.traceID);
       await page.setContent(
