@@ -219,11 +219,11 @@ describe("AssistantService.Chat", () => {
     const me = await as(crypto.randomUUID());
     await assistant.chat({ message: "add call mom friday at 5pm" }, me);
     const one = await assistant.chat({ message: "what's due this week?" }, me);
-    expect(one.reply).toStartWith("You have 1 task due this week:");
-    expect(one.actions[0]?.summary).toBe("Listed 1 task due this week");
+    expect(one.reply).toStartWith("You have 1 task due this week (Mon 10 – Sun 16 Jun):");
+    expect(one.actions[0]?.summary).toBe("Listed 1 task due this week (Mon 10 – Sun 16 Jun)");
     await assistant.chat({ message: "add call dad friday at 6pm" }, me);
     const two = await assistant.chat({ message: "what's due this week?" }, me);
-    expect(two.reply).toStartWith("You have 2 tasks due this week:");
+    expect(two.reply).toStartWith("You have 2 tasks due this week (Mon 10 – Sun 16 Jun):");
     const none = await assistant.chat({ message: "anything overdue?" }, me);
     expect(none.reply).toBe("You have no overdue tasks.");
     const reminder = await assistant.chat({ message: "add a reminder to call mom 1 hour before" }, me);

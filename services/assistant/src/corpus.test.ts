@@ -1,6 +1,10 @@
-/** Runs the interpreter over the corpus and requires at least 95 % of the utterances to be right. */
+/**
+ * Runs the interpreter over the corpus and requires at least 95 % of the utterances to be right, and
+ * every one of the forms added for issue 13.
+ */
 import { expect, test } from "bun:test";
 import { CORPUS, CORPUS_CONTEXT } from "./corpus";
+import { WIDER_CORPUS } from "./corpus-wider";
 import { interpret } from "./interpreter";
 
 /** Whether `actual` has every field of `expected` (recursively; arrays must match element by element). */
@@ -32,6 +36,17 @@ test("the corpus has at least 150 utterances and ≥ 95% are interpreted right",
   console.log(`corpus: ${CORPUS.length - failures.length}/${CORPUS.length} (${(score * 100).toFixed(1)}%)`);
   if (failures.length > 0) console.log(failures.join("\n"));
   expect(score).toBeGreaterThanOrEqual(0.95);
+});
+
+test("every form added for issue 13 is interpreted right (no 5 % slack for them)", () => {
+  expect(WIDER_CORPUS.length).toBeGreaterThanOrEqual(30);
+  const failures = WIDER_CORPUS.filter(
+    ([u, expected]) => !matches(expected, interpret(u, CORPUS_CONTEXT)),
+  ).map(
+    ([u, expected]) =>
+      `${JSON.stringify(u)}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(interpret(u, CORPUS_CONTEXT))}`,
+  );
+  expect(failures).toEqual([]);
 });
 
 test("the matcher is strict where it matters", () => {

@@ -3,47 +3,26 @@
  * (Wednesday 10 March 2027, 10:00 in New York) so dates are exact. Each expectation is partial: the
  * fields given must match, others may be anything. `corpus.test.ts` requires ≥ 95 % to pass.
  */
-import type { Intent } from "./interpreter";
+import {
+  complete,
+  create,
+  del,
+  type Expected,
+  FRIDAY,
+  FRIDAY_3PM,
+  it,
+  list,
+  reopen,
+  THIS_WEEK,
+  TODAY,
+  TOMORROW_6PM,
+  text,
+  update,
+  YESTERDAY,
+} from "./corpus-kit";
+import { WIDER_CORPUS } from "./corpus-wider";
 
-/** The moment and zone the corpus is read in. */
-export const CORPUS_CONTEXT = {
-  now: new Date("2027-03-10T15:00:00Z"),
-  timeZone: "America/New_York",
-} as const;
-
-/** A partial intent: any subset of an intent's fields, nested. */
-export type Expected = { readonly kind: Intent["kind"] } & Record<string, unknown>;
-
-const TOMORROW_6PM = { time: "2027-03-11T23:00:00.000Z", hasTime: true };
-const FRIDAY_3PM = { time: "2027-03-12T20:00:00.000Z", hasTime: true };
-const FRIDAY = { time: "2027-03-13T04:59:00.000Z", hasTime: false };
-const THIS_WEEK = { from: "2027-03-08T05:00:00.000Z", to: "2027-03-15T04:00:00.000Z" };
-const TODAY = { from: "2027-03-10T05:00:00.000Z", to: "2027-03-11T05:00:00.000Z" };
-const YESTERDAY = { from: "2027-03-09T05:00:00.000Z", to: "2027-03-10T05:00:00.000Z" };
-const it = { kind: "it" };
-const text = (t: string) => ({ kind: "text", text: t });
-const create = (task: Record<string, unknown>): Expected => ({ kind: "create", task });
-const list = (query: Record<string, unknown>): Expected => ({ kind: "list", query });
-const complete = (t: string | typeof it): Expected => ({
-  kind: "complete",
-  target: typeof t === "string" ? text(t) : t,
-});
-const reopen = (t: string | typeof it): Expected => ({
-  kind: "reopen",
-  target: typeof t === "string" ? text(t) : t,
-});
-const del = (t: string | typeof it): Expected => ({
-  kind: "delete",
-  target: typeof t === "string" ? text(t) : t,
-});
-const update = (
-  t: string | typeof it | { kind: string; index: number },
-  changes: Record<string, unknown>,
-): Expected => ({
-  kind: "update",
-  target: typeof t === "string" ? text(t) : t,
-  changes,
-});
+export { CORPUS_CONTEXT, type Expected } from "./corpus-kit";
 
 /** [utterance, the intents expected, in order]. */
 export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
@@ -239,7 +218,10 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ],
   ["add update resume", [create({ title: "update resume" })]],
   // list and ask
-  ["what's due this week?", [list({ status: "open", due: THIS_WEEK })]],
+  [
+    "what's due this week?",
+    [list({ status: "open", due: THIS_WEEK, label: "tasks due this week (Mon 8 – Sun 14 Mar)" })],
+  ],
   ["show urgent work tasks", [list({ status: "open", priority: "urgent", tags: ["work"] })]],
   ["what did I finish yesterday?", [list({ status: "completed", completed: YESTERDAY })]],
   ["anything overdue?", [list({ status: "open", overdue: true })]],
@@ -256,7 +238,12 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ],
   [
     "what's due next week?",
-    [list({ due: { from: "2027-03-15T04:00:00.000Z", to: "2027-03-22T04:00:00.000Z" } })],
+    [
+      list({
+        due: { from: "2027-03-15T04:00:00.000Z", to: "2027-03-22T04:00:00.000Z" },
+        label: "tasks due next week (Mon 15 – Sun 21 Mar)",
+      }),
+    ],
   ],
   ["show high priority tasks", [list({ priority: "high" })]],
   ["any urgent tasks?", [list({ priority: "urgent" })]],
@@ -432,4 +419,5 @@ export const CORPUS: readonly (readonly [string, readonly Expected[]])[] = [
   ["the weather is lovely", [{ kind: "unknown" }]],
   ["banana", [{ kind: "unknown" }]],
   ["hello", [{ kind: "unknown" }]],
+  ...WIDER_CORPUS,
 ];

@@ -10,31 +10,22 @@
  */
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { type Duration, DurationSchema, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type CallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
 import { type Action, ActionSchema, ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
 import type { Tag } from "@todo/gen/todo/tag/v1/tag_pb";
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
-import {
-  Priority,
-  type Recurrence,
-  RecurrenceAnchor,
-  type Reminder,
-  ReminderSchema,
-  type Task,
-  TaskSchema,
-} from "@todo/gen/todo/task/v1/task_pb";
+import { Priority, type Reminder, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import type {
-  Intent,
-  ListQuery,
-  PriorityName,
-  RecurrenceSpec,
-  ReminderSpec,
-  TaskChanges,
-  TaskRef,
-} from "./interpreter";
+import { combineOutcomes, pickChoices, type WordsOrAll } from "./choices";
+import { movedDue } from "./due-move";
+import type { Intent, TaskChanges, TaskRef } from "./interpreter";
 import type { ConversationContext, TaskMemo } from "./store";
+import { listFilter, PRIORITY, PRIORITY_NAME, recurrenceMessage, reminderMessage } from "./task-messages";
+import { formatDuration, plural, quote, withArticle } from "./wording";
+
+export { listFilter, PRIORITY, PRIORITY_NAME } from "./task-messages";
+export { formatDuration, plural, quote } from "./wording";
 
 /** How many tasks a list answer shows. */
 export const LIST_LIMIT = 20;
@@ -52,22 +43,6 @@ export const EXAMPLES = [
   "rename tag work to office",
   "remind me 30 minutes before",
 ] as const;
-
-/** Priority names to the API's enum; numbers are never priorities. */
-export const PRIORITY: Readonly<Record<PriorityName, Priority>> = {
-  low: Priority.LOW,
-  medium: Priority.MEDIUM,
-  high: Priority.HIGH,
-  urgent: Priority.URGENT,
-};
-
-/** The API's priorities to their names (no entry for "no priority"). */
-export const PRIORITY_NAME: Readonly<Record<number, PriorityName>> = {
-  [Priority.LOW]: "low",
-  [Priority.MEDIUM]: "medium",
-  [Priority.HIGH]: "high",
-  [Priority.URGENT]: "urgent",
-};
 
 /** Errors from the task and tag services that are the user's to fix, reported in the reply. */
 const USER_ERRORS = new Set([
@@ -137,69 +112,12 @@ export function assistantRequestId(
   return `assistant:${conversationId}:${turn}:${index}:${digest}`;
 }
 
-/** "1 task", "3 tasks". */
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
-/** "30 minutes", "1 hour", "2 days", "1 hour 30 minutes". */
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes === 0) return "0 minutes";
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  const out: string[] = [];
-  if (days > 0) out.push(plural(days, "day"));
-  if (hours > 0) out.push(plural(hours, "hour"));
-  if (mins > 0) out.push(plural(mins, "minute"));
-  return out.join(" ");
-}
-
 function memo(task: Task): TaskMemo {
   return { id: task.id, title: task.title };
 }
 
 function action(type: ActionType, tasks: readonly Task[], summary: string): Action {
   return create(ActionSchema, { type, tasks: [...tasks], summary });
-}
-
-function reminderMessage(spec: ReminderSpec): Reminder {
-  if ("at" in spec)
-    return create(ReminderSchema, { trigger: { case: "at", value: timestampFromDate(new Date(spec.at)) } });
-  const duration: Duration = create(DurationSchema, { seconds: BigInt(Math.round(spec.beforeDueMs / 1000)) });
-  return create(ReminderSchema, { trigger: { case: "beforeDue", value: duration } });
-}
-
-function recurrenceMessage(spec: RecurrenceSpec): Recurrence {
-  return {
-    $typeName: "todo.task.v1.Recurrence",
-    rrule: spec.rrule,
-    anchor: spec.anchor === "completion" ? RecurrenceAnchor.COMPLETION : RecurrenceAnchor.SCHEDULE,
-  };
-}
-
-/** A title in quotes, with its own double quotes made single. */
-export function quote(s: string): string {
-  return `"${s.replaceAll('"', "'")}"`;
-}
-
-function filterValue(s: string): string {
-  return /^[\p{L}\p{N}_/-]+$/u.test(s) ? s : `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
-}
-
-/** The ListTasks filter for a query (docs/filtering.md), with instants written as RFC 3339. */
-export function listFilter(query: ListQuery, now: Date): string {
-  const parts = [query.status === "completed" ? "status = COMPLETED" : "status = OPEN"];
-  if (query.overdue) parts.push(`due_time < ${now.toISOString()}`);
-  if (query.due?.from) parts.push(`due_time >= ${query.due.from}`);
-  if (query.due?.to) parts.push(`due_time < ${query.due.to}`);
-  if (query.completed?.from) parts.push(`complete_time >= ${query.completed.from}`);
-  if (query.completed?.to) parts.push(`complete_time < ${query.completed.to}`);
-  if (query.priority) parts.push(`priority = ${query.priority.toUpperCase()}`);
-  for (const tag of query.tags) parts.push(`tags:${filterValue(tag)}`);
-  if (query.noDue) parts.push("NOT due_time:*");
-  return parts.join(" AND ");
 }
 
 type Resolved = { task: Task } | { outcome: Outcome };
@@ -225,6 +143,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const p = PRIORITY_NAME[task.priority];
     if (p) bits.push(p);
     if (task.tags.length > 0) bits.push(task.tags.map((t) => `#${t}`).join(" "));
+    if (task.status === TaskStatus.COMPLETED && task.completeTime)
+      bits.push(`completed ${when.format(timestampDate(task.completeTime))}`);
     return bits.join(", ");
   };
   const numbered = (list: readonly Task[]) => list.map((t, i) => `${i + 1}. ${describe(t)}`).join("\n");
@@ -307,7 +227,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (found.length === 0) {
       const which = status === "completed" ? "completed task" : "open task";
       return {
-        outcome: { status: "not_done", reply: `I couldn't find an ${which} matching ${quote(target.text)}.` },
+        outcome: {
+          status: "not_done",
+          reply: `I couldn't find ${withArticle(which)} matching ${quote(target.text)}.`,
+        },
       };
     }
     const candidates = (containing.length > 1 ? containing : found).slice(0, CLARIFY_LIMIT);
@@ -348,7 +271,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     if (changes.due !== undefined || changes.shiftMs !== undefined) {
       let due: Date | undefined;
-      if (changes.due) due = new Date(changes.due.time);
+      if (changes.due)
+        due = movedDue(
+          changes.due,
+          task.dueTime ? timestampDate(task.dueTime) : undefined,
+          task.timeZone || timeZone,
+          timeZone,
+        );
       else if (changes.shiftMs !== undefined) {
         if (!task.dueTime)
           return {
@@ -441,7 +370,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           {
             filter: listFilter(q, now),
             query: q.text ?? "",
-            orderBy: q.text ? "" : q.status === "completed" ? "update_time desc" : "due_time, priority desc",
+            orderBy: q.text
+              ? ""
+              : q.status === "completed"
+                ? "complete_time desc"
+                : "due_time, priority desc",
             pageSize: LIST_LIMIT,
           },
           call,
@@ -534,6 +467,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         return { status: "done", reply: `${summary}.`, action: action(ActionType.RENAME_TAG, [], summary) };
       }
       case "select": {
+        if (!("index" in intent)) return choose(intent);
         const pending = state.pending;
         if (pending) {
           const pick =
@@ -572,16 +506,67 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
   };
 
+  /** Carries out one intent; an error that is the user's to fix becomes a `not_done` outcome. */
+  const attempt = async (intent: Intent): Promise<Outcome> => {
+    try {
+      return await run(intent);
+    } catch (e) {
+      if (!(e instanceof ConnectError) || !USER_ERRORS.has(e.code)) throw e;
+      return { status: "not_done", reply: `I couldn't do that: ${e.rawMessage}` };
+    }
+  };
+
+  /**
+   * A choice by words of the offered titles or of all of them: carries out the action waiting for it
+   * on each task picked, asks again when several still match, or (with no action waiting) takes the
+   * task picked from the last list as the one the next message is about.
+   */
+  const choose = async (choice: WordsOrAll): Promise<Outcome> => {
+    const pending = state.pending;
+    const original = pending?.intent as Intent | undefined;
+    const waiting = pending && original && "target" in original ? original : undefined;
+    const from = (waiting ? pending?.candidates : state.lastListed) ?? [];
+    const result = pickChoices(choice, from);
+    if ("problem" in result) return { status: "not_done", reply: result.problem };
+    if ("narrowed" in result) {
+      const found = await Promise.all(result.narrowed.map((m) => getTask(m.id)));
+      const candidates = found.filter((t): t is Task => t !== undefined);
+      if (waiting) state.pending = { intent: waiting, candidates: candidates.map(memo) };
+      state.lastListed = candidates.map(memo);
+      const words = "words" in choice ? choice.words : "";
+      return {
+        status: "ask",
+        reply: `${candidates.length} of them match ${quote(words)}. Which one do you mean?\n${numbered(candidates)}\nAnswer with its number, for example "the second one".`,
+        action: action(
+          ActionType.CLARIFY,
+          candidates,
+          `${plural(candidates.length, "task")} match ${quote(words)}`,
+        ),
+      };
+    }
+    if (!waiting) {
+      const [one] = result.picked;
+      const task = one && result.picked.length === 1 ? await getTask(one.id) : undefined;
+      if (!task)
+        return {
+          status: "not_done",
+          reply:
+            'I have not asked you to choose between tasks. Tell me what to do, for example "complete the report".',
+        };
+      touched([task]);
+      return { status: "not_done", reply: `OK: ${describe(task)}. What should I do with it?` };
+    }
+    const outcomes: Outcome[] = [];
+    for (const m of result.picked)
+      outcomes.push(await attempt({ ...waiting, target: { kind: "id", id: m.id } } as Intent));
+    const outcome = combineOutcomes(outcomes);
+    if (outcome.action && waiting.kind !== "delete") state.lastTouched = outcome.action.tasks.map(memo);
+    return outcome;
+  };
+
   return {
     describe,
-    async execute(intent) {
-      try {
-        return await run(intent);
-      } catch (e) {
-        if (!(e instanceof ConnectError) || !USER_ERRORS.has(e.code)) throw e;
-        return { status: "not_done", reply: `I couldn't do that: ${e.rawMessage}` };
-      }
-    },
+    execute: attempt,
     async listTags() {
       const all = (await tags.listTags({ pageSize: 1000 }, call)).tags;
       const reply =

@@ -378,7 +378,7 @@ describe("when the model fails, the offline interpreter answers", () => {
     const assistant = assistantWith({ baseUrl: `http://127.0.0.1:${port}/v1` });
     const res = await assistant.chat({ message: "what's due this week?" }, me);
     expect(res.actions.map((a) => a.type)).toEqual([ActionType.LIST_TASKS]);
-    expect(res.reply).toBe("You have no tasks due this week.");
+    expect(res.reply).toBe("You have no tasks due this week (Mon 10 – Sun 16 Jun).");
     expect(warnings.join("\n")).toContain("language model unavailable");
   });
 

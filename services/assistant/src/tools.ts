@@ -326,7 +326,8 @@ const TOOLS: Readonly<Record<string, ToolSpec<z.ZodType>>> = {
         tags: a.tags ?? [],
       };
       if (a.when !== undefined) {
-        const window = readWindow(a.when, env.ctx);
+        // completions are in the past: "monday" of completed tasks is the last Monday
+        const window = readWindow(a.when, env.ctx, { past: criteria.status === "completed" });
         if (!window)
           throw new ToolArgumentError(
             `when: cannot read ${JSON.stringify(a.when)}; use "today", "this week", "overdue", "next 3 days", a weekday…`,
