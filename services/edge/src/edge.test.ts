@@ -1,7 +1,8 @@
 /**
- * The edge's own health: `GET /healthz` and `grpc.health.v1.Health` over Connect are answered by the
- * edge itself (never forwarded, even when a route claims the health service), and a closed edge
- * stops answering. An oversize body is refused before it is read (request-limits.ts).
+ * The edge's health: `GET /healthz` and `grpc.health.v1.Health` over Connect are answered by the
+ * edge itself (never forwarded, even when a route claims the health service) — `/healthz` for the
+ * edge alone, Health for the services behind it (backend-health.test.ts) — and a closed edge stops
+ * answering. An oversize body is refused before it is read (request-limits.ts).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http from "node:http";
@@ -41,24 +42,28 @@ test("GET /healthz answers 200 ok, and other paths still reach the fallback", as
   expect(await other.text()).toBe("web app");
 });
 
-test("grpc.health.v1.Health/Check over Connect JSON is SERVING (what a probe or curl sends)", async () => {
+test("grpc.health.v1.Health/Check over Connect JSON answers for the system: NOT_SERVING while a backend is down", async () => {
   const res = await fetch(`${url()}/grpc.health.v1.Health/Check`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: "{}",
   });
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: "SERVING" });
+  // Nothing listens behind the task service's route (backend-health.test.ts has live backends).
+  expect(await res.json()).toEqual({ status: "NOT_SERVING" });
 });
 
-test("Connect and gRPC-web clients see SERVING; an unknown service is NOT_FOUND", async () => {
+test("Connect and gRPC-web clients see the routed service NOT_SERVING; an unrouted one is NOT_FOUND", async () => {
   for (const transport of [
     createConnectTransport({ baseUrl: url(), httpVersion: "1.1" }),
     createGrpcWebTransport({ baseUrl: url(), httpVersion: "1.1" }),
   ]) {
     const health = createClient(Health, transport);
-    expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    const err = await health.check({ service: "todo.task.v1.TaskService" }).then(
+    expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    expect((await health.check({ service: "todo.task.v1.TaskService" })).status).toBe(
+      HealthCheckResponse_ServingStatus.NOT_SERVING,
+    );
+    const err = await health.check({ service: "todo.tag.v1.TagService" }).then(
       () => undefined,
       (e: unknown) => ConnectError.from(e),
     );

@@ -9,10 +9,11 @@
  * its `content-length`, before it is read or forwarded; a chunked body streams through with
  * backpressure, and the service behind counts it against the same limit as it reads.
  *
- * The edge answers for its own health, never forwarding it: `GET /healthz` is 200 `ok`, and
- * `grpc.health.v1.Health` over Connect (HTTP/1.1, so no gRPC) is SERVING while it runs and
- * NOT_SERVING once it closes, so Kubernetes probes and the image test (deploy/images) see the
- * edge itself, whatever the services behind it are doing.
+ * The edge answers for its own health, never forwarding it. `GET /healthz` is 200 `ok` while it
+ * runs: the edge alone, for a liveness probe. `grpc.health.v1.Health` over Connect (HTTP/1.1, so no
+ * gRPC) is the system behind it (backend-health.ts): each routed service by name as its backend
+ * last answered, and the edge itself (`""`) SERVING only while every backend is — NOT_SERVING until
+ * they are all up, and once the edge closes. With no routes (the image test) it is SERVING.
  *
  * With tracing on, each forwarded request is a SERVER span `<METHOD> <route>` (tracing-http.ts:
  * `http.route` is the RPC path or the routed path), continuing the caller's `traceparent`, and the
@@ -26,6 +27,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
 import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
 import { bodyMaxBytes, refuseOversizeBody } from "@todo/platform/request-limits";
+import { watchBackends } from "./backend-health";
 import { startHttpServerSpan } from "@todo/platform/tracing-http";
 
 /**
@@ -70,10 +72,18 @@ export async function startEdge(options: {
   port: number;
   routes: EdgeRoutes;
   fallback: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Between two checks of the backends' health (backend-health.ts); default 2 000 ms. */
+  backendCheckIntervalMs?: number;
 }): Promise<Edge> {
   const log = createLogger("edge");
   const targets = new Map(Object.entries(options.routes).map(([service, url]) => [service, new URL(url)]));
   const health = createHealthRegistry([]);
+  // Its readiness is the services' (backend-health.ts): every routed service, by name.
+  const backends = watchBackends({
+    services: new Map([...targets].filter(([name]) => !name.startsWith("/") && name !== Health.typeName)),
+    registry: health,
+    ...(options.backendCheckIntervalMs === undefined ? {} : { intervalMs: options.backendCheckIntervalMs }),
+  });
   const healthHandler = connectNodeAdapter({
     routes: (router) => router.service(Health, createHealthService(health)),
   });
@@ -137,6 +147,7 @@ export async function startEdge(options: {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        backends.stop();
         health.shutdown();
         server.close(() => resolve());
         server.closeAllConnections();
