@@ -27,8 +27,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
 import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
 import { bodyMaxBytes, refuseOversizeBody } from "@todo/platform/request-limits";
-import { watchBackends } from "./backend-health";
 import { startHttpServerSpan } from "@todo/platform/tracing-http";
+import { watchBackends } from "./backend-health";
 
 /**
  * Where requests go: a full service name (`todo.task.v1.TaskService`) → the base URL its RPCs are
