@@ -219,6 +219,8 @@ describe("the chart agrees with the code", () => {
       [...s.apis, ...s.paths].map((k) => `${k}=http://todo-${s.name}:8080`),
     );
     expect(routes.split(",").sort()).toEqual(expected.sort());
+    // Behind the TLS-terminating Gateway: X-Forwarded-Proto is believed, for HSTS.
+    expect(envOf(podSpec(edge).containers[0] as Container).get("TRUST_FORWARDED_PROTO")?.value).toBe("true");
   });
 
   test("Strimzi has a KafkaTopic for every topic and its dead-letter topic, with the prefix", async () => {

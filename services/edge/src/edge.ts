@@ -9,6 +9,9 @@
  * its `content-length`, before it is read or forwarded; a chunked body streams through with
  * backpressure, and the service behind counts it against the same limit as it reads.
  *
+ * Every answer carries the API security headers (security-headers.ts): the edge's own, an upstream
+ * service's (which sends the same set) and a 503; the web app's fallback sends the page's set.
+ *
  * The edge answers for its own health, never forwarding it. `GET /healthz` is 200 `ok` while it
  * runs: the edge alone, for a liveness probe. `grpc.health.v1.Health` over Connect (HTTP/1.1, so no
  * gRPC) is the system behind it (backend-health.ts): each routed service by name as its backend
@@ -27,6 +30,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
 import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
 import { bodyMaxBytes, refuseOversizeBody } from "@todo/platform/request-limits";
+import { apiSecurityHeaders, setSecurityHeaders, tlsDetectionFromEnv } from "@todo/platform/security-headers";
 import { startHttpServerSpan } from "@todo/platform/tracing-http";
 import { watchBackends } from "./backend-health";
 
@@ -88,7 +92,10 @@ export async function startEdge(options: {
     routes: (router) => router.service(Health, createHealthService(health)),
   });
   const bodyLimit = bodyMaxBytes();
+  const apiHeaders = apiSecurityHeaders();
+  const tls = tlsDetectionFromEnv();
   const server = http.createServer((req, res) => {
+    setSecurityHeaders(req, res, apiHeaders, tls);
     if (refuseOversizeBody(req, res, bodyLimit)) return;
     const path = req.url?.split("?")[0] ?? "";
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
@@ -113,6 +120,12 @@ export async function startEdge(options: {
       route: path,
     });
     const headers = forwardHeaders(req.headers);
+    // The client's address, for the services' per-address limits (TRUSTED_PROXY_HOPS, docs/identity.md).
+    const peer = req.socket.remoteAddress;
+    if (peer) {
+      const before = req.headers["x-forwarded-for"];
+      headers["x-forwarded-for"] = before ? `${before}, ${peer}` : peer;
+    }
     span?.inject(headers);
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },

@@ -14,7 +14,7 @@
  * | `NOTIFY_RETRY_BASE_MS` | wait before the first retry, doubling each time | 10000 |
  * | `NOTIFY_RETRY_MAX_MS` | longest wait between attempts | 3600000 |
  */
-import { envInt, envString } from "@todo/platform";
+import { envBool, envInt, envString } from "@todo/platform";
 
 /** The settings of the notification service. */
 export interface NotificationConfig {
@@ -27,14 +27,6 @@ export interface NotificationConfig {
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
-}
-
-function envBool(name: string, fallback: boolean): boolean {
-  const raw = envString(name);
-  if (raw === undefined) return fallback;
-  if (/^(true|1|yes)$/i.test(raw)) return true;
-  if (/^(false|0|no)$/i.test(raw)) return false;
-  throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 /** Reads the settings; throws naming the variable when one is malformed. */

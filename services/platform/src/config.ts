@@ -21,3 +21,12 @@ export function envInt(name: string, fallback: number, min = 0, max = Number.MAX
   }
   return value;
 }
+
+/** A boolean setting (`true`/`1`/`yes`, `false`/`0`/`no`, any case); throws naming the variable otherwise. */
+export function envBool(name: string, fallback: boolean): boolean {
+  const raw = envString(name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}

@@ -2,7 +2,9 @@
  * Serving. One Connect router answers on two listeners: HTTP/1.1 on `httpPort` (Connect and gRPC-web,
  * what browsers speak, plus an optional fallback for the web app) and h2c on `grpcPort` (gRPC, Connect
  * and gRPC-web over HTTP/2). Both carry the same interceptors, `grpc.health.v1.Health` and server
- * reflection. `close()` flips health to NOT_SERVING first, then drains.
+ * reflection. `close()` flips health to NOT_SERVING first, then drains. Every HTTP/1.1 response
+ * carries the API security headers (security-headers.ts); the web app's fallback replaces them with
+ * the page's.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2 from "node:http2";
@@ -17,6 +19,7 @@ import { createHealthRegistry, createHealthService, type HealthRegistry } from "
 import { createMetricsInterceptor } from "./metrics-rpc";
 import { registerReflection } from "./reflection";
 import { bodyMaxBytes, refuseOversizeBody, requestReadOptions } from "./request-limits";
+import { apiSecurityHeaders, setSecurityHeaders, tlsDetectionFromEnv } from "./security-headers";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
 import { createValidationInterceptor, type ServiceValidators } from "./validation";
 
@@ -124,9 +127,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The HTTP/1.1 listener only ever hands HTTP/1.1 requests to its fallback.
     fallback: (req, res) => (options.fallback ?? notFound)(req as IncomingMessage, res as ServerResponse),
   });
+  const apiHeaders = apiSecurityHeaders();
+  const tls = tlsDetectionFromEnv();
   const h1 = http.createServer((req, res) => {
+    setSecurityHeaders(req, res, apiHeaders, tls);
     if (!refuseOversizeBody(req, res, bodyLimit)) h1Handler(req, res);
   });
+  // No security headers on h2c: no browser speaks HTTP/2 without TLS, and they are for browsers.
   const h2 = http2.createServer(connectNodeAdapter({ routes, interceptors, compressMinBytes, ...reading }));
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {

@@ -13,10 +13,22 @@
  * with `Content-Encoding` — compressed once, at build time, at the highest levels, instead of on
  * every request. Without the copies (an older build, another `WEB_DIST`), or when a copy is older
  * than its file (the file was replaced since), files go out uncompressed.
+ *
+ * Security headers (security-headers.ts, docs/security.md): every response carries the page's set,
+ * its Content-Security-Policy allowing the inline scripts of the index.html being served by their
+ * hashes — worked out again whenever the file changes, so a rebuild under a running server needs
+ * nothing more.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
+import {
+  documentSecurityHeaders,
+  type HeaderSet,
+  setSecurityHeaders,
+  type TlsDetection,
+  tlsDetectionFromEnv,
+} from "./security-headers";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -78,12 +90,36 @@ function fileStat(path: string): ReturnType<typeof statSync> | undefined {
   }
 }
 
-/** Creates the fallback handler for the web app rooted at `root`. */
-export function createWebHandler(root: string): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * Creates the fallback handler for the web app rooted at `root`. `tls` says when to send HSTS
+ * (default: from `TRUST_FORWARDED_PROTO`).
+ */
+export function createWebHandler(
+  root: string,
+  options: { readonly tls?: TlsDetection } = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const base = resolve(root);
-  const hasApp = existsSync(join(base, "index.html"));
+  const index = join(base, "index.html");
+  const hasApp = existsSync(index);
   const cache = createFileCache();
+  const tls = options.tls ?? tlsDetectionFromEnv();
+  const placeholderHeaders = documentSecurityHeaders(PLACEHOLDER);
+  // The page's headers, for the index.html they were worked out from (its contents, from the cache).
+  let pageHeaders: { data: Buffer; headers: HeaderSet } | undefined;
+  const securityHeaders = (): HeaderSet => {
+    if (!hasApp) return placeholderHeaders;
+    let data: Buffer;
+    try {
+      data = cache.read(index);
+    } catch {
+      return placeholderHeaders;
+    }
+    if (pageHeaders?.data !== data)
+      pageHeaders = { data, headers: documentSecurityHeaders(data.toString("utf8")) };
+    return pageHeaders.headers;
+  };
   return (req, res) => {
+    setSecurityHeaders(req, res, securityHeaders(), tls);
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;

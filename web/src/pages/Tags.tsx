@@ -209,7 +209,7 @@ export function TagsPage(): JSX.Element {
           Create tag
         </button>
         <Show when={createError()}>
-          <p id={`${newId}-err`} class="te-error" role="alert" style={{ "flex-basis": "100%" }}>
+          <p id={`${newId}-err`} class="te-error te-error-wide" role="alert">
             {createError()}
           </p>
         </Show>
@@ -422,7 +422,7 @@ function TagRow(props: TagRowProps): JSX.Element {
       </Show>
 
       <Show when={props.error}>
-        <p class="te-error" role="alert" style={{ "flex-basis": "100%" }}>
+        <p class="te-error te-error-wide" role="alert">
           {props.error}
         </p>
       </Show>
