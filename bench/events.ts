@@ -1522,6 +1522,8 @@ try {
     log("starting the services (identity, task A, task B, tag, scheduler, notification)");
     // One after another: migrations take an advisory lock, and Kafka topic creation races otherwise.
     const identity = await start("identity", "identity");
+    // The others check tokens' sessions with identity (docs/identity.md).
+    env.IDENTITY_SERVICE_URL = `http://127.0.0.1:${identity.grpcPort}`;
     const taskA = await start("task", "task-a");
     const taskB = await start("task", "task-b");
     await start("tag", "tag");

@@ -142,6 +142,8 @@ try {
       GRPC_PORT: String(p.appGrpc),
       METRICS_PORT: String(p.appMetrics),
       OTEL_SERVICE_NAME: `todo-${s.name}`,
+      // The edge in front appends the client's address to X-Forwarded-For (docs/identity.md).
+      TRUSTED_PROXY_HOPS: "1",
       ...appEnvironment(p.sidecar, tokens),
     });
   }

@@ -38,6 +38,10 @@ const common: Record<string, string> = {
   HOST: "127.0.0.1",
   TASK_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.task as number)}`,
   TAG_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.tag as number)}`,
+  // Every service checks tokens' sessions with identity (docs/identity.md).
+  IDENTITY_SERVICE_URL: `http://127.0.0.1:${grpcPort(byName.identity as number)}`,
+  // The edge appends the client's address to X-Forwarded-For: identity's per-address limits read it.
+  TRUSTED_PROXY_HOPS: "1",
 };
 
 const children: { name: string; proc: Subprocess }[] = [];

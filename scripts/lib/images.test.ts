@@ -313,6 +313,7 @@ test("every other service of the todo image starts from it and is SERVING", asyn
         JWT_SECRET,
         TASK_SERVICE_URL: "http://127.0.0.1:1",
         TAG_SERVICE_URL: "http://127.0.0.1:1",
+        IDENTITY_SERVICE_URL: "http://127.0.0.1:1",
       },
       publish: { 8080: port },
     });

@@ -204,6 +204,8 @@ export class TestSystem {
   /** Services that were SERVING at least once (their ports are known to others). */
   private readonly started = new Set<ServiceName>();
   private edgeProc: Subprocess | undefined;
+  private edgePort: number | undefined;
+  private edgeIncarnation = 0;
   private closed = false;
 
   private constructor(
@@ -283,6 +285,8 @@ export class TestSystem {
   private async launch(name: ServiceName, env: Readonly<Record<string, string>>): Promise<RunningService> {
     const ports = await this.portsOf(name);
     const taskPorts = name === "scheduler" ? await this.portsOf("task") : undefined;
+    // Every other service checks tokens' sessions with identity (docs/identity.md).
+    const identityPorts = name === "identity" ? undefined : await this.portsOf("identity");
     const n = (this.incarnations.get(name) ?? 0) + 1;
     this.incarnations.set(name, n);
     const logFile = join(this.logDir, `${name}-${n}.log`);
@@ -306,6 +310,7 @@ export class TestSystem {
           LOG_LEVEL: "warn",
           OTEL_SERVICE_NAME: `todo-${name}`,
           ...(taskPorts ? { TASK_SERVICE_URL: `http://127.0.0.1:${taskPorts.grpc}` } : {}),
+          ...(identityPorts ? { IDENTITY_SERVICE_URL: `http://127.0.0.1:${identityPorts.grpc}` } : {}),
           ...this.extraEnv,
           ...env,
         },
@@ -380,40 +385,26 @@ export class TestSystem {
     await s.proc.exited;
   }
 
-  /** Starts the edge (HTTP/1.1, Connect and gRPC-web) in front of the running services; returns its URL. */
+  /**
+   * Starts the edge (HTTP/1.1, Connect and gRPC-web) in front of the running services; returns its URL.
+   * After `killEdge()` it starts again on the same port, as a restarted process would.
+   */
   async startEdge(): Promise<string> {
-    const port = await freePort();
+    if (this.edgeProc) throw new Error("the edge is already running");
+    this.edgePort ??= await freePort();
     const routes = [...this.running.values()].map((s) => `${APIS[s.name]}=http://127.0.0.1:${s.httpPort}`);
-    this.edgeProc = track(
-      Bun.spawn([process.execPath, "services/edge/src/main.ts"], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: process.env.HOME ?? "/root",
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          EDGE_ROUTES: routes.join(","),
-          LOG_LEVEL: "warn",
-        },
-        stdin: "ignore",
-        stdout: Bun.file(join(this.logDir, "edge.log")),
-        stderr: Bun.file(join(this.logDir, "edge.log.err")),
-      }),
-    );
-    const url = `http://127.0.0.1:${port}`;
-    await eventually(
-      "the edge to answer",
-      async () => {
-        const res = await fetch(`${url}/todo.identity.v1.AuthService/SignIn`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: "{}",
-        });
-        return res.status !== 502 && res.status !== 503;
-      },
-      30_000,
-    );
+    this.edgeIncarnation++;
+    const log = join(this.logDir, `edge-${this.edgeIncarnation}.log`);
+    const { proc, url } = await launchEdge(this.edgePort, routes, log);
+    this.edgeProc = proc;
     return url;
+  }
+
+  /** `kill -9` of the edge; resolves once the process is gone. */
+  async killEdge(): Promise<void> {
+    const proc = this.edgeProc;
+    this.edgeProc = undefined;
+    await sigkill(proc);
   }
 
   /** gRPC over h2c to the running `name`, acting with `token` when given. */
@@ -464,6 +455,54 @@ export class TestSystem {
     if (process.env.INTEGRATION_KEEP_LOGS !== "1") rmSync(this.logDir, { recursive: true, force: true });
     else console.log(`integration logs kept in ${this.logDir}`);
   }
+}
+
+/** `kill -9` of `proc` (when there is one); resolves once it is gone. */
+export async function sigkill(proc: Subprocess | undefined): Promise<void> {
+  proc?.kill("SIGKILL");
+  await proc?.exited;
+}
+
+/**
+ * Starts the edge (`services/edge/src/main.ts`) on `port` with `routes` (`<api>=<url>` entries of
+ * `EDGE_ROUTES`), its output in `logFile` (and `.err`), and waits until it answers; the process is
+ * SIGKILLed if the test run is stopped.
+ */
+export async function launchEdge(
+  port: number,
+  routes: readonly string[],
+  logFile: string,
+): Promise<{ proc: Subprocess; url: string }> {
+  const proc = track(
+    Bun.spawn([process.execPath, "services/edge/src/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/root",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        EDGE_ROUTES: routes.join(","),
+        LOG_LEVEL: "warn",
+      },
+      stdin: "ignore",
+      stdout: Bun.file(logFile),
+      stderr: Bun.file(`${logFile}.err`),
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(
+    "the edge to answer",
+    async () => {
+      const res = await fetch(`${url}/todo.identity.v1.AuthService/SignIn`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      return res.status !== 502 && res.status !== 503;
+    },
+    30_000,
+  );
+  return { proc, url };
 }
 
 /** Connect over HTTP/1.1 to `baseUrl` (the edge, as a browser would), acting with `token` when given. */

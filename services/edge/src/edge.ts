@@ -133,6 +133,12 @@ export async function startEdge(options: {
         span?.status(up.statusCode ?? 502);
         res.writeHead(up.statusCode ?? 502, forwardHeaders(up.headers));
         if (STREAMING.test(up.headers["content-type"] ?? "")) span?.end();
+        // An upstream that dies mid-answer (a killed service) must cut the client's answer too: pipe()
+        // does not pass the error on, and a server stream (WatchTasks) would stay open, silent, forever.
+        up.on("error", () => {});
+        up.on("close", () => {
+          if (!up.complete) res.destroy();
+        });
         up.pipe(res);
       },
     );

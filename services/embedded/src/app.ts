@@ -16,7 +16,15 @@ import { NotificationService } from "@todo/gen/todo/notification/v1/notification
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { authValidators, createAuthService, createIdentityStore, migrateIdentity } from "@todo/identity";
+import {
+  authValidators,
+  createAuthService,
+  createIdentitySessionCheck,
+  createIdentityStore,
+  createRateLimiter,
+  migrateIdentity,
+  rateLimitSettingsFromEnv,
+} from "@todo/identity";
 import { createMcpHttpHandler, withMcp } from "@todo/mcp";
 import {
   createDeliveryWorker,
@@ -40,10 +48,12 @@ import {
   Topics,
 } from "@todo/platform";
 import { createMemoryBus } from "@todo/platform/bus-memory";
+import { trustedProxyHopsFromEnv } from "@todo/platform/client-address";
 import { createActingAs, createServiceClient } from "@todo/platform/clients";
 import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
 import { ensurePrivateDir } from "@todo/platform/private-dir";
+import { sessionCacheOptionsFromEnv, withSessionCheck } from "@todo/platform/session-check";
 import { createWebHandler } from "@todo/platform/static-web";
 import {
   createSchedulerJobHandler,
@@ -99,12 +109,19 @@ export async function startApp(config: AppConfig): Promise<App> {
   await migrateAssistant(sql);
 
   const bus = createMemoryBus();
-  const tokens = createTokenService({
-    secret: config.jwtSecret,
-    issuer: "todo",
-    audience: "todo-api",
-    ttlSeconds: config.jwtTtlSeconds,
-  });
+  // Every token's session is checked against identity's tables (one cache for the whole process).
+  const identityStore = createIdentityStore(sql);
+  const tokens = withSessionCheck(
+    createTokenService({
+      secret: config.jwtSecret,
+      issuer: "todo",
+      audience: "todo-api",
+      ttlSeconds: config.jwtTtlSeconds,
+    }),
+    createIdentitySessionCheck(identityStore),
+    sessionCacheOptionsFromEnv(),
+  );
+  const limitSettings = rateLimitSettingsFromEnv();
   const relays: OutboxRelay[] = [];
   const wakeRelays = () => {
     for (const r of relays) r.wake();
@@ -180,7 +197,12 @@ export async function startApp(config: AppConfig): Promise<App> {
     services: [
       defineService(
         AuthService,
-        createAuthService({ store: createIdentityStore(sql), tokens }),
+        createAuthService({
+          store: identityStore,
+          tokens,
+          limits: { limiter: createRateLimiter(sql, limitSettings), settings: limitSettings },
+          trustedProxyHops: trustedProxyHopsFromEnv(),
+        }),
         authValidators,
       ),
       taskRegistration,

@@ -43,7 +43,7 @@ test("unary Connect and gRPC-web calls, and a WatchTasks stream over HTTP/1.1, p
   const connect = createConnectTransport({ baseUrl: edgeUrl(), httpVersion: "1.1" });
   const { accessToken } = await createClient(AuthService, connect).signUp({
     email: `edge-${crypto.randomUUID()}@example.com`,
-    password: "password123",
+    password: "edge proxy horse battery",
   });
   const tasks = createClient(
     TaskService,

@@ -90,7 +90,7 @@ test("an RPC makes a span in the caller's trace and logs carry its trace id", as
       "content-type": "application/json",
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     },
-    body: JSON.stringify({ email: "otel@example.com", password: "password123" }),
+    body: JSON.stringify({ email: "otel@example.com", password: "telemetry horse battery" }),
   });
   expect(res.status).toBe(200);
 

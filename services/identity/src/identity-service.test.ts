@@ -8,27 +8,41 @@ import {
   createTokenService,
   createValidationInterceptor,
 } from "@todo/platform";
+import { withSessionCheck } from "@todo/platform/session-check";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { createAuthService } from "./identity-service";
+import { createAuthService, createIdentitySessionCheck } from "./identity-service";
+import { createRateLimiter, type RateLimitSettings } from "./rate-limit";
 import { createIdentityStore, migrateIdentity } from "./store";
 import { authValidators } from "./validation";
 
-const tokens = createTokenService({
+/** Signs and verifies signatures only. */
+const signer = createTokenService({
   secret: "identity-test-secret-0123456789-abcdef",
   issuer: "todo",
   audience: "todo-api",
   ttlSeconds: 3600,
 });
+const limitSettings: RateLimitSettings = {
+  signInPerAccount: 10,
+  signInPerAddress: 100,
+  signUpPerAddress: 100,
+  windowSeconds: 900,
+};
 
 let db: TestDatabase;
+/** The service's own token service: signatures, then the session check against its tables. */
+let tokens: ReturnType<typeof withSessionCheck>;
 let client: ReturnType<typeof createClient<typeof AuthService>>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrateIdentity(db.sql);
+  const store = createIdentityStore(db.sql);
+  // A long cache: what SignOut does to it must not depend on time running out.
+  tokens = withSessionCheck(signer, createIdentitySessionCheck(store), { ttlMs: 60_000, staleMs: 0 });
+  const limits = { limiter: createRateLimiter(db.sql, limitSettings), settings: limitSettings };
   const transport = createRouterTransport(
-    (router) =>
-      router.service(AuthService, createAuthService({ store: createIdentityStore(db.sql), tokens })),
+    (router) => router.service(AuthService, createAuthService({ store, tokens, limits })),
     {
       router: {
         interceptors: [
@@ -77,7 +91,7 @@ describe("AuthService", () => {
   test("the time zone is stored in its canonical spelling", async () => {
     const res = await client.signUp({
       email: "tz@example.com",
-      password: "password1",
+      password: "a quiet zebra",
       timeZone: "europe/berlin",
     });
     expect(res.user?.timeZone).toBe("Europe/Berlin");
@@ -160,12 +174,118 @@ describe("AuthService", () => {
       createTokenService({ ...base, secret: "a-completely-different-secret-0123456789" }),
     ]) {
       const { token } = await other.issue(principal);
-      await expect(tokens.verify(token)).rejects.toThrow();
+      await expect(signer.verify(token)).rejects.toThrow();
     }
     const expired = createTokenService({ ...base, ttlSeconds: -120 });
     const { token } = await expired.issue(principal);
     const err = await rejection(client.getCurrentUser({}, { headers: { authorization: `Bearer ${token}` } }));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.rawMessage).toContain("expired");
+  });
+});
+
+describe("weak passwords (NIST SP 800-63B)", () => {
+  test("common passwords, in any case, and the e-mail address are INVALID_ARGUMENT naming password", async () => {
+    const before = await countUsers();
+    for (const [email, password] of [
+      ["weak1@example.com", "password"],
+      ["weak2@example.com", "12345678"],
+      ["weak3@example.com", "Password1"],
+      ["weak4@example.com", "QWERTYUIOP"],
+      ["grace.hopper@example.com", "grace.hopper"],
+      ["grace.hopper@example.com", "Grace.Hopper@Example.com"],
+    ] as const) {
+      const err = await rejection(client.signUp({ email, password }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      const violations = err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations);
+      expect(violations.map((v) => v.field)).toEqual(["password"]);
+      expect(err.rawMessage).toStartWith("password: ");
+    }
+    expect(await countUsers()).toBe(before);
+    // No composition rules: eight lower-case letters that are not common are fine.
+    const ok = await client.signUp({ email: "plain@example.com", password: "zebrafog" });
+    expect(ok.user?.email).toBe("plain@example.com");
+  });
+});
+
+describe("sessions", () => {
+  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+  test("a well-signed token for a user that never existed is UNAUTHENTICATED", async () => {
+    for (const principal of [
+      { userId: "0190f0c2-0000-7000-8000-000000000001", email: "ghost@example.com", timeZone: "UTC" },
+      {
+        userId: "0190f0c2-0000-7000-8000-000000000002",
+        email: "g@example.com",
+        timeZone: "UTC",
+        sessionId: "0190f0c2-0000-7000-8000-000000000003",
+      },
+      { userId: "not-a-uuid", email: "g@example.com", timeZone: "UTC" },
+    ]) {
+      const { token } = await signer.issue(principal);
+      expect((await signer.verify(token)).userId).toBe(principal.userId);
+      const err = await rejection(client.getCurrentUser({}, bearer(token)));
+      expect(err.code).toBe(Code.Unauthenticated);
+      expect(err.rawMessage).toContain("sign in again");
+    }
+  });
+
+  test("SignOut ends this token's session at once here; other sessions live on", async () => {
+    await client.signUp({ email: "leaver@example.com", password: "leaving on a jet plane" });
+    const a = await client.signIn({ email: "leaver@example.com", password: "leaving on a jet plane" });
+    const b = await client.signIn({ email: "leaver@example.com", password: "leaving on a jet plane" });
+    expect((await client.getCurrentUser({}, bearer(a.accessToken))).user?.email).toBe("leaver@example.com");
+    const out = await client.signOut({}, bearer(a.accessToken));
+    expect(out.endedSessions).toBe(1);
+    const refused = await rejection(client.getCurrentUser({}, bearer(a.accessToken)));
+    expect(refused.code).toBe(Code.Unauthenticated);
+    expect((await client.getCurrentUser({}, bearer(b.accessToken))).user?.email).toBe("leaver@example.com");
+    // Signing out everywhere ends the rest.
+    expect((await client.signOut({ allSessions: true }, bearer(b.accessToken))).endedSessions).toBe(2);
+    expect((await rejection(client.getCurrentUser({}, bearer(b.accessToken)))).code).toBe(
+      Code.Unauthenticated,
+    );
+  });
+
+  test("another replica's cache refuses a signed-out or deleted account's token within its TTL", async () => {
+    const ttlMs = 300;
+    const replica = withSessionCheck(signer, createIdentitySessionCheck(createIdentityStore(db.sql)), {
+      ttlMs,
+      staleMs: 0,
+    });
+    const up = await client.signUp({ email: "replica@example.com", password: "two places at once" });
+    expect((await replica.verify(up.accessToken)).email).toBe("replica@example.com");
+    await client.signOut({}, bearer(up.accessToken));
+    // Still remembered as valid there (the TTL has not run out) ...
+    expect((await replica.verify(up.accessToken)).email).toBe("replica@example.com");
+    await Bun.sleep(ttlMs + 50);
+    // ... and refused once it has.
+    expect(ConnectError.from(await replica.verify(up.accessToken).catch((e) => e)).code).toBe(
+      Code.Unauthenticated,
+    );
+
+    // Deleting the account ends its sessions (on delete cascade) and so its tokens.
+    const gone = await client.signIn({ email: "ada@example.com", password: "correct horse" });
+    expect((await replica.verify(gone.accessToken)).email).toBe("ada@example.com");
+    await db.sql`delete from identity.users where email = 'ada@example.com'`;
+    await Bun.sleep(ttlMs + 50);
+    expect(ConnectError.from(await replica.verify(gone.accessToken).catch((e) => e)).code).toBe(
+      Code.Unauthenticated,
+    );
+  });
+
+  test("a token with no session cannot sign out, and SignOut needs a token", async () => {
+    await client.signUp({ email: "acting@example.com", password: "acting on my behalf" });
+    const me = await client.signIn({ email: "acting@example.com", password: "acting on my behalf" });
+    const { token } = await signer.issue({
+      userId: me.user?.id as string,
+      email: "acting@example.com",
+      timeZone: "UTC",
+    });
+    // Accepted (the account exists) ...
+    expect((await client.getCurrentUser({}, bearer(token))).user?.email).toBe("acting@example.com");
+    // ... but it names no session to end.
+    expect((await rejection(client.signOut({}, bearer(token)))).code).toBe(Code.FailedPrecondition);
+    expect((await rejection(client.signOut({}))).code).toBe(Code.Unauthenticated);
   });
 });

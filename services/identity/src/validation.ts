@@ -2,6 +2,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { SignUpRequest } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
+import { passwordProblem } from "./password-policy";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -12,10 +13,8 @@ function signUp(message: Message): FieldViolation[] {
   if (email.length > 254 || !EMAIL.test(email)) {
     out.push({ field: "email", description: "must be an e-mail address such as ada@example.com" });
   }
-  if ([...req.password].length < 8)
-    out.push({ field: "password", description: "must be at least 8 characters" });
-  if ([...req.password].length > 200)
-    out.push({ field: "password", description: "must be at most 200 characters" });
+  const weak = passwordProblem(req.password, email);
+  if (weak) out.push({ field: "password", description: weak });
   if ([...req.displayName.trim()].length > 100) {
     out.push({ field: "display_name", description: "must be at most 100 characters" });
   }

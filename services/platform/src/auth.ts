@@ -18,12 +18,23 @@ export interface Principal {
   readonly email: string;
   /** The user's IANA time zone: the default for their tasks and for reading the dates they type. */
   readonly timeZone: string;
+  /**
+   * The session the token belongs to (its `sid` claim), ended by AuthService.SignOut. Tokens that a
+   * service issues to act for a user (clients.ts `createActingAs`) have none.
+   */
+  readonly sessionId?: string | undefined;
 }
 
 /** Issues and verifies access tokens. */
 export interface TokenService {
   issue(principal: Principal): Promise<{ token: string; expireTime: Date }>;
+  /**
+   * The caller `token` proves. Throws when it is not valid: a `ConnectError` with the code and
+   * message for the caller (a session check, session-check.ts), anything else meaning "invalid".
+   */
   verify(token: string): Promise<Principal>;
+  /** Drops what is remembered about `token` (after its session ended), where anything is. */
+  forget?(token: string): void;
 }
 
 /** Token settings. The secret must be at least 32 bytes; it comes from the environment or a secret store. */
@@ -48,7 +59,12 @@ export function createTokenService(options: TokenOptions): TokenService {
   return {
     async issue(principal) {
       const expireTime = new Date((Math.floor(Date.now() / 1000) + options.ttlSeconds) * 1000);
-      const token = await new SignJWT({ email: principal.email, tz: principal.timeZone })
+      const claims = {
+        email: principal.email,
+        tz: principal.timeZone,
+        ...(principal.sessionId ? { sid: principal.sessionId } : {}),
+      };
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
         .setSubject(principal.userId)
         .setIssuer(options.issuer)
@@ -68,11 +84,16 @@ export function createTokenService(options: TokenOptions): TokenService {
         audience: options.audience,
         requiredClaims: ["sub", "exp"],
       });
-      const { sub, email, tz } = payload;
-      if (typeof sub !== "string" || typeof email !== "string" || typeof tz !== "string") {
+      const { sub, email, tz, sid } = payload;
+      if (
+        typeof sub !== "string" ||
+        typeof email !== "string" ||
+        typeof tz !== "string" ||
+        (sid !== undefined && typeof sid !== "string")
+      ) {
         throw new joseErrors.JWTClaimValidationFailed("missing claims", payload);
       }
-      const principal = { userId: sub, email, timeZone: tz };
+      const principal: Principal = { userId: sub, email, timeZone: tz, ...(sid ? { sessionId: sid } : {}) };
       if (verified.size >= VERIFIED_CACHE_SIZE) {
         const oldest = verified.keys().next().value;
         if (oldest !== undefined) verified.delete(oldest);
@@ -116,6 +137,8 @@ export function createAuthInterceptor(tokens: TokenService, publicMethods: reado
     try {
       principal = await tokens.verify(match[1]);
     } catch (cause) {
+      // A session check's own answer (signed out, or identity unreachable) goes out as it is.
+      if (cause instanceof ConnectError) throw cause;
       const expired = cause instanceof joseErrors.JWTExpired;
       throw new ConnectError(
         expired ? "access token expired: sign in again" : "invalid access token: sign in again",

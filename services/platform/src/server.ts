@@ -14,6 +14,7 @@ import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connec
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@todo/gen/grpc/health/v1/health_pb";
 import { createAuthInterceptor, type TokenService } from "./auth";
+import { connectionContextValues } from "./client-address";
 import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
 import { createMetricsInterceptor } from "./metrics-rpc";
@@ -117,7 +118,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // only responses above RPC_COMPRESS_MIN_BYTES (16 KiB) are compressed, when the client asks.
   const compressMinBytes = envInt("RPC_COMPRESS_MIN_BYTES", 16 * 1024, 0);
   // Read limits and strict JSON (request-limits.ts): an oversize body is refused before it is read.
-  const reading = requestReadOptions();
+  // Every request knows the address of its connection (client-address.ts), for per-address limits.
+  const reading = { ...requestReadOptions(), contextValues: connectionContextValues };
   const bodyLimit = bodyMaxBytes();
   const h1Handler = connectNodeAdapter({
     routes,

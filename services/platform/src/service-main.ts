@@ -10,7 +10,9 @@
  */
 
 import type { DaprClient } from "@dapr/dapr";
+import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { createTokenService, type TokenService } from "./auth";
+import { createServiceClient, serviceTargetFromEnv } from "./clients";
 import { envInt, envString } from "./config";
 import {
   createDaprClient,
@@ -23,6 +25,12 @@ import { daprCallbacks } from "./dapr-callback";
 import { openDatabase, type Sql } from "./db";
 import { createLogger } from "./logger";
 import { type ServerOptions, type ServiceRegistration, startServer } from "./server";
+import {
+  remoteSessionCheck,
+  type SessionCheck,
+  sessionCacheOptionsFromEnv,
+  withSessionCheck,
+} from "./session-check";
 import { startTelemetry } from "./telemetry";
 
 /** What a service gets to build itself from. */
@@ -55,6 +63,12 @@ export interface ServiceDefinition {
   migrate(sql: Sql): Promise<readonly number[]>;
   /** Builds the service's parts on a migrated database. */
   build(ctx: ServiceContext): Promise<ServiceParts>;
+  /**
+   * How this service checks that a token's session is live (session-check.ts). Only the identity
+   * service, which owns sessions, gives one; every other service asks identity
+   * (`IDENTITY_SERVICE_URL`, or `identity` through the Dapr sidecar).
+   */
+  sessionCheck?(sql: Sql): SessionCheck;
 }
 
 /** The commands a service main takes (`bun services/<svc>/src/main.ts [command]`). */
@@ -62,7 +76,9 @@ const COMMANDS = ["serve", "migrate"] as const;
 
 /**
  * Runs one service as a process. Settings: HOST, PORT, GRPC_PORT, DATABASE_URL, JWT_SECRET,
- * JWT_TTL_SECONDS, DATABASE_POOL_SIZE, METRICS_PORT (docs/metrics.md); `MIGRATE_WAIT_SECONDS` for
+ * JWT_TTL_SECONDS, DATABASE_POOL_SIZE, METRICS_PORT (docs/metrics.md), IDENTITY_SERVICE_URL (where
+ * tokens' sessions are checked, unless under Dapr; docs/identity.md), AUTH_SESSION_CACHE_SECONDS,
+ * AUTH_SESSION_STALE_SECONDS; `MIGRATE_WAIT_SECONDS` for
  * `migrate`. Under Dapr, a
  * `DATABASE_URL` or `JWT_SECRET` missing from the environment is read from the secret store
  * `DAPR_SECRET_STORE` at `DATABASE_URL_SECRET_REF` (default `database-url`) and `JWT_SECRET_REF`
@@ -99,12 +115,16 @@ export async function runService(name: string, definition: ServiceDefinition): P
   if (!secret) throw new Error(`${name}: set JWT_SECRET (the same 32+ byte value in every service)`);
   const telemetry = await startTelemetry(name);
   const db = await openDatabase({ url, maxConnections: envInt("DATABASE_POOL_SIZE", 20, 1, 1000), name });
-  const tokens = createTokenService({
+  const signer = createTokenService({
     secret,
     issuer: "todo",
     audience: "todo-api",
     ttlSeconds: envInt("JWT_TTL_SECONDS", 7 * 24 * 3600, 60),
   });
+  const sessionCheck =
+    definition.sessionCheck?.(db.sql) ??
+    remoteSessionCheck(createServiceClient(AuthService, serviceTargetFromEnv("identity")));
+  const tokens = withSessionCheck(signer, sessionCheck, sessionCacheOptionsFromEnv());
   const dapr = sidecar && daprClient ? { sidecar, client: daprClient } : undefined;
   const applied = await definition.migrate(db.sql);
   if (applied.length > 0) log.info("migrated", { applied });

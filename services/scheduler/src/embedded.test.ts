@@ -43,6 +43,10 @@ test("on PGlite a reminder fires on time and a recurring task rolls forward", as
     await env.as(user),
   );
   const task = res.task as Task;
+  // Friday 30 May is not a last day of the month: CreateTask moved the due time to Saturday 31 May.
+  expect(timestampDate(task.dueTime as NonNullable<Task["dueTime"]>).toISOString()).toBe(
+    "2031-05-31T07:00:00.000Z",
+  );
   await until(() => env.reminders.some((r) => r.event.subject === task.id), 5000);
   const fired = env.reminders.filter((r) => r.event.subject === task.id);
   expect(fired).toHaveLength(1);
@@ -58,9 +62,9 @@ test("on PGlite a reminder fires on time and a recurring task rolls forward", as
     next = tasks.find((t) => t.seriesId === task.seriesId && t.id !== task.id);
     return next !== undefined;
   }, 5000);
-  // The first "last day of the month" after Friday 30 May is Saturday 31 May, at 09:00 Berlin time.
+  // The "last day of the month" after Saturday 31 May is Monday 30 June, at 09:00 Berlin time.
   expect(timestampDate(next?.dueTime as NonNullable<Task["dueTime"]>).toISOString()).toBe(
-    "2031-05-31T07:00:00.000Z",
+    "2031-06-30T07:00:00.000Z",
   );
   expect(next?.reminders.map((r) => r.trigger.case)).toEqual(["beforeDue"]);
   expect(env.createCalls()).toBe(1);

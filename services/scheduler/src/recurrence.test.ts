@@ -39,17 +39,37 @@ function preview(rule: string, wall: string, zone: string, count: number): strin
 }
 
 describe("previewOccurrences", () => {
-  test("the start is the first occurrence and counts towards COUNT, matching the rule or not", () => {
+  test("the start is the first occurrence when it fits the rule; otherwise the rule's first after it", () => {
     expect(preview("FREQ=WEEKLY;BYDAY=MO", "2027-01-04T09:00", BERLIN, 3)).toEqual([
       "2027-01-04T09:00",
       "2027-01-11T09:00",
       "2027-01-18T09:00",
     ]);
-    // A Wednesday start for a Monday rule: Wednesday, then Mondays; COUNT=3 includes the Wednesday.
+    // A Wednesday start for a Monday rule: the Mondays after it; COUNT=3 counts Mondays only.
     expect(preview("FREQ=WEEKLY;BYDAY=MO;COUNT=3", "2027-01-06T09:00", BERLIN, 10)).toEqual([
-      "2027-01-06T09:00",
       "2027-01-11T09:00",
       "2027-01-18T09:00",
+      "2027-01-25T09:00",
+    ]);
+    // A Thursday for "monthly on the last Friday"; 1 January for "yearly on 29 February".
+    expect(preview("FREQ=MONTHLY;BYDAY=-1FR", "2027-01-28T09:00", BERLIN, 2)).toEqual([
+      "2027-01-29T09:00",
+      "2027-02-26T09:00",
+    ]);
+    expect(preview("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2027-01-01T09:00", BERLIN, 2)).toEqual([
+      "2028-02-29T09:00",
+      "2032-02-29T09:00",
+    ]);
+  });
+
+  test("an instant occurs once: HOURLY across spring-forward in New York (RFC 5545 §3.8.5.3)", () => {
+    // 02:30 does not exist on 14 March 2027: it is 03:30 EDT, the instant of the real 03:30.
+    expect(utc(previewOccurrences("FREQ=HOURLY;COUNT=5", at("2027-03-14T00:30", NY), NY, 10))).toEqual([
+      "2027-03-14T05:30:00.000Z",
+      "2027-03-14T06:30:00.000Z",
+      "2027-03-14T07:30:00.000Z",
+      "2027-03-14T08:30:00.000Z",
+      "2027-03-14T09:30:00.000Z",
     ]);
   });
 
@@ -268,13 +288,13 @@ describe("previewOccurrences", () => {
     // slow code); the bounds that keep them short are: the 1000-year horizon for coarse rules, and
     // MAX_STEPS periods for fine ones, which is what makes the second test throw instead of walking
     // day by day to the year 9999.
-    test("a rule that can never match after the start gives the start alone (the horizon ends it)", () => {
+    test("a rule that can never match gives no occurrence (the horizon ends it)", () => {
       for (const rule of [
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
         "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
         "FREQ=YEARLY;BYWEEKNO=1;BYMONTH=6",
       ]) {
-        expect(previewOccurrences(rule, at("2027-01-04T09:00", BERLIN), BERLIN, 3)).toHaveLength(1);
+        expect(previewOccurrences(rule, at("2027-01-04T09:00", BERLIN), BERLIN, 3)).toEqual([]);
       }
     });
 
@@ -310,6 +330,20 @@ function complete(
 }
 
 describe("nextOccurrence, SCHEDULE anchor ('every')", () => {
+  test("a stored due time that does not fit its rule (created before CreateTask moved them) counts as one instance", () => {
+    // Wednesday for a Monday rule: the next is the first Monday after it, COUNT drops by one.
+    expect(complete("FREQ=WEEKLY;BYDAY=MO;COUNT=3", "2027-01-06T09:00", "2027-01-06T10:00")).toEqual({
+      due: "2027-01-11T09:00",
+      rrule: "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+    });
+    expect(complete("FREQ=WEEKLY;BYDAY=MO;COUNT=1", "2027-01-06T09:00", "2027-01-06T10:00")).toBeUndefined();
+    // Overdue: the Mondays of 11 and 18 January are skipped too.
+    expect(complete("FREQ=WEEKLY;BYDAY=MO;COUNT=5", "2027-01-06T09:00", "2027-01-20T10:00")).toEqual({
+      due: "2027-01-25T09:00",
+      rrule: "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+    });
+  });
+
   test.each([
     // rule, due, completed (= now), next due, next rule
     ["FREQ=DAILY", "2027-01-04T09:00", "2027-01-04T10:00", "2027-01-05T09:00", "FREQ=DAILY"],

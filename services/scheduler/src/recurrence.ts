@@ -24,9 +24,11 @@ export const MAX_PREVIEW = 1000;
 
 /**
  * The first `count` occurrences of `rrule` for a series starting at `start` in `timeZone`, keeping
- * `start`'s local wall-clock time (so 09:00 stays 09:00 across DST). As with RFC 5545 DTSTART,
- * `start` is always the first occurrence and counts towards the rule's COUNT, whether or not it
- * matches the rule. Fewer than `count` come back when COUNT or UNTIL ends the series first, or when
+ * `start`'s local wall-clock time (so 09:00 stays 09:00 across DST): the rule's occurrences at or
+ * after `start`, as python-dateutil gives them — `start` itself only when it fits the rule (a task
+ * due on a Thursday that repeats on the last Friday starts on the last Friday, where CreateTask
+ * moves its due time). Each instant occurs once, also where a DST gap moves one wall-clock time
+ * onto the next. Fewer than `count` come back when COUNT or UNTIL ends the series first, or when
  * the rest lie more than {@link HORIZON_YEARS} years after `start`.
  *
  * @param rrule a rule without `RRULE:` or DTSTART, e.g. `FREQ=MONTHLY;BYDAY=2FR`
@@ -79,7 +81,9 @@ export interface NextOccurrence {
  *
  * - SCHEDULE / UNSPECIFIED ("every"): the first occurrence after `due`; when that is already in the
  *   past (before `now`) the series is overdue and rolls forward to the first occurrence at or after
- *   `now`. COUNT drops by one plus the number of occurrences skipped.
+ *   `now`. COUNT drops by one (the completed instance) plus the number of occurrences skipped. (A
+ *   due time that does not fit the rule, stored before CreateTask moved such due times to the
+ *   rule's first occurrence, is followed by the rule's first occurrence after it.)
  * - COMPLETION ("every!"): the rule restarts from the completion: DTSTART becomes the completion's
  *   local date at the due time's local time of day (for FREQ=HOURLY: the completion's local time,
  *   to the minute). That slot stands for the completion itself, so the next due is the first
@@ -99,7 +103,7 @@ export function nextOccurrence(input: NextOccurrenceInput): NextOccurrence | und
   const now = zonedIn(input.now, input.timeZone);
   if (rule.count === 1) return undefined;
 
-  let found: { occurrence: Occurrence; index: number } | undefined;
+  let found: { occurrence: Occurrence; consumed: number } | undefined;
   if (input.anchor === RecurrenceAnchor.COMPLETION) {
     const time =
       rule.freq === RRule.HOURLY
@@ -107,29 +111,30 @@ export function nextOccurrence(input: NextOccurrenceInput): NextOccurrence | und
         : due.toPlainTime();
     const restart = placeWall(completedAt.toPlainDate().toPlainDateTime(time), input.timeZone);
     // The restarted series has no COUNT of its own: the completion used up exactly one occurrence.
-    walk({ ...rule, count: undefined }, restart, (occurrence, index) => {
-      if (index === 0 || !after(occurrence, completedAt)) return true;
-      found = { occurrence, index: 1 };
+    walk({ ...rule, count: undefined }, restart, (occurrence) => {
+      if (!after(occurrence, restart) || !after(occurrence, completedAt)) return true;
+      found = { occurrence, consumed: 1 };
       return false;
     });
   } else {
+    let dueFits = false;
     walk(rule, due, (occurrence, index) => {
-      // Index 0 is the completed instance; a later wall-clock time can share its instant when a
-      // DST gap moves it forward, and an occurrence before `now` is overdue: both are skipped.
-      if (
-        index === 0 ||
-        !after(occurrence, due) ||
-        Temporal.ZonedDateTime.compare(occurrence.zoned, now) < 0
-      ) {
+      // The completed instance is index 0 when it fits the rule; an occurrence before `now` is
+      // overdue and skipped (it still counts towards COUNT).
+      if (!after(occurrence, due)) {
+        dueFits = true;
         return true;
       }
-      found = { occurrence, index };
+      if (Temporal.ZonedDateTime.compare(occurrence.zoned, now) < 0) return true;
+      // Consumed: the completed instance, and the occurrences skipped before this one.
+      found = { occurrence, consumed: dueFits ? index : index + 1 };
       return false;
     });
   }
   if (!found) return undefined;
-  const { occurrence, index } = found;
-  let text = rule.count === undefined ? input.rrule : withCount(input.rrule, rule.count - index);
+  const { occurrence, consumed } = found;
+  if (rule.count !== undefined && rule.count - consumed < 1) return undefined;
+  let text = rule.count === undefined ? input.rrule : withCount(input.rrule, rule.count - consumed);
   if (!occurrence.zoned.toPlainDateTime().equals(occurrence.wall))
     text = withTimeOfDay(rule, text, occurrence.wall);
   return { due: new Date(occurrence.zoned.epochMilliseconds), rrule: text };

@@ -4,9 +4,10 @@ import { durationFromMs, timestampDate, timestampFromDate } from "@bufbuild/prot
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
 import type { PreviewRecurrenceRequestSchema } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
+import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import type { Principal } from "@todo/platform";
 import { encodePageToken } from "./scheduler-service";
-import { createSchedulerTestEnv, type SchedulerTestEnv } from "./test-env";
+import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "./test-env";
 
 let env: SchedulerTestEnv;
 let nyc: Principal;
@@ -90,6 +91,41 @@ describe("PreviewRecurrence", () => {
       "2027-05-31T09:00:00.000Z",
       "2027-07-31T09:00:00.000Z",
     ]);
+  });
+
+  test("a start that does not fit the rule: PreviewRecurrence, CreateTask, UpdateTask and completion agree", async () => {
+    // Thursday 28 January 2027, 09:00 in New York, "monthly on the last Friday".
+    const thursday = "2027-01-28T14:00:00Z";
+    const rrule = "FREQ=MONTHLY;BYDAY=-1FR";
+    const res = await preview(nyc, { rrule, startTime: ts(thursday), count: 3 });
+    const dates = iso(res.occurrences);
+    expect(dates).toEqual([
+      "2027-01-29T14:00:00.000Z",
+      "2027-02-26T14:00:00.000Z",
+      "2027-03-26T13:00:00.000Z",
+    ]);
+    const created = await env.tasks.createTask(
+      { task: { title: "Team lunch", dueTime: ts(thursday), recurrence: { rrule } } },
+      await env.as(nyc),
+    );
+    const task = created.task as NonNullable<typeof created.task>;
+    expect(iso([task.dueTime as NonNullable<typeof task.dueTime>])).toEqual([dates[0] as string]);
+    // UpdateTask with a new due time (Thursday again, a month on) moves it the same way.
+    const moved = await env.tasks.updateTask(
+      { task: { id: task.id, dueTime: ts("2027-02-25T14:00:00Z") }, updateMask: { paths: ["due_time"] } },
+      await env.as(nyc),
+    );
+    const stored = moved.task as NonNullable<typeof moved.task>;
+    expect(iso([stored.dueTime as NonNullable<typeof stored.dueTime>])).toEqual([dates[1] as string]);
+    // Completing it creates the preview's next date.
+    await env.tasks.completeTask({ id: task.id }, await env.as(nyc));
+    let next: Task | undefined;
+    await until(async () => {
+      const { tasks } = await env.tasks.listTasks({ filter: "status = OPEN" }, await env.as(nyc));
+      next = tasks.find((t) => t.seriesId === task.seriesId && t.id !== task.id);
+      return next !== undefined;
+    });
+    expect(iso([next?.dueTime as NonNullable<Task["dueTime"]>])).toEqual([dates[2] as string]);
   });
 
   test("bad input is INVALID_ARGUMENT naming the field", async () => {

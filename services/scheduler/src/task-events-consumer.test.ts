@@ -413,8 +413,12 @@ describe("recurrence", () => {
     expect(await countTasks(bob)).toBe(3);
     const [row] = await env.sql<{ next_due_time: Date; next_task_id: string | null }[]>`
       select next_due_time, next_task_id from scheduler.recurrences where task_id = ${t.id}`;
-    // Saturday 2 March 2030 09:00 in New York → Monday 4 March, same wall-clock time.
-    expect(row?.next_due_time.toISOString()).toBe("2030-03-04T14:00:00.000Z");
+    // Saturday 2 March 2030 09:00 in New York was stored as Monday 4 March (the rule's first
+    // occurrence); its next is Wednesday 6 March, same wall-clock time.
+    expect(timestampDate(t.dueTime as NonNullable<typeof t.dueTime>).toISOString()).toBe(
+      "2030-03-04T14:00:00.000Z",
+    );
+    expect(row?.next_due_time.toISOString()).toBe("2030-03-06T14:00:00.000Z");
     expect(row?.next_task_id).not.toBeNull();
   });
 

@@ -16,7 +16,7 @@ export {
   withTimeOfDay,
   zonedIn,
 } from "./recurrence-expand";
-export { neverRepeatsProblem } from "./recurrence-fit";
+export { fitRecurrence, neverRepeatsProblem, type RecurrenceFit } from "./recurrence-fit";
 export { rruleProblem } from "./rrule-syntax";
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";

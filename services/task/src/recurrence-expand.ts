@@ -11,9 +11,16 @@
  * disambiguation). Wall-clock time therefore survives DST changes, and the host's `TZ` never
  * enters the computation.
  *
- * COUNT and UNTIL are taken out of the rule and applied here, because RFC 5545 counts DTSTART as
- * the first occurrence even when it does not match the rule (the package does not), and because a
- * UTC UNTIL must be compared with real instants, not with floating wall-clock times.
+ * The series that starts at a due time is the rule's occurrences **at or after** it, as
+ * python-dateutil and Todoist have it: a due time that does not fit the rule (a Thursday for "the
+ * last Friday") is not an occurrence, and the series begins at the rule's first one after it.
+ * CreateTask and UpdateTask move a recurring task's due time there (recurrence-fit.ts), so a stored
+ * instance always fits its rule. Occurrences are distinct instants: a wall-clock time that a DST gap
+ * moves onto the next one (HOURLY 02:30 → 03:30) occurs once (RFC 5545 §3.8.5.3).
+ *
+ * COUNT and UNTIL are taken out of the rule and applied here, because COUNT counts those distinct
+ * instants, and because a UTC UNTIL must be compared with real instants, not with floating
+ * wall-clock times.
  */
 
 import { type Options, RRule } from "rrule";
@@ -132,13 +139,47 @@ export function withCount(text: string, count: number): string {
  * parts its series would keep 03:30 for ever instead of returning to 02:30.
  */
 export function withTimeOfDay(rule: ParsedRule, text: string, wall: Temporal.PlainDateTime): string {
-  const missing: string[] = [];
   if (rule.freq === RRule.HOURLY) return text; // the hour is the rule's own step; see docs/recurrence.md
-  if (rule.options.byhour == null) missing.push(`BYHOUR=${wall.hour}`);
-  if (rule.options.byminute == null) missing.push(`BYMINUTE=${wall.minute}`);
-  if (rule.options.bysecond == null) missing.push(`BYSECOND=${wall.second}`);
+  const parts = timeOfDayParts(rule, wall);
+  const missing: string[] = [];
+  if (parts.byhour) missing.push(`BYHOUR=${wall.hour}`);
+  if (parts.byminute) missing.push(`BYMINUTE=${wall.minute}`);
+  if (parts.bysecond) missing.push(`BYSECOND=${wall.second}`);
   return missing.length === 0 ? text : `${text};${missing.join(";")}`;
 }
+
+/**
+ * The time-of-day parts (`byhour`, `byminute`, `bysecond`) that `rrule` would take from a DTSTART
+ * of `wall` because the rule does not give them: the hour for DAILY and coarser rules, the minute
+ * and second for HOURLY too (RFC 5545 §3.3.10: missing BY parts come from DTSTART).
+ */
+function timeOfDayParts(rule: ParsedRule, wall: Temporal.PlainDateTime): Partial<Options> {
+  const parts: Partial<Options> = {};
+  if (rule.freq !== RRule.HOURLY && rule.options.byhour == null) parts.byhour = [wall.hour];
+  if (rule.options.byminute == null) parts.byminute = [wall.minute];
+  if (rule.options.bysecond == null) parts.bysecond = [wall.second];
+  return parts;
+}
+
+/**
+ * Where the expansion of a series starting at `startWall` begins. An occurrence can have an
+ * earlier wall-clock time than the start and still be at the same instant: 02:30 on a spring-forward
+ * day is placed at 03:30, so a task due 03:30 CEST with `BYHOUR=2;BYMINUTE=30` is that occurrence.
+ * So `rrule` starts earlier — at midnight of the same date for DAILY and coarser rules (the date,
+ * and with it the weekday, month day and week the rule takes from DTSTART, stays the same), a few
+ * whole INTERVALs earlier for HOURLY (the hours keep their step) — with the time-of-day parts
+ * DTSTART implies spelled out, and occurrences before the start instant are dropped.
+ */
+function expansionStart(rule: ParsedRule, startWall: Temporal.PlainDateTime): Temporal.PlainDateTime {
+  if (rule.freq === RRule.HOURLY) {
+    const interval = rule.options.interval ?? 1;
+    return startWall.subtract({ hours: interval * Math.ceil(LONGEST_GAP_HOURS / interval) });
+  }
+  return startWall.with({ hour: 0, minute: 0, second: 0 });
+}
+
+/** More than the longest DST gap of any zone (Antarctica/Troll skips 2 hours). */
+const LONGEST_GAP_HOURS = 3;
 
 /** The Temporal form of `date` in `timeZone`; throws {@link RecurrenceError} for a bad zone or date. */
 export function zonedIn(date: Date, timeZone: string): Temporal.ZonedDateTime {
@@ -223,10 +264,11 @@ function limitSteps(rule: RRule, steps: number): void {
 }
 
 /**
- * Walks the series that starts at `start` (in `start`'s zone): first `start` itself (RFC 5545:
- * DTSTART is always the first occurrence, and counts towards COUNT), then every later occurrence
- * of the rule in order, until COUNT or UNTIL ends the series, {@link HORIZON_YEARS} pass, or
- * `visit` returns false. `visit` receives each occurrence and its index (0 for `start`). Throws
+ * Walks the series that starts at `start` (in `start`'s zone): the rule's occurrences at or after
+ * `start`'s instant, in order — `start` itself only when it fits the rule — until COUNT or UNTIL
+ * ends the series, {@link HORIZON_YEARS} pass, or `visit` returns false. Each instant occurs once:
+ * a wall-clock time that lands on an instant already visited (a DST gap moved it there) is
+ * skipped and not counted. `visit` receives each occurrence and its index (0 for the first). Throws
  * {@link RecurrenceLimitError} when {@link MAX_STEPS} periods pass before the horizon is reached
  * (possible for DAILY and HOURLY rules only).
  */
@@ -241,24 +283,31 @@ export function walk(
   if (startWall.year < 1000 || startWall.year > 9999) {
     throw new RecurrenceError(`a series must start between the years 1000 and 9999, not ${startWall.year}`);
   }
-  if (!visit({ wall: startWall, zoned: start }, 0) || rule.count === 1) return;
-  const dtstart = toFloating(startWall);
+  if (rule.count !== undefined && rule.count < 1) return;
   const expander = new RRule(
-    { ...rule.options, dtstart, until: toFloating(startWall.add({ years: HORIZON_YEARS })), tzid: null },
+    {
+      ...rule.options,
+      ...timeOfDayParts(rule, startWall),
+      dtstart: toFloating(expansionStart(rule, startWall)),
+      until: toFloating(startWall.add({ years: HORIZON_YEARS })),
+      tzid: null,
+    },
     true,
   );
   const horizon = horizonSteps(rule);
   limitSteps(expander, Math.min(horizon, MAX_STEPS));
+  let last = start.epochNanoseconds - 1n; // the instant visited last; the next must be later
   let index = 0;
   try {
     expander.all((date) => {
-      if (date.getTime() === dtstart.getTime()) return true; // start matched the rule: already visited
       const wall = fromFloating(date);
       const occurrence = { wall, zoned: placeWall(wall, timeZone) };
+      if (occurrence.zoned.epochNanoseconds <= last) return true; // before the start, or a repeat
       if (rule.until && pastUntil(rule.until, occurrence)) return false;
-      index += 1;
+      last = occurrence.zoned.epochNanoseconds;
       if (!visit(occurrence, index)) return false;
-      return rule.count === undefined || index + 1 < rule.count;
+      index += 1;
+      return rule.count === undefined || index < rule.count;
     });
   } catch (err) {
     if (err === budgetExceeded) {

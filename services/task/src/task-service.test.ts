@@ -111,7 +111,9 @@ describe("CreateTask and GetTask", () => {
     expect(task.status).toBe(TaskStatus.OPEN);
     expect(task.priority).toBe(Priority.HIGH);
     expect(task.tags).toEqual(["Work", "finance"]); // trimmed, spelling kept
-    expect(iso(task.dueTime)).toBe("2026-03-10T14:00:00.250Z");
+    // Tuesday 10 March 15:00:00.250 CET does not fit "the last day of the month": the due time
+    // moves to the rule's first occurrence, 31 March 15:00:00.250 CEST.
+    expect(iso(task.dueTime)).toBe("2026-03-31T13:00:00.250Z");
     expect(task.timeZone).toBe("Europe/Berlin");
     expect(task.recurrence?.rrule).toBe("FREQ=MONTHLY;BYMONTHDAY=-1");
     expect(task.recurrence?.anchor).toBe(RecurrenceAnchor.COMPLETION);

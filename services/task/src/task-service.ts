@@ -14,6 +14,7 @@ import { FilterError } from "./filter";
 import { CursorError, cursorTypes, listTasks } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
+import { fitRecurrence } from "./recurrence-fit";
 import { searchTerms } from "./search-query";
 import type { TaskStore, TaskValues, WriteResult } from "./store";
 import {
@@ -56,6 +57,20 @@ function valuesOf(task: Task, timeZone: string, keep: readonly StoredReminder[] 
       : RecurrenceAnchor.UNSPECIFIED,
     reminders: task.reminders.map((r) => storeReminder(r, known.has(r.id) ? r.id : Bun.randomUUIDv7())),
   };
+}
+
+/**
+ * `values` with a recurring task's due time moved to its rule's first occurrence at or after it,
+ * in its zone (recurrence-fit.ts): a Thursday due time of "monthly on the last Friday" becomes the
+ * last Friday. A due time that fits is kept as it is, to the millisecond. When that first
+ * occurrence falls in a DST gap, the rule gets its time of day spelled out (`RecurrenceFit`).
+ */
+function fitted(values: TaskValues): TaskValues {
+  if (!values.rrule || values.due_time === null) return values;
+  const fit = fitRecurrence(values.rrule, values.due_time, values.time_zone);
+  if ("problem" in fit) throw invalidArgument({ field: "task.recurrence.rrule", description: fit.problem });
+  if (fit.first.getTime() === values.due_time.getTime() && fit.rrule === values.rrule) return values;
+  return { ...values, due_time: fit.first, rrule: fit.rrule };
 }
 
 function canonicalZone(zone: string): string {
@@ -192,7 +207,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       const task = req.task as Task; // REQUIRED, checked by the validation layer
       const row = await store.create(
         user.userId,
-        valuesOf(task, user.timeZone),
+        fitted(valuesOf(task, user.timeZone)),
         req.requestId,
         clock(),
         req.seriesId,
@@ -285,7 +300,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
           const masked = create(TaskSchema, { timeZone: current.time_zone });
           for (const field of fields) copyField(patch, masked, field);
           const incoming = valuesOf(masked, user.timeZone, current.reminders);
-          const merged: TaskValues = { ...before };
+          let merged: TaskValues = { ...before };
           for (const field of fields) {
             for (const col of COLUMN_OF[field])
               (merged as unknown as Record<string, unknown>)[col] = incoming[col];
@@ -295,6 +310,8 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
           );
           const problems = crossFieldViolations(rowToTask({ ...current, ...merged }), "task", ruleMoved);
           if (problems.length > 0) throw invalidArgument(problems);
+          // A new rule, due time or zone: the due time moves to the rule's first occurrence.
+          if (ruleMoved) merged = fitted(merged);
           const mask = (Object.keys(COLUMN_OF) as UpdatableField[]).filter((f) =>
             COLUMN_OF[f].some((col) => !same(col, before, merged)),
           );

@@ -42,7 +42,8 @@ scripts/lib/services.ts (SERVICES) by deploy/helm/chart.test.ts.
   api:        the API service it serves (the Gateway routes its RPC paths to it)
   paths:      plain HTTP paths it serves (the assistant's MCP endpoint)
   bus:        publishes or consumes events (the pubsub components are scoped to these)
-  invokes:    the apps it calls through Dapr service invocation
+  invokes:    the apps it calls through Dapr service invocation (every service but identity asks
+              identity whether a token's session is live: docs/identity.md)
   internet:   reaches outside the cluster (webhooks and e-mail; a language model)
 */}}
 {{- define "todo.serviceTable" -}}
@@ -51,21 +52,24 @@ identity:
 task:
   api: todo.task.v1.TaskService
   bus: true
+  invokes: [identity]
 tag:
   api: todo.tag.v1.TagService
   bus: true
+  invokes: [identity]
 scheduler:
   api: todo.scheduler.v1.SchedulerService
   bus: true
-  invokes: [task]
+  invokes: [task, identity]
 notification:
   api: todo.notification.v1.NotificationService
   bus: true
   internet: notification
+  invokes: [identity]
 assistant:
   api: todo.assistant.v1.AssistantService
   paths: [/mcp]
-  invokes: [task, tag]
+  invokes: [task, tag, identity]
   internet: assistant
 {{- end -}}
 

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file todo/identity/v1/auth_service.proto.
  */
 export const file_todo_identity_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0b2RvL2lkZW50aXR5L3YxL2F1dGhfc2VydmljZS5wcm90bxIQdG9kby5pZGVudGl0eS52MSJtCg1TaWduVXBSZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIZCgxkaXNwbGF5X25hbWUYAyABKAlCA+BBARIWCgl0aW1lX3pvbmUYBCABKAlCA+BBASKMAQoOU2lnblVwUmVzcG9uc2USGQoMYWNjZXNzX3Rva2VuGAEgASgJQgPgQQMSKQoEdXNlchgCIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDEjQKC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIjoKDVNpZ25JblJlcXVlc3QSEgoFZW1haWwYASABKAlCA+BBAhIVCghwYXNzd29yZBgCIAEoCUID4EECIowBCg5TaWduSW5SZXNwb25zZRIZCgxhY2Nlc3NfdG9rZW4YASABKAlCA+BBAxIpCgR1c2VyGAIgASgLMhYudG9kby5pZGVudGl0eS52MS5Vc2VyQgPgQQMSNAoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IkMKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USKQoEdXNlchgBIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDMowCCgtBdXRoU2VydmljZRJLCgZTaWduVXASHy50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlcXVlc3QaIC50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlc3BvbnNlEksKBlNpZ25JbhIfLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVxdWVzdBogLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVzcG9uc2USYwoOR2V0Q3VycmVudFVzZXISJy50b2RvLmlkZW50aXR5LnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBooLnRvZG8uaWRlbnRpdHkudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_todo_identity_v1_user]);
+  fileDesc("CiN0b2RvL2lkZW50aXR5L3YxL2F1dGhfc2VydmljZS5wcm90bxIQdG9kby5pZGVudGl0eS52MSJtCg1TaWduVXBSZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIZCgxkaXNwbGF5X25hbWUYAyABKAlCA+BBARIWCgl0aW1lX3pvbmUYBCABKAlCA+BBASKMAQoOU2lnblVwUmVzcG9uc2USGQoMYWNjZXNzX3Rva2VuGAEgASgJQgPgQQMSKQoEdXNlchgCIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDEjQKC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIjoKDVNpZ25JblJlcXVlc3QSEgoFZW1haWwYASABKAlCA+BBAhIVCghwYXNzd29yZBgCIAEoCUID4EECIowBCg5TaWduSW5SZXNwb25zZRIZCgxhY2Nlc3NfdG9rZW4YASABKAlCA+BBAxIpCgR1c2VyGAIgASgLMhYudG9kby5pZGVudGl0eS52MS5Vc2VyQgPgQQMSNAoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IkMKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USKQoEdXNlchgBIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDIisKDlNpZ25PdXRSZXF1ZXN0EhkKDGFsbF9zZXNzaW9ucxgBIAEoCEID4EEBIi4KD1NpZ25PdXRSZXNwb25zZRIbCg5lbmRlZF9zZXNzaW9ucxgBIAEoBUID4EEDMtwCCgtBdXRoU2VydmljZRJLCgZTaWduVXASHy50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlcXVlc3QaIC50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlc3BvbnNlEksKBlNpZ25JbhIfLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVxdWVzdBogLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVzcG9uc2USYwoOR2V0Q3VycmVudFVzZXISJy50b2RvLmlkZW50aXR5LnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBooLnRvZG8uaWRlbnRpdHkudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZRJOCgdTaWduT3V0EiAudG9kby5pZGVudGl0eS52MS5TaWduT3V0UmVxdWVzdBohLnRvZG8uaWRlbnRpdHkudjEuU2lnbk91dFJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_todo_identity_v1_user]);
 
 /**
  * The request of AuthService.SignUp.
@@ -31,7 +31,10 @@ export type SignUpRequest = Message<"todo.identity.v1.SignUpRequest"> & {
   email: string;
 
   /**
-   * The password: 8 to 200 characters. It is stored only as an Argon2id hash. Control characters
+   * The password: 8 to 200 characters, not one of the 10 000 commonest passwords (compared without
+   * regard to case), and not the e-mail address or the part of it before the `@` (NIST SP 800-63B;
+   * there are no rules about which kinds of characters it must contain). Any of these is
+   * INVALID_ARGUMENT naming `password`. It is stored only as an Argon2id hash. Control characters
    * (U+0000 to U+001F, U+007F to U+009F, tab included) are INVALID_ARGUMENT: no keyboard types
    * them into a password box, and a NUL would be cut off by some password managers and hashes.
    *
@@ -197,14 +200,66 @@ export const GetCurrentUserResponseSchema: GenMessage<GetCurrentUserResponse> = 
   messageDesc(file_todo_identity_v1_auth_service, 5);
 
 /**
+ * The request of AuthService.SignOut. The session is taken from the access token.
+ *
+ * @generated from message todo.identity.v1.SignOutRequest
+ */
+export type SignOutRequest = Message<"todo.identity.v1.SignOutRequest"> & {
+  /**
+   * End every session of the account (every device signed in), not only this token's.
+   *
+   * @generated from field: bool all_sessions = 1;
+   */
+  allSessions: boolean;
+};
+
+/**
+ * Describes the message todo.identity.v1.SignOutRequest.
+ * Use `create(SignOutRequestSchema)` to create a new message.
+ */
+export const SignOutRequestSchema: GenMessage<SignOutRequest> = /*@__PURE__*/
+  messageDesc(file_todo_identity_v1_auth_service, 6);
+
+/**
+ * The response of AuthService.SignOut.
+ *
+ * @generated from message todo.identity.v1.SignOutResponse
+ */
+export type SignOutResponse = Message<"todo.identity.v1.SignOutResponse"> & {
+  /**
+   * How many sessions were ended (0 when this token's session had already ended).
+   *
+   * @generated from field: int32 ended_sessions = 1;
+   */
+  endedSessions: number;
+};
+
+/**
+ * Describes the message todo.identity.v1.SignOutResponse.
+ * Use `create(SignOutResponseSchema)` to create a new message.
+ */
+export const SignOutResponseSchema: GenMessage<SignOutResponse> = /*@__PURE__*/
+  messageDesc(file_todo_identity_v1_auth_service, 7);
+
+/**
  * Creates accounts and issues access tokens. SignUp and SignIn are the only RPCs of the whole
  * API that need no `authorization: Bearer <access_token>` header.
+ *
+ * Every access token names a session. A token is accepted only while its account exists and its
+ * session has not been ended by SignOut; services check that against this service and remember
+ * the answer for a short time (30 s by default), so a signed-out or deleted account's tokens stop
+ * working everywhere within that time (docs/identity.md).
+ *
+ * SignUp and SignIn are rate limited per account and per client address (docs/identity.md): over a
+ * limit the answer is RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` detail saying when to try
+ * again (and, over HTTP, a `Retry-After` header in seconds).
  *
  * @generated from service todo.identity.v1.AuthService
  */
 export const AuthService: GenService<{
   /**
-   * Creates an account and signs it in. An e-mail address already in use is ALREADY_EXISTS.
+   * Creates an account and signs it in. An e-mail address already in use is ALREADY_EXISTS. Too many
+   * sign-ups from one client address within the window are RESOURCE_EXHAUSTED.
    *
    * @generated from rpc todo.identity.v1.AuthService.SignUp
    */
@@ -215,7 +270,9 @@ export const AuthService: GenService<{
   },
   /**
    * Exchanges an e-mail address and password for an access token. A wrong address or password
-   * is UNAUTHENTICATED, with the same message for both.
+   * is UNAUTHENTICATED, with the same message for both. After too many failed attempts for one
+   * account (10 in 15 minutes by default) or from one client address (100), further attempts are
+   * RESOURCE_EXHAUSTED until the window ends, even with the right password.
    *
    * @generated from rpc todo.identity.v1.AuthService.SignIn
    */
@@ -233,6 +290,18 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof GetCurrentUserRequestSchema;
     output: typeof GetCurrentUserResponseSchema;
+  },
+  /**
+   * Ends the session of the access token the call carries (or every session of its account), so
+   * the token stops being accepted. A token with no session (one a service issued to act for the
+   * user) is FAILED_PRECONDITION: it expires on its own within minutes.
+   *
+   * @generated from rpc todo.identity.v1.AuthService.SignOut
+   */
+  signOut: {
+    methodKind: "unary";
+    input: typeof SignOutRequestSchema;
+    output: typeof SignOutResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_todo_identity_v1_auth_service, 0);

@@ -31,7 +31,8 @@ export type PreviewRecurrenceRequest = Message<"todo.scheduler.v1.PreviewRecurre
   rrule: string;
 
   /**
-   * The first occurrence's wall-clock time, as an instant (usually the task's due time).
+   * Where the series starts, as an instant (usually the task's due time): its local wall-clock time
+   * gives the occurrences' time of day where the rule does not.
    *
    * @generated from field: google.protobuf.Timestamp start_time = 2;
    */
@@ -144,8 +145,12 @@ export const ListUpcomingRemindersResponseSchema: GenMessage<ListUpcomingReminde
  */
 export const SchedulerService: GenService<{
   /**
-   * Expands a recurrence rule: the first `count` occurrences at or after `start_time`, evaluated in
-   * `time_zone` (wall-clock times survive DST changes). What the web editor shows.
+   * Expands a recurrence rule: the first `count` occurrences of the rule at or after `start_time`,
+   * evaluated in `time_zone` (wall-clock times survive DST changes; each instant occurs once, also
+   * where a DST gap moves one wall-clock time onto the next). `start_time` itself is the first only
+   * when it fits the rule, so the first occurrence is the due time CreateTask stores for a task due
+   * at `start_time`. A rule that never happens or never repeats from `start_time` is
+   * INVALID_ARGUMENT, as CreateTask refuses it. What the web editor shows.
    *
    * @generated from rpc todo.scheduler.v1.SchedulerService.PreviewRecurrence
    */

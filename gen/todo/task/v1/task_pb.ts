@@ -25,7 +25,12 @@ export type Recurrence = Message<"todo.task.v1.Recurrence"> & {
   /**
    * An RFC 5545 recurrence rule without the `RRULE:` prefix and without DTSTART, for example
    * `FREQ=WEEKLY;BYDAY=MO` or `FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12`. It is evaluated in the
-   * task's time zone, starting at its due time; at most 500 characters.
+   * task's time zone from its due time: the series is the rule's occurrences at or after the due
+   * time (as python-dateutil and Todoist have it), each instant once, and COUNT counts them. A rule
+   * with no occurrence at or after the due time, or that never repeats, is INVALID_ARGUMENT. When
+   * the first occurrence's wall-clock time does not exist (a DST gap turns 02:30 into 03:30), the
+   * stored rule gets the time of day spelled out (`;BYHOUR=2;BYMINUTE=30;BYSECOND=0`, where
+   * missing), so later occurrences are at 02:30 again. At most 500 characters.
    *
    * @generated from field: string rrule = 1;
    */
@@ -143,7 +148,12 @@ export type Task = Message<"todo.task.v1.Task"> & {
   tags: string[];
 
   /**
-   * When the task is due, if ever.
+   * When the task is due, if ever. A recurring task's due time is always an occurrence of its
+   * rule: CreateTask, and UpdateTask when the rule, due time or time zone changes, move a due time
+   * that does not fit the rule to the rule's first occurrence at or after it — a Thursday for
+   * "monthly on the last Friday" becomes that Friday, 1 January for "yearly on 29 February" the
+   * next 29 February — keeping it to the millisecond when it fits. The response shows the stored
+   * value; reminders relative to the due time move with it.
    *
    * @generated from field: google.protobuf.Timestamp due_time = 7;
    */

@@ -64,7 +64,8 @@ export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE_
  */
 export type CreateTaskResponse = Message<"todo.task.v1.CreateTaskResponse"> & {
   /**
-   * The created task.
+   * The created task, as stored: a recurring task's due time (and, in a DST gap, its rule) may
+   * differ from the request's, moved to the rule's first occurrence (see `Task.due_time`).
    *
    * @generated from field: todo.task.v1.Task task = 1;
    */
@@ -260,7 +261,9 @@ export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE_
  */
 export type UpdateTaskResponse = Message<"todo.task.v1.UpdateTaskResponse"> & {
   /**
-   * The task after the update.
+   * The task after the update. When the update changed a recurring task's rule, due time or time
+   * zone, its due time is the rule's first occurrence at or after the new due time (see
+   * `Task.due_time`).
    *
    * @generated from field: todo.task.v1.Task task = 1;
    */
@@ -640,7 +643,9 @@ export const TaskService: GenService<{
   },
   /**
    * Marks a task completed. Completing a completed task changes nothing. Completing an instance
-   * of a recurring task makes the scheduler create the series' next instance (docs/recurrence.md).
+   * of a recurring task makes the scheduler create the series' next instance (docs/recurrence.md):
+   * the rule's first occurrence after the completed due time (SCHEDULE) or after the completion
+   * (COMPLETION), which CreateTask keeps as it is since it fits the rule.
    *
    * @generated from rpc todo.task.v1.TaskService.CompleteTask
    */

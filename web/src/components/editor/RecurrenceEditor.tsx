@@ -112,6 +112,16 @@ function formatOccurrence(ms: number, zone: string): string {
   return f.format(ms);
 }
 
+/**
+ * The series' first date when it is not the due date: the server (PreviewRecurrence, and CreateTask
+ * or UpdateTask on save) starts a series at the rule's first date at or after the due date, and
+ * moves the due date there.
+ */
+function movedFirst(dates: readonly number[], dueMs: number | undefined): number | undefined {
+  const [first] = dates;
+  return first !== undefined && dueMs !== undefined && first !== dueMs ? first : undefined;
+}
+
 type Preview =
   | { state: "idle" }
   | { state: "loading" }
@@ -455,14 +465,24 @@ export function RecurrenceEditor(props: RecurrenceEditorProps): JSX.Element {
             </Match>
             <Match when={preview().state === "ok" && preview()}>
               {(p) => (
-                <ol class="te-dates">
-                  <For
-                    each={(p() as { dates: number[] }).dates}
-                    fallback={<li>No more dates: the series has ended.</li>}
-                  >
-                    {(ms) => <li>{formatOccurrence(ms, props.timeZone)}</li>}
-                  </For>
-                </ol>
+                <>
+                  <ol class="te-dates">
+                    <For
+                      each={(p() as { dates: number[] }).dates}
+                      fallback={<li>No more dates: the series has ended.</li>}
+                    >
+                      {(ms) => <li>{formatOccurrence(ms, props.timeZone)}</li>}
+                    </For>
+                  </ol>
+                  <Show when={movedFirst((p() as { dates: number[] }).dates, props.dueMs)}>
+                    {(first) => (
+                      <p class="te-muted te-moved" role="note">
+                        The due date is not one of the rule's dates: saving moves it to the first,{" "}
+                        {formatOccurrence(first(), props.timeZone)}.
+                      </p>
+                    )}
+                  </Show>
+                </>
               )}
             </Match>
           </Switch>

@@ -261,6 +261,28 @@ describe("TaskEditor: recurrence", () => {
     await waitFor(() => expect(calls.previews.at(-1)?.rrule).toBe("FREQ=DAILY;INTERVAL=3"));
   });
 
+  it("says when the series starts after the due date, where saving moves the due date", async () => {
+    setup({
+      // The server's answer for a Thursday due date of "monthly on the last Friday": the Fridays.
+      preview(req) {
+        const start = timestampMs(req.startTime ?? timestampFromMs(0));
+        return req.rrule === "FREQ=MONTHLY;BYDAY=-1FR" ? [start + DAY, start + DAY + 28 * DAY] : [start];
+      },
+    });
+    change(input("Date"), "2027-01-28"); // a Thursday
+    change(input("Time"), "09:00");
+    await chooseZone("Europe/Berlin");
+    change(screen.getByLabelText("Repeats"), "monthly");
+    await waitFor(() => expect(document.querySelectorAll(".te-dates li")).toHaveLength(1));
+    expect(screen.queryByRole("note")).toBeNull(); // the due date is the first date
+    fireEvent.click(screen.getByLabelText("the"));
+    change(screen.getByLabelText("Which week"), "-1");
+    change(screen.getByLabelText("Weekday"), "FR");
+    const note = await screen.findByRole("note");
+    expect(note.textContent).toMatch(/saving moves it to the first, Fri,? 29 Jan 2027,? 09:00\./);
+    expect(document.querySelector(".te-dates li")?.textContent).toMatch(/^Fri,? 29 Jan 2027,? 09:00$/);
+  });
+
   it("shows PreviewRecurrence's INVALID_ARGUMENT message for a bad advanced rule", async () => {
     setup({
       preview(req) {
