@@ -91,4 +91,33 @@ describe("describeRecurrence", () => {
     expect(describeRecurrence("every day")).toBe("custom rule (every day)");
     expect(describeRecurrence("FREQ=DAILY;INTERVAL=0")).toBe("custom rule (FREQ=DAILY;INTERVAL=0)");
   });
+
+  test("rules RFC 5545 forbids (and the task service refuses) are not described as valid ones", () => {
+    // Found by rule.fuzz.test.ts: COUNT was shown and UNTIL silently dropped, the last FREQ won.
+    expect(describeRecurrence("FREQ=WEEKLY;COUNT=1;UNTIL=19700101T000000Z")).toBe(
+      "custom rule (FREQ=WEEKLY;COUNT=1;UNTIL=19700101T000000Z)",
+    );
+    expect(describeRecurrence("FREQ=DAILY;FREQ=WEEKLY")).toBe("custom rule (FREQ=DAILY;FREQ=WEEKLY)");
+    // Values out of RFC 5545's ranges were described: "the 0th Monday", "in ?", "at 25:00".
+    for (const rule of [
+      "FREQ=MONTHLY;BYDAY=0MO",
+      "FREQ=MONTHLY;BYDAY=-0MO",
+      "FREQ=MONTHLY;BYDAY=54MO",
+      "FREQ=MONTHLY;BYMONTHDAY=0",
+      "FREQ=MONTHLY;BYMONTHDAY=-32",
+      "FREQ=YEARLY;BYMONTH=13",
+      "FREQ=DAILY;BYHOUR=24",
+      "FREQ=DAILY;BYMINUTE=60",
+      "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0",
+      "FREQ=WEEKLY;UNTIL=20271301", // was "until ? 1, 2027"
+      "FREQ=WEEKLY;UNTIL=20270230",
+      "FREQ=WEEKLY;UNTIL=20271231T256000Z",
+    ]) {
+      expect(describeRecurrence(rule)).toBe(`custom rule (${rule})`);
+    }
+    expect(describeRecurrence("FREQ=MONTHLY;BYDAY=-1MO")).toBe("every month on the last Monday");
+    expect(describeRecurrence("FREQ=DAILY;INTERVAL=2;INTERVAL=3")).toBe(
+      "custom rule (FREQ=DAILY;INTERVAL=2;INTERVAL=3)",
+    );
+  });
 });

@@ -74,6 +74,19 @@ describe("spans", () => {
   });
 });
 
+describe("rules the task service would refuse are not made", () => {
+  // Found by quick-add.fuzz.test.ts: "every 1530 mondays" gave INTERVAL=1530, which CreateTask
+  // refuses (INTERVAL 1..1000), so the quick add failed as a whole.
+  test("an interval over 1000 stays in the title", () => {
+    const r = parseQuickAdd("water plants every 1001 days", { now: NOW, timeZone: ZONE });
+    expect(r.recurrence).toBeUndefined();
+    expect(r.title).toBe("water plants every 1001 days");
+    expect(parseQuickAdd("every 1000 days", { now: NOW, timeZone: ZONE }).recurrence?.rrule).toBe(
+      "FREQ=DAILY;INTERVAL=1000",
+    );
+  });
+});
+
 describe("describeRecurrence of the table's rules", () => {
   test("every rule the table produces has English words, never the raw rule", () => {
     for (const c of CASES) {

@@ -77,6 +77,9 @@ export interface QuickAddResult {
   timeZone: string;
 }
 
+/** The longest INTERVAL the task service accepts (services/task/src/rrule-syntax.ts). */
+const MAX_INTERVAL = 1000;
+
 /** Due time for a date typed without a time: the end of that day. */
 export const DEFAULT_DATE_ONLY_TIME: TimeOfDay = Object.freeze({ hour: 23, minute: 59 });
 /** Time of a reminder given a date but no time ("remind me tomorrow"): 09:00. */
@@ -188,6 +191,8 @@ export function parseQuickAdd(text: string, ctx: QuickAddContext): QuickAddResul
   let phrase: RecurrencePhrase | undefined;
   for (let i = 0; i < tokens.length && !phrase; i++) {
     phrase = recurrenceAt(s, i);
+    // "every 1500 days" is not a rule the task service stores (INTERVAL 1..1000): it stays in the title.
+    if (phrase && phrase.spec.interval > MAX_INTERVAL) phrase = undefined;
     if (phrase) take(phrase.start, phrase.end, "recurrence", RECURRENCE_CONNECTORS);
   }
   const spec: RuleSpec | undefined = phrase ? { ...phrase.spec } : undefined;

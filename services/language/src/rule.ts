@@ -52,18 +52,49 @@ export function formatRule(spec: RuleSpec): string {
 
 const INT_LIST = /^[+-]?\d{1,3}(,[+-]?\d{1,3})*$/;
 
-/** Reads RRULE text back into a {@link RuleSpec}; undefined when it is not a rule at all. */
+/** RFC 5545's range of each modelled part, `[min, max, negatives allowed]`: 0 only for hours and minutes. */
+const RANGES = {
+  BYDAY: [1, 53, true],
+  BYMONTH: [1, 12, false],
+  BYMONTHDAY: [1, 31, true],
+  BYSETPOS: [1, 366, true],
+  BYHOUR: [0, 23, false],
+  BYMINUTE: [0, 59, false],
+} as const satisfies Record<string, readonly [number, number, boolean]>;
+
+/** Whether `value` is an UNTIL of RFC 5545's form naming a real date (and time of day). */
+function realUntil(value: string): boolean {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  return m[4] === undefined || (Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59);
+}
+
+function inRange(n: number, [min, max, negative]: readonly [number, number, boolean]): boolean {
+  if (n < 0 && !negative) return false;
+  if (Object.is(n, -0)) return false;
+  return Math.abs(n) >= min && Math.abs(n) <= max;
+}
+
+/**
+ * Reads RRULE text back into a {@link RuleSpec}; undefined when it is not a rule at all — including,
+ * as RFC 5545 says and the task service refuses, a part given twice or COUNT together with UNTIL.
+ */
 export function parseRule(text: string): RuleSpec | undefined {
   const body = text.trim().replace(/^RRULE:/i, "");
   if (body === "") return undefined;
   let freq: Freq | undefined;
   const spec: Omit<RuleSpec, "freq"> = { interval: 1 };
   const ints = (v: string) => (INT_LIST.test(v) ? v.split(",").map(Number) : undefined);
+  const seen = new Set<string>();
   for (const part of body.split(";")) {
     const eq = part.indexOf("=");
     if (eq <= 0) return undefined;
     const name = part.slice(0, eq).toUpperCase();
     const value = part.slice(eq + 1).toUpperCase();
+    if (seen.has(name)) return undefined;
+    seen.add(name);
     const keep = () => {
       spec.other = [...(spec.other ?? []), `${name}=${value}`];
     };
@@ -85,7 +116,7 @@ export function parseRule(text: string): RuleSpec | undefined {
         break;
       }
       case "UNTIL":
-        if (!/^\d{8}(T\d{6}Z?)?$/.test(value)) return undefined;
+        if (!realUntil(value)) return undefined;
         spec.until = value;
         break;
       case "BYDAY": {
@@ -94,7 +125,9 @@ export function parseRule(text: string): RuleSpec | undefined {
           const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(d);
           if (!m) return undefined;
           const weekday = WEEKDAY_CODES.indexOf(m[2] as (typeof WEEKDAY_CODES)[number]) + 1;
-          days.push(m[1] === undefined ? { weekday } : { weekday, n: Number(m[1]) });
+          const n = m[1] === undefined ? undefined : Number(m[1]);
+          if (n !== undefined && !inRange(n, RANGES.BYDAY)) return undefined;
+          days.push(n === undefined ? { weekday } : { weekday, n });
         }
         spec.byDay = days;
         break;
@@ -105,7 +138,7 @@ export function parseRule(text: string): RuleSpec | undefined {
       case "BYHOUR":
       case "BYMINUTE": {
         const list = ints(value);
-        if (!list) return undefined;
+        if (!list?.every((n) => inRange(n, RANGES[name]))) return undefined;
         const key = {
           BYMONTH: "byMonth",
           BYMONTHDAY: "byMonthDay",
@@ -120,6 +153,7 @@ export function parseRule(text: string): RuleSpec | undefined {
         keep();
     }
   }
+  if (spec.count !== undefined && spec.until !== undefined) return undefined;
   return freq ? { freq, ...spec } : undefined;
 }
 

@@ -18,7 +18,7 @@ let hub: NotificationHub;
 beforeAll(async () => {
   db = await openDatabase({ dataDir: "memory://" });
   expect(db.kind).toBe("pglite");
-  expect(await migrateNotifications(db.sql)).toEqual([1, 2]);
+  expect(await migrateNotifications(db.sql)).toEqual([1, 2, 3]);
   hub = createNotificationHub({ sql: db.sql, mode: watchModeFor(db.kind) });
 });
 

@@ -26,7 +26,7 @@ const PUBLIC_HOOK = "https://93.184.216.34/hooks/todo";
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  expect(await migrateNotifications(db.sql)).toEqual([1, 2]);
+  expect(await migrateNotifications(db.sql)).toEqual([1, 2, 3]);
   expect(await migrateNotifications(db.sql)).toEqual([]); // a second start applies nothing
   hub = createNotificationHub({ sql: db.sql, mode: "listen" });
   handle = createRemindersHandler({ sql: db.sql, hub, afterCommit: () => worked++ });

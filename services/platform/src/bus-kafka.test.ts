@@ -12,19 +12,7 @@ import {
   toCloudEvent,
 } from "./events";
 import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
-import type { Logger } from "./logger";
-
-/** Collects log lines instead of printing them, so tests can assert on what was logged. */
-function memoryLogger() {
-  const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const at =
-    (level: string) =>
-    (msg: string, fields?: Record<string, unknown>): void => {
-      lines.push({ level, msg, ...(fields ? { fields } : {}) });
-    };
-  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-  return { logger, lines };
-}
+import { memoryLogger } from "./testing";
 
 function event(name: string, subject = name): CloudEvent {
   return toCloudEvent(

@@ -61,7 +61,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const name = options.name ?? "todo";
   if (options.url) {
     const max = options.maxConnections ?? 20;
-    const sql = postgres(options.url, { ...clientOptions, max });
+    // A statement whose client went away (a killed process, `close()` past its timeout) is cancelled
+    // by the server within 5 s instead of running on: PostgreSQL otherwise only notices a closed
+    // socket when it next writes a result (issue 13 §5, docs/reliability.md).
+    const connection = { ...clientOptions.connection, client_connection_check_interval: "5s" };
+    const sql = postgres(options.url, { ...clientOptions, connection, max });
     // Tracing first: the metrics hook then wraps it, and both see every statement.
     traceIfEnabled(sql, options.url);
     const unobserve = observePool(sql, name, max);

@@ -29,6 +29,7 @@ import { jobKind, MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
 import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
+import { queueTableSettings } from "./queue-tables";
 import { traceparentOf, tracingEnabled } from "./tracing";
 import { type JobSpans, startJobSpans } from "./tracing-jobs";
 
@@ -46,7 +47,8 @@ export function jobsChannel(schema: string): string {
  * `name` uses the "C" collation so that `cancelPrefix`'s `LIKE 'prefix%'` can use the primary key.
  * `due_time` is when the job is meant to fire; `run_time` when it may next be tried (equal at first,
  * later after failures); claims scan `run_time` in index order. `traceparent` is the trace context
- * the job was scheduled in (tracing-jobs.ts), added to tables made before it existed.
+ * the job was scheduled in (tracing-jobs.ts), added to tables made before it existed. The table is a
+ * queue and gets the queue-table autovacuum settings (queue-tables.ts).
  */
 export async function ensureJobs(sql: Sql, schema: string): Promise<void> {
   await withSchemaLock(sql, schema, async (tx) => {
@@ -67,7 +69,8 @@ export async function ensureJobs(sql: Sql, schema: string): Promise<void> {
          alter table ${schema}.jobs add column if not exists traceparent text;
          create index if not exists jobs_run_time on ${schema}.jobs (run_time);
          create index if not exists jobs_claimed_until on ${schema}.jobs (claimed_until)
-           where claimed_until is not null;`,
+           where claimed_until is not null;
+         ${queueTableSettings(`${schema}.jobs`)};`,
       )
       .simple();
   });

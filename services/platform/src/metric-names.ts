@@ -22,6 +22,7 @@ export const MetricNames = {
   messagingDeadLettered: "todo.messaging.dead_lettered",
   outboxRows: "todo.outbox.rows",
   outboxOldestAge: "todo.outbox.oldest_age",
+  outboxClaimDuration: "todo.outbox.claim.duration",
   jobLateness: "todo.job.lateness",
   jobPending: "todo.job.pending",
   jobDue: "todo.job.due",

@@ -86,6 +86,7 @@ export interface PlatformInstruments {
   readonly messagingDeadLettered: Counter;
   readonly outboxRows: ObservableUpDownCounter;
   readonly outboxOldestAge: ObservableGauge;
+  readonly outboxClaimDuration: Histogram;
   readonly jobLateness: Histogram;
   readonly jobPending: ObservableUpDownCounter;
   readonly jobDue: ObservableUpDownCounter;
@@ -171,6 +172,11 @@ export function platformInstruments(): PlatformInstruments | undefined {
     outboxOldestAge: meter.createObservableGauge(MetricNames.outboxOldestAge, {
       unit: "s",
       description: "Age of the oldest unpublished outbox row (0 when empty).",
+    }),
+    outboxClaimDuration: meter.createHistogram(MetricNames.outboxClaimDuration, {
+      unit: "s",
+      description: "Duration of each outbox relay claim (error.type when it failed or timed out).",
+      advice: { explicitBucketBoundaries: DB_DURATION_BUCKETS },
     }),
     jobLateness: meter.createHistogram(MetricNames.jobLateness, {
       unit: "s",

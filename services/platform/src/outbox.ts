@@ -22,6 +22,8 @@ import { MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
 import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
+import { claimMetrics, claimOutboxRows, settleOutboxClaim } from "./outbox-claim";
+import { queueTableSettings } from "./queue-tables";
 
 /** The relay's queries are fixed per schema: prepare them once per connection and reuse them. */
 const PREPARED = { prepare: true } as const;
@@ -34,6 +36,8 @@ export function outboxChannel(schema: string): string {
 /**
  * Creates `<schema>.outbox` when missing. Call it right after the service's own `migrate`; it is
  * idempotent and takes the same advisory lock as `migrate`, so replicas starting together are safe.
+ * The primary key serves the claim's `order by seq` and every lookup by `seq`, `(key, seq)` its head
+ * check; the table gets the queue-table autovacuum settings (queue-tables.ts), at every start.
  */
 export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
   await withSchemaLock(sql, schema, async (tx) => {
@@ -58,7 +62,8 @@ export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
            attempts integer not null default 0,
            last_error text
          );
-         create index if not exists outbox_key_seq on ${schema}.outbox (key, seq);`,
+         create index if not exists outbox_key_seq on ${schema}.outbox (key, seq);
+         ${queueTableSettings(`${schema}.outbox`)};`,
       )
       .simple();
   });
@@ -110,6 +115,13 @@ export interface OutboxRelayOptions {
   /** First and longest wait after a failure (doubling in between); default 100 ms and 10 s. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * The longest any relay statement may run (`statement_timeout`): a claim stuck behind a lock or a
+   * bad plan fails and is retried with backoff instead of holding the relay; default 10 s.
+   */
+  readonly claimTimeoutMs?: number;
+  /** A claim taking this long is logged (warn) with its duration; default 1000 ms. */
+  readonly slowClaimMs?: number;
   readonly logger?: Logger;
 }
 
@@ -117,7 +129,10 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** Looks for new rows now (call after committing a transaction that enqueued events). */
   wake(): void;
-  /** Stops the relay after the round in progress; unpublished rows stay for the next start. */
+  /**
+   * Stops the relay after the round in progress, cancelling a claim still running in PostgreSQL;
+   * unpublished rows stay for the next start.
+   */
   stop(): Promise<void>;
 }
 
@@ -170,6 +185,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 10_000;
   const log = options.logger ?? createLogger(`outbox-relay.${schema}`);
+  const claimTimeoutMs = options.claimTimeoutMs ?? 10_000;
+  const slowClaimMs = options.slowClaimMs ?? 1000;
 
   let stopped = false;
   let woken = false;
@@ -196,34 +213,43 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     interrupt?.();
   };
 
-  /** Claims up to `batchSize` rows that are the head of their key among the unclaimed rows. */
-  const claim = (token: string) =>
-    sql.unsafe<OutboxRow[]>(
-      `with batch as materialized (
-         select seq, key from ${table}
-         where claimed_until is null or claimed_until < now()
-         order by seq
-         limit $1
-         for update skip locked
-       ), ranked as (
-         select seq, key, row_number() over (partition by key order by seq) - 1 as earlier_in_batch
-         from batch
-       ), heads as (
-         -- A head has no earlier row of its key outside the batch: as many earlier rows of its key in
-         -- the table as in the batch. Counted through the (key, seq) index, so a round costs the same
-         -- however long the backlog (a NOT EXISTS here was planned as a hash anti join over a
-         -- sequential scan of the whole outbox).
-         select r.seq from ranked r
-         where (select count(*) from ${table} p where p.key = r.key and p.seq < r.seq) = r.earlier_in_batch
-       )
-       update ${table} o
-       set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
-       from heads h where o.seq = h.seq
-       returning o.seq::text as seq, o.topic, o.key, o.event_id, o.source, o.type, o.subject, o.event_time,
-         o.traceparent, o.data_schema, o.data, o.extensions`,
-      [batchSize, token, leaseMs],
-      PREPARED,
-    );
+  /** The claim in flight, cancelled by `stop()` so nothing keeps running in PostgreSQL. */
+  let inflight: { cancel(): void } | undefined;
+  const claimTimer = claimMetrics(schema);
+
+  /** Claims up to `batchSize` heads of their keys (outbox-claim.ts), timing it and logging it when slow. */
+  const claim = async (token: string): Promise<OutboxRow[]> => {
+    const started = performance.now();
+    let rows: OutboxRow[] | undefined;
+    let failure: unknown;
+    try {
+      rows = await claimOutboxRows<OutboxRow>(sql, {
+        table,
+        batchSize,
+        token,
+        leaseMs,
+        timeoutMs: claimTimeoutMs,
+        onQuery: (query) => {
+          inflight = query;
+        },
+      });
+      return rows;
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      const ms = performance.now() - started;
+      claimTimer(ms, failure);
+      if (ms >= slowClaimMs && !stopped) {
+        log.warn("outbox claim was slow", {
+          schema,
+          duration_ms: Math.round(ms),
+          rows: rows?.length ?? 0,
+          ...(failure ? { err: failure } : {}),
+        });
+      }
+    }
+  };
 
   /** Publishes one claimed batch; returns how many rows it claimed and whether any publish failed. */
   const round = async (): Promise<{ claimed: number; failed: boolean }> => {
@@ -274,27 +300,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }),
       );
     }
-    await sql.begin(async (tx) => {
-      if (published.length > 0) {
-        await tx.unsafe(
-          `delete from ${table} where seq = any($1::bigint[]) and claim = $2`,
-          [published, token],
-          PREPARED,
-        );
-      }
-      for (const f of failures) {
-        await tx.unsafe(
-          `update ${table} set attempts = attempts + 1, last_error = $2 where seq = $1::bigint and claim = $3`,
-          [f.seq, f.error, token],
-          PREPARED,
-        );
-      }
-      // Release what was not published (failed rows and the rows queued behind them).
-      await tx.unsafe(
-        `update ${table} set claim = null, claimed_until = null where claim = $1`,
-        [token],
-        PREPARED,
-      );
+    await settleOutboxClaim(sql, {
+      table,
+      token,
+      claimed: rows.map((row) => row.seq),
+      published,
+      failures,
+      timeoutMs: claimTimeoutMs,
     });
     return { claimed: rows.length, failed: failures.length > 0 };
   };
@@ -342,6 +354,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       unobserve();
       interrupt?.();
+      inflight?.cancel();
       await running;
       await unlisten?.().catch(() => {});
     },

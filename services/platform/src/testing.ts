@@ -5,6 +5,7 @@
  */
 import postgres from "postgres";
 import { openDatabase, type Sql } from "./db";
+import type { Logger } from "./logger";
 
 /** A fresh, empty database for one test file. */
 export interface TestDatabase {
@@ -58,4 +59,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** Collects log lines instead of printing them, so tests can assert on what was logged. */
+export function memoryLogger() {
+  const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      lines.push({ level, msg, ...(fields ? { fields } : {}) });
+    };
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  return { logger, lines };
 }

@@ -103,6 +103,19 @@ describe("rruleProblem checks UNTIL is a real calendar date and time", () => {
   ])("%s is refused", (rule) => {
     expect(rruleProblem(rule)).toMatch(/UNTIL/);
   });
+
+  // Found by services/language/src/quick-add.fuzz.test.ts ("monthly until 0001-01-01"): the check
+  // went through Date.UTC, which reads the years 0–99 as 1900–1999, so real dates were refused.
+  test.each([
+    ["FREQ=DAILY;UNTIL=00010101"],
+    ["FREQ=DAILY;UNTIL=00991231T235959Z"],
+    ["FREQ=DAILY;UNTIL=00040229"],
+  ])("%s is a real date in the years 1-99", (rule) => {
+    expect(rruleProblem(rule)).toBeUndefined();
+  });
+  test("29 February of a year 1-99 that is not a leap year is refused", () => {
+    expect(rruleProblem("FREQ=DAILY;UNTIL=00030229")).toMatch(/not a real date/);
+  });
 });
 
 describe("rruleProblem enforces RFC 5545's frequency restrictions on BYxxx parts", () => {

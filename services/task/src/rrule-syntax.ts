@@ -11,7 +11,9 @@ const UNTIL = /^(\d{4})(\d{2})(\d{2})(T(\d{2})(\d{2})(\d{2})Z?)?$/;
 /** True when an UNTIL match names a real calendar date (and time of day). */
 function realDateTime(m: RegExpExecArray): boolean {
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return false;
   if (m[4] === undefined) return true;
   return Number(m[5]) <= 23 && Number(m[6]) <= 59 && Number(m[7]) <= 59;
