@@ -259,7 +259,8 @@ async function checkTaskService(arch: Arch, timeoutMs: number): Promise<void> {
     layout: todo.layout,
     arch,
     args: ["task"],
-    env: { DATABASE_URL: db.containerUrl, JWT_SECRET },
+    // Health needs no token, so the session checks' identity service is never called here.
+    env: { DATABASE_URL: db.containerUrl, JWT_SECRET, IDENTITY_SERVICE_URL: "http://127.0.0.1:1" },
     publish: { 8080: http, 50051: grpc },
   });
   loaded.add(container.image);

@@ -11,6 +11,7 @@ import {
   errorText,
   filterValue,
   parseDue,
+  parseDueChange,
   parseRepeat,
   priorityName,
   priorityOf,
@@ -41,6 +42,22 @@ describe("parseDue", () => {
     expect(() => parseDue("banana", ctx)).toThrow(ToolInputError);
     expect(() => parseDue("buy milk tomorrow", ctx)).toThrow(/could not read/);
     expect(() => parseDue("every monday", ctx)).toThrow(/repeat/);
+  });
+});
+
+describe("parseDueChange", () => {
+  test("says whether a time of day was given, so a move can keep the task's own", () => {
+    expect(parseDueChange("friday", ctx).hasTime).toBe(false);
+    expect(parseDueChange("2026-05-07", ctx)).toEqual({
+      time: new Date("2026-05-07T21:59:00.000Z"),
+      hasTime: false,
+    });
+    expect(parseDueChange("friday 3pm", ctx).hasTime).toBe(true);
+    expect(parseDueChange("2026-05-07T17:00", ctx).hasTime).toBe(true);
+    expect(parseDueChange("2026-05-07T17:00:00Z", ctx)).toEqual({
+      time: new Date("2026-05-07T17:00:00Z"),
+      hasTime: true,
+    });
   });
 });
 

@@ -185,16 +185,29 @@ function quickAdd(text: string, ctx: WhenContext, field: string) {
  * here (it belongs in `repeat`), so a due date never silently makes a task recur.
  */
 export function parseDue(text: string, ctx: WhenContext, field = "due"): Date {
+  return parseDueChange(text, ctx, field).time;
+}
+
+/**
+ * {@link parseDue}, also saying whether a time of day was given (`hasTime` false for "friday" or
+ * "2026-05-07"), which a move of an existing task needs: such a move keeps the task's time of day
+ * (`movedDue` of `@todo/language/due-move`).
+ */
+export function parseDueChange(
+  text: string,
+  ctx: WhenContext,
+  field = "due",
+): { time: Date; hasTime: boolean } {
   const trimmed = text.trim();
   if (RFC3339_INSTANT.test(trimmed)) {
     const date = new Date(trimmed);
-    if (!Number.isNaN(date.getTime())) return date;
+    if (!Number.isNaN(date.getTime())) return { time: date, hasTime: true };
   }
   const parsed = quickAdd(trimmed, ctx, field);
   if (parsed.recurrence)
     throw new ToolInputError(`${field}: ${JSON.stringify(text)} is a repetition; put it in "repeat"`);
   if (!parsed.due) throw new ToolInputError(`${field}: could not read ${JSON.stringify(text)} as a date`);
-  return parsed.due.time;
+  return parsed.due;
 }
 
 /**

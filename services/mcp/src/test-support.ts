@@ -48,18 +48,32 @@ function dueOf(task: Task | undefined): Date {
   return timestampDate(task.dueTime);
 }
 
-/** The hour and day of an instant as seen in `timeZone`. */
-function wallClock(date: Date, timeZone: string): { hour: number; day: string } {
+/** An instant as seen in a time zone: its hour, its date, and all of it (`Fri 2027-03-12 18:00:00`). */
+export interface WallClockView {
+  readonly hour: number;
+  /** `2027-03-12`. */
+  readonly day: string;
+  /** Weekday, date and time to the second: `Fri 2027-03-12 18:00:00`. */
+  readonly text: string;
+}
+
+/** `date` as seen on the clocks of `timeZone`. */
+export function wallClock(date: Date, timeZone: string): WallClockView {
   const parts = new Intl.DateTimeFormat("en-CA", {
     timeZone,
+    weekday: "short",
     year: "numeric",
     month: "2-digit",
     day: "2-digit",
     hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
     hourCycle: "h23",
   }).formatToParts(date);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return { hour: Number(get("hour")), day: `${get("year")}-${get("month")}-${get("day")}` };
+  const day = `${get("year")}-${get("month")}-${get("day")}`;
+  const time = `${get("hour")}:${get("minute")}:${get("second")}`;
+  return { hour: Number(get("hour")), day, text: `${get("weekday")} ${day} ${time}` };
 }
 
 /**
@@ -88,7 +102,7 @@ export async function exerciseEveryTool(client: Client, user: TestUser, timeZone
   expect(milk?.tags).toEqual([tag]);
   const due = wallClock(dueOf(milk), timeZone);
   const tomorrow = wallClock(new Date(Date.now() + 86_400_000), timeZone);
-  expect(due).toEqual({ hour: 17, day: tomorrow.day });
+  expect({ hour: due.hour, day: due.day }).toEqual({ hour: 17, day: tomorrow.day });
 
   // add_task with a repetition in words: the rule and its first occurrence.
   const rent = await callTool<{ task: TaskView }>(client, "add_task", {

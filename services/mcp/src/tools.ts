@@ -9,13 +9,14 @@
  * One server is made per caller (per HTTP request in the stateless HTTP mode, once for stdio).
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type CallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { RecurrenceAnchor, type Task, TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { movedDue } from "@todo/language/due-move";
 import { createLogger } from "@todo/platform/logger";
 import { z } from "zod";
 import {
@@ -25,6 +26,7 @@ import {
   filterValue,
   PRIORITY_NAMES,
   parseDue,
+  parseDueChange,
   parseRepeat,
   priorityOf,
   type Repetition,
@@ -319,7 +321,9 @@ export function createTodoMcpServer(deps: TodoMcpDeps): McpServer {
           .max(200)
           .nullable()
           .optional()
-          .describe(`A new due time (${WHEN_HELP}); null removes it.`),
+          .describe(
+            `A new due time (${WHEN_HELP}); null removes it. A day without a time ("friday", 2026-05-07) keeps the task's time of day; a task due by the end of its day stays so.`,
+          ),
         repeat: z
           .string()
           .max(500)
@@ -366,8 +370,17 @@ export function createTodoMcpServer(deps: TodoMcpDeps): McpServer {
         paths.push("time_zone");
       }
       if (args.due !== undefined) {
+        // A date without a time ("friday") keeps the task's time of day (docs/mcp.md).
         if (args.due !== null && args.due.trim() !== "")
-          next.dueTime = timestampFromDate(parseDue(args.due, ctx));
+          next.dueTime = timestampFromDate(
+            movedDue(
+              parseDueChange(args.due, ctx),
+              current.dueTime ? timestampDate(current.dueTime) : undefined,
+              current.timeZone || timeZone,
+              ctx.timeZone,
+              ctx.timeZone,
+            ),
+          );
         paths.push("due_time");
       }
       if (args.repeat !== undefined) {

@@ -30,8 +30,8 @@ export function uniqueEmail(prefix = "e2e"): string {
 /** The password the tests use (long enough for any sensible password policy). */
 export const testPassword = "correct horse battery staple";
 
-/** Clients for `grpcUrl` (the h2c origin) carrying `token`. */
-function clients(grpcUrl: string, token?: string) {
+/** Clients for `grpcUrl` (the h2c origin) carrying `token` (say, one read from the page's storage). */
+export function clients(grpcUrl: string, token?: string) {
   const auth: Interceptor = (next) => (req) => {
     if (token) req.header.set("authorization", `Bearer ${token}`);
     return next(req);

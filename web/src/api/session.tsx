@@ -2,9 +2,11 @@
  * The signed-in session: the access token and the user, kept in localStorage so a reload (or a
  * second window) stays signed in. On start the cached user is shown at once and the token is checked
  * with `AuthService.GetCurrentUser` in the background; an UNAUTHENTICATED answer to any call signs
- * out. Provides the app's one transport (with the token on every call) to everything below.
+ * out. Signing out ends the session on the server (`AuthService.SignOut`, so the token stops working
+ * everywhere: docs/identity.md) and then forgets the token here, whether or not the server answered.
+ * Provides the app's one transport (with the token on every call) to everything below.
  */
-import type { Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { User } from "@todo/gen/todo/identity/v1/user_pb";
 import {
   type Accessor,
@@ -22,8 +24,16 @@ import { createAppTransport, lazyClient, TransportProvider } from "./transport";
 
 export { SESSION_KEY, type SessionUser };
 
-/** Why the last sign-out happened, for the sign-in page to explain. */
-export type SignOutReason = "user" | "expired";
+/**
+ * Why the last sign-out happened, for the sign-in page to explain: the person signed out
+ * (`user`), the server refused the token (`expired`), or the person signed out but the server could
+ * not be told (`not-ended`: unreachable or failing), so the session — though its token is gone from
+ * this browser — lives on until the token expires.
+ */
+export type SignOutReason = "user" | "expired" | "not-ended";
+
+/** How long a sign-out waits for the server before forgetting the token anyway. */
+export const SIGN_OUT_TIMEOUT_MS = 5000;
 
 /** What components get from {@link useSession}. */
 export interface Session {
@@ -35,12 +45,31 @@ export interface Session {
   readonly timeZone: Accessor<string>;
   /** Why the last sign-out happened, if one did in this window. */
   readonly signOutReason: Accessor<SignOutReason | undefined>;
+  /** After a `not-ended` sign-out: when the token would have expired (from its `exp` claim). */
+  readonly notEndedUntil: Accessor<Date | undefined>;
   /** Signs in; rejects with the API error (UNAUTHENTICATED for a wrong e-mail or password). */
   signIn(email: string, password: string): Promise<void>;
   /** Creates an account in the browser's time zone and signs in; ALREADY_EXISTS for a used e-mail. */
   signUp(email: string, password: string): Promise<void>;
-  /** Forgets the token here and in every other window of this browser. */
-  signOut(reason?: SignOutReason): void;
+  /**
+   * Signs out. A person's sign-out (`user`, the default) first asks the server to end the session
+   * (waiting at most {@link SIGN_OUT_TIMEOUT_MS}); then, answered or not, the token is forgotten here
+   * and in every other window of this browser. `expired` only forgets it. Calls made while one is
+   * under way share it.
+   */
+  signOut(reason?: SignOutReason): Promise<void>;
+}
+
+/** When `token` (a JWT) expires, from its `exp` claim; undefined when it cannot be read. */
+export function tokenExpiry(token: string): Date | undefined {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const json = atob(payload.replaceAll("-", "+").replaceAll("_", "/"));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The browser's IANA time zone, or UTC when it cannot say. */
@@ -87,6 +116,8 @@ export interface SessionProviderProps {
   storage?: Storage;
   /** Skip the GetCurrentUser check on start. */
   skipValidation?: boolean;
+  /** How long a sign-out waits for the server (default {@link SIGN_OUT_TIMEOUT_MS}). */
+  signOutTimeoutMs?: number;
 }
 
 /** Provides the session and the app's transport. */
@@ -96,6 +127,7 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
   const [token, setToken] = createSignal<string | undefined>(initial?.token);
   const [user, setUser] = createSignal<SessionUser | undefined>(initial?.user);
   const [reason, setReason] = createSignal<SignOutReason>();
+  const [notEndedUntil, setNotEndedUntil] = createSignal<Date>();
 
   const save = (s: StoredSession | undefined) => {
     setToken(s?.token);
@@ -108,23 +140,58 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
     }
   };
 
-  const signOut = (why: SignOutReason = "user") => {
-    if (!token()) return;
+  /** Forgets `ended` (the current token unless given) here, if it is still the signed-in one. */
+  const forget = (why: SignOutReason, ended = token()) => {
+    if (!ended || token() !== ended) return;
     setReason(why);
+    setNotEndedUntil(why === "not-ended" ? tokenExpiry(ended) : undefined);
     save(undefined);
+  };
+
+  // The sign-out under way, if any: the server is being asked to end the session.
+  let ending: Promise<void> | undefined;
+  const signOut = (why: SignOutReason = "user"): Promise<void> => {
+    // While the server ends the session, calls refused because of it are not an expired session.
+    if (ending) return ending;
+    if (why !== "user") {
+      forget(why);
+      return Promise.resolve();
+    }
+    const ended = token();
+    if (!ended) return Promise.resolve();
+    ending = endOnServer()
+      .then((confirmed) => forget(confirmed ? "user" : "not-ended", ended))
+      .finally(() => {
+        ending = undefined;
+      });
+    return ending;
   };
 
   const transport = (props.createTransport ?? ((t, u) => createAppTransport(t, window.location.origin, u)))(
     token,
-    () => signOut("expired"),
+    () => void signOut("expired"),
   );
   const auth = lazyClient(loadAuthService, transport);
+
+  /**
+   * Asks the server to end this token's session: true when it did, or when the session had already
+   * ended (UNAUTHENTICATED); false when the server could not be reached or failed, in time or at all.
+   */
+  const endOnServer = async (): Promise<boolean> => {
+    try {
+      await (await auth()).signOut({}, { timeoutMs: props.signOutTimeoutMs ?? SIGN_OUT_TIMEOUT_MS });
+      return true;
+    } catch (err) {
+      return err instanceof ConnectError && err.code === Code.Unauthenticated;
+    }
+  };
 
   const session: Session = {
     user,
     token,
     timeZone: () => user()?.timeZone || browserTimeZone(),
     signOutReason: reason,
+    notEndedUntil,
     async signIn(email, password) {
       const res = await (await auth()).signIn({ email: email.trim(), password });
       setReason(undefined);

@@ -1,13 +1,15 @@
 /**
  * Sign in or create an account, on one form: "Email", "Password", and the buttons "Sign in" (the
  * default, on Enter) and "Sign up". A new account takes the browser's time zone. Errors are shown
- * under the form in words; after success the app goes where the person was headed (`?next=`).
+ * under the form in words; after success the app goes where the person was headed (`?next=`). After a
+ * sign-out the server could not confirm, it says until when the session lives on elsewhere.
  */
 import { Navigate, useSearchParams } from "@solidjs/router";
 import { createSignal, type JSX, Show } from "solid-js";
 import { errorMessage } from "../api/errors";
 import { preloadAuthService, useSession } from "../api/session";
 import { CheckCircleIcon } from "../components/Icons";
+import { formatFull } from "../lib/format";
 
 /** Where to go after signing in: a same-origin path only. */
 function safeNext(next: string | string[] | undefined): string {
@@ -22,6 +24,10 @@ export function SignInPage(): JSX.Element {
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal<"in" | "up">();
   document.title = "Sign in · Todo";
+  const notEndedUntil = () => {
+    const until = session.notEndedUntil();
+    return until ? formatFull(until, session.timeZone()) : "it expires";
+  };
   preloadAuthService();
   let email!: HTMLInputElement;
   let password!: HTMLInputElement;
@@ -60,6 +66,12 @@ export function SignInPage(): JSX.Element {
           <Show when={session.signOutReason() === "expired"}>
             <p class="notice" role="status">
               Your session has ended. Please sign in again.
+            </p>
+          </Show>
+          <Show when={session.signOutReason() === "not-ended"}>
+            <p class="notice" role="status">
+              Signed out on this device. The server couldn't be reached to end the session, so a copy of its
+              access token elsewhere (an MCP client, say) keeps working until {notEndedUntil()}.
             </p>
           </Show>
           <form
