@@ -33,7 +33,16 @@ import {
 } from "../../scripts/lib/dapr-run.ts";
 import { SERVICES, waitHealthy } from "../../scripts/lib/services.ts";
 import { KafkaProbe } from "./kafka-probe";
-import { bearer, createDatabase, dropDatabase, freePort, ROOT, requireInfrastructure } from "./system";
+import {
+  bearer,
+  createDatabase,
+  dropDatabase,
+  freePort,
+  launchEdge,
+  ROOT,
+  requireInfrastructure,
+  sigkill,
+} from "./system";
 
 /** A service of the system. */
 export type DaprServiceName = "identity" | "task" | "tag" | "scheduler" | "notification" | "assistant";
@@ -69,6 +78,8 @@ export class DaprTestSystem {
   private readonly sidecars = new Map<DaprServiceName, Subprocess>();
   private readonly incarnations = new Map<string, number>();
   private schedulerProc: Subprocess | undefined;
+  private edgeProc: Subprocess | undefined;
+  private edgePort: number | undefined;
   private closed = false;
   private readonly tokens = {
     app: crypto.randomUUID(),
@@ -201,26 +212,7 @@ export class DaprTestSystem {
       this.base(),
     );
     await waitForHttp(`http://127.0.0.1:${this.schedulerPorts.healthz}/healthz`, "the Dapr scheduler");
-    for (const s of SERVICES) {
-      const name = s.name as DaprServiceName;
-      const p = await this.portsOf(name);
-      this.sidecars.set(
-        name,
-        this.spawn(
-          `${name}-daprd`,
-          sidecarCommand(this.binaries, {
-            appId: name,
-            appPort: p.grpc,
-            ports: p.sidecar,
-            resources: this.run.resources,
-            config: this.run.config,
-            schedulerGrpcPort: this.schedulerPorts.grpc,
-            logLevel: "info",
-          }),
-          { ...this.base(), ...sidecarEnvironment(this.tokens) },
-        ),
-      );
-    }
+    for (const s of SERVICES) await this.spawnSidecar(s.name as DaprServiceName);
     await Promise.all(SERVICES.map((s) => this.startApp(s.name as DaprServiceName)));
     await Promise.all(
       SERVICES.map(async (s) => {
@@ -228,6 +220,69 @@ export class DaprTestSystem {
         await waitForHttp(`http://127.0.0.1:${p.sidecar.http}/v1.0/healthz`, `${s.name}'s sidecar`, 90_000);
       }),
     );
+  }
+
+  private async spawnSidecar(name: DaprServiceName): Promise<void> {
+    if (this.sidecars.has(name)) throw new Error(`${name}'s sidecar is already running`);
+    const p = await this.portsOf(name);
+    this.sidecars.set(
+      name,
+      this.spawn(
+        `${name}-daprd`,
+        sidecarCommand(this.binaries, {
+          appId: name,
+          appPort: p.grpc,
+          ports: p.sidecar,
+          resources: this.run.resources,
+          config: this.run.config,
+          schedulerGrpcPort: this.schedulerPorts.grpc,
+          logLevel: "info",
+        }),
+        { ...this.base(), ...sidecarEnvironment(this.tokens) },
+      ),
+    );
+  }
+
+  /** `kill -9` of `name`'s daprd (its app keeps running); resolves once the process is gone. */
+  async killSidecar(name: DaprServiceName): Promise<void> {
+    const proc = this.sidecars.get(name);
+    if (!proc) throw new Error(`${name}'s sidecar is not running`);
+    this.sidecars.delete(name);
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+
+  /** Starts `name`'s daprd again on the same ports and waits until it reports healthy. */
+  async startSidecar(name: DaprServiceName): Promise<void> {
+    await this.spawnSidecar(name);
+    const p = await this.portsOf(name);
+    await waitForHttp(`http://127.0.0.1:${p.sidecar.http}/v1.0/healthz`, `${name}'s sidecar`, 90_000);
+  }
+
+  /**
+   * Starts the edge in front of the apps, as `start:dapr` does (on the same port again after
+   * `killEdge()`); returns its URL.
+   */
+  async startEdge(): Promise<string> {
+    if (this.edgeProc) throw new Error("the edge is already running");
+    this.edgePort ??= await freePort();
+    const routes: string[] = [];
+    for (const s of SERVICES) {
+      const p = await this.portsOf(s.name as DaprServiceName);
+      for (const key of [...s.apis, ...s.paths]) routes.push(`${key}=http://127.0.0.1:${p.http}`);
+    }
+    const n = (this.incarnations.get("edge") ?? 0) + 1;
+    this.incarnations.set("edge", n);
+    const { proc, url } = await launchEdge(this.edgePort, routes, join(this.runDir, "logs", `edge-${n}.log`));
+    this.edgeProc = proc;
+    return url;
+  }
+
+  /** `kill -9` of the edge; resolves once the process is gone. */
+  async killEdge(): Promise<void> {
+    const proc = this.edgeProc;
+    this.edgeProc = undefined;
+    await sigkill(proc);
   }
 
   /** Starts the app `name` (its sidecar keeps running) and waits until it is SERVING. */
@@ -257,6 +312,17 @@ export class DaprTestSystem {
     } catch (err) {
       throw new Error(`${String(err)}\n${this.logTail(name)}`);
     }
+  }
+
+  /** Whether the app `name` was started and has not exited (a dead sidecar may take its app down). */
+  appRunning(name: DaprServiceName): boolean {
+    const proc = this.apps.get(name);
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  }
+
+  /** Forgets an app that exited by itself, so that `startApp` may start it again. */
+  forgetExitedApp(name: DaprServiceName): void {
+    if (!this.appRunning(name)) this.apps.delete(name);
   }
 
   /** SIGKILLs the app `name` (not its sidecar) and waits until it is gone. */
@@ -340,6 +406,7 @@ export class DaprTestSystem {
     this.closed = true;
     const procs = [...this.apps.values(), ...this.sidecars.values()];
     if (this.schedulerProc) procs.push(this.schedulerProc);
+    if (this.edgeProc) procs.push(this.edgeProc);
     for (const p of procs) p.kill("SIGTERM");
     await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(8000)]);
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");

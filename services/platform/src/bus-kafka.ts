@@ -544,7 +544,10 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           fromBeginning: (subscribeOptions.from ?? "earliest") === "earliest",
         });
         await consumer.run({
-          autoCommit: !subscribeOptions.ephemeral,
+          // Ephemeral groups commit too: with no committed position, kafkajs restarting the
+          // consumer after a broker restart would begin again at the latest record and skip every
+          // change published meanwhile (found by `bun run chaos`, docs/reliability.md).
+          autoCommit: true,
           // Commit after every handled record: nothing handled is ever handed out again, except
           // after a crash between the handler and the commit.
           autoCommitThreshold: 1,
@@ -560,7 +563,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       }
       consumers.add(consumer);
       if (subscribeOptions.ephemeral) ephemeralGroups.add(onBroker(group));
-      // Live views commit nothing, so they have no lag to report.
+      // A live view's group is one replica's and short-lived: its lag is not the system's backlog.
       const lagKey = `${topic}\u0000${group}`;
       if (!subscribeOptions.ephemeral) lagSources.set(lagKey, lagOf(topic, group));
       let active = true;

@@ -64,9 +64,11 @@ export interface SubscribeOptions {
    */
   readonly from?: "earliest" | "latest";
   /**
-   * A group that lives only as long as this subscription (the per-replica groups of live views): no
-   * positions are committed, and the group is deleted when the subscription ends, so restarts leave
-   * nothing behind on the broker.
+   * A group that lives only as long as this subscription (the per-replica groups of live views): it
+   * is deleted when the subscription ends, so restarts leave nothing behind on the broker. While it
+   * lives it commits its position like any group, so a consumer the client restarts (a broker
+   * restart, a rebalance) resumes where it was instead of skipping to the latest record — a live
+   * view that silently skips changes is worse than one that sees a change twice.
    */
   readonly ephemeral?: boolean;
 }

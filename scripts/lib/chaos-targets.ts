@@ -1,0 +1,247 @@
+/**
+ * The two systems the fault suite runs against, each built on its integration harness: the
+ * `start:services` topology as processes (`TestSystem`, tests/integration/system.ts) and the
+ * `start:dapr` topology with a daprd beside every app (`DaprTestSystem`,
+ * tests/integration/dapr-system.ts), both on the private PostgreSQL and Kafka of
+ * scripts/lib/chaos-infra.ts. A target says which faults it can inject; each fault kills something
+ * and brings it back, resolving once it is ready again.
+ */
+import { createClient } from "@connectrpc/connect";
+import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { DaprTestSystem } from "../../tests/integration/dapr-system.ts";
+import type { Collector } from "../../tests/integration/kafka-probe.ts";
+import { reminderDueRecord } from "../../tests/integration/records.ts";
+import {
+  connectTransport,
+  eventually,
+  type ServiceName,
+  TestSystem,
+} from "../../tests/integration/system.ts";
+import type { PrivateInfra } from "./chaos-infra.ts";
+import type { LoadUser } from "./chaos-load.ts";
+
+/** One fault: what it is called in the table, and how to inject it (resolves when recovered). */
+export interface Fault {
+  readonly name: string;
+  inject(): Promise<void>;
+}
+
+/** What became of a poison message. */
+export interface PoisonOutcome {
+  /** The poison record reached the topic's DLQ. */
+  readonly deadLettered: boolean;
+  /** A good reminder behind it on the same partition reached the inbox. */
+  readonly flowed: boolean;
+  /** From publishing the pair to both observed, ms. */
+  readonly ms: number;
+  readonly detail: string;
+}
+
+/** A system under faults. */
+export interface ChaosTarget {
+  readonly mode: "services" | "dapr";
+  readonly edgeUrl: string;
+  readonly faults: readonly Fault[];
+  signUp(): Promise<LoadUser>;
+  /** Sends a poison message onto `reminders`, then a good reminder for `user` behind it. */
+  poison(user: LoadUser): Promise<PoisonOutcome>;
+  close(): Promise<void>;
+}
+
+/** How the faults are chosen and paced. */
+export interface TargetOptions {
+  /** Only the reduced set: each service once and a broker restart (services), one sidecar (Dapr). */
+  readonly quick: boolean;
+  /** How long a killed process stays down before it is started again, ms. */
+  readonly downMs: number;
+  readonly log: (message: string) => void;
+}
+
+const BACKENDS: readonly ServiceName[] = ["task", "scheduler", "notification", "tag"];
+
+/**
+ * The faults both modes share: `kill -9` of the edge (started again on its port), a broker restart,
+ * and — except in the quick set — a PostgreSQL restart.
+ */
+function sharedFaults(
+  system: { killEdge(): Promise<void>; startEdge(): Promise<string> },
+  infra: PrivateInfra,
+  options: TargetOptions,
+): Fault[] {
+  return [
+    {
+      name: "kill -9 edge",
+      async inject() {
+        await system.killEdge();
+        await Bun.sleep(options.downMs);
+        await system.startEdge();
+      },
+    },
+    { name: "restart Kafka broker", inject: () => infra.restartKafka() },
+    ...(options.quick ? [] : [{ name: "restart PostgreSQL", inject: () => infra.restartPostgres() }]),
+  ];
+}
+
+/** Waits until the good reminder is in `user`'s inbox and the poison in the DLQ collector. */
+async function awaitPoison(
+  edgeUrl: string,
+  user: LoadUser,
+  taskId: string,
+  dlq: Collector,
+  isPoison: (value: string, headers: Readonly<Record<string, string>>) => boolean,
+  timeoutMs: number,
+): Promise<PoisonOutcome> {
+  const started = Date.now();
+  const inbox = createClient(NotificationService, connectTransport(edgeUrl, user.token));
+  let flowed = false;
+  let deadLettered = false;
+  const detail: string[] = [];
+  await eventually(
+    "the poison in the DLQ and the reminder behind it in the inbox",
+    async () => {
+      flowed ||= (await inbox.listNotifications({ pageSize: 100 })).notifications.some(
+        (n) => n.taskId === taskId,
+      );
+      deadLettered ||= dlq.records.some((r) => isPoison(r.value?.toString("utf8") ?? "", r.headers));
+      return flowed && deadLettered;
+    },
+    timeoutMs,
+    250,
+  ).catch((err: unknown) => detail.push(String(err instanceof Error ? err.message : err)));
+  return { deadLettered, flowed, ms: Date.now() - started, detail: detail.join("; ") };
+}
+
+/** The `start:services` topology (identity, task, tag, scheduler, notification and the edge). */
+export async function servicesTarget(infra: PrivateInfra, options: TargetOptions): Promise<ChaosTarget> {
+  const system = await TestSystem.create({ label: "chaos", env: { LOG_LEVEL: "warn" } });
+  try {
+    for (const name of ["identity", "task", "tag", "scheduler", "notification"] as const)
+      await system.start(name);
+    await system.kafka.detectNamespace();
+    const dlq = await system.kafka.collect("reminders.dlq");
+    const edgeUrl = await system.startEdge();
+    const restart = (name: ServiceName): Fault => ({
+      name: `kill -9 ${name}`,
+      async inject() {
+        await system.kill(name);
+        await Bun.sleep(options.downMs);
+        await system.start(name);
+      },
+    });
+    const faults: Fault[] = [...BACKENDS.map(restart), ...sharedFaults(system, infra, options)];
+    return {
+      mode: "services",
+      edgeUrl,
+      faults,
+      signUp: () => system.signUp(),
+      async poison(user) {
+        const taskId = crypto.randomUUID();
+        const good = reminderDueRecord({
+          userId: user.userId,
+          taskId,
+          occurrenceKey: `${taskId}/poison-check/${new Date().toISOString()}`,
+          fireTime: new Date(),
+          title: "Behind the poison",
+          partition: 0,
+        });
+        const marker = `poison-${crypto.randomUUID()}`;
+        await system.kafka.produce("reminders", [
+          { key: taskId, value: Buffer.from(`${marker} is not a CloudEvent`), partition: 0 },
+          good,
+        ]);
+        return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(marker), 60_000);
+      },
+      close: () => system.close(),
+    };
+  } catch (error) {
+    await system.close();
+    throw error;
+  }
+}
+
+/** The `start:dapr` topology: every app beside its daprd, the Dapr scheduler, and the edge. */
+export async function daprTarget(infra: PrivateInfra, options: TargetOptions): Promise<ChaosTarget> {
+  const system = await DaprTestSystem.create({ label: "chaos" });
+  try {
+    await system.startAll();
+    const dlq = await system.kafka.collect("reminders.dlq");
+    const edgeUrl = await system.startEdge();
+    const restartApp = (name: (typeof BACKENDS)[number]): Fault => ({
+      name: `kill -9 ${name}`,
+      async inject() {
+        await system.killApp(name);
+        await Bun.sleep(options.downMs);
+        await system.startApp(name);
+      },
+    });
+    const sidecar = (name: (typeof BACKENDS)[number]): Fault => ({
+      name: `kill -9 ${name}'s daprd`,
+      async inject() {
+        await system.killSidecar(name);
+        await Bun.sleep(options.downMs);
+        await system.startSidecar(name);
+        // An app may give up on its sidecar and exit; a pod would restart it, so does this.
+        await Bun.sleep(1000);
+        if (!system.appRunning(name)) {
+          options.log(`${name} exited while its sidecar was down; starting it again`);
+          system.forgetExitedApp(name);
+          await system.startApp(name);
+        }
+      },
+    });
+    const faults: Fault[] = options.quick
+      ? [sidecar("scheduler")]
+      : [
+          ...BACKENDS.map(restartApp),
+          ...sharedFaults(system, infra, options),
+          sidecar("task"),
+          sidecar("scheduler"),
+          sidecar("notification"),
+        ];
+    return {
+      mode: "dapr",
+      edgeUrl,
+      faults,
+      signUp: () => system.signUp(),
+      async poison(user) {
+        const taskId = crypto.randomUUID();
+        const poisonId = crypto.randomUUID();
+        const publish = async (id: string, data: Buffer) => {
+          const res = await system.sidecarFetch(
+            "scheduler",
+            `/v1.0/publish/pubsub/${system.prefix}reminders?metadata.partitionKey=${taskId}`,
+            {
+              method: "POST",
+              headers: { "content-type": "application/cloudevents+json" },
+              body: JSON.stringify({
+                specversion: "1.0",
+                id,
+                source: "/chaos/poison",
+                type: "todo.scheduler.v1.reminder_due",
+                subject: taskId,
+                datacontenttype: "application/protobuf",
+                dataschema: "todo.events.v1.ReminderDue",
+                data_base64: data.toString("base64"),
+              }),
+            },
+          );
+          if (res.status !== 204) throw new Error(`publishing to reminders answered ${res.status}`);
+        };
+        const good = reminderDueRecord({
+          userId: user.userId,
+          taskId,
+          occurrenceKey: `${taskId}/poison-check/${new Date().toISOString()}`,
+          fireTime: new Date(),
+          title: "Behind the poison",
+        });
+        await publish(poisonId, Buffer.from([0xff, 0xff, 0xff, 0x07]));
+        await publish(crypto.randomUUID(), good.value);
+        return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(poisonId), 90_000);
+      },
+      close: () => system.close(),
+    };
+  } catch (error) {
+    await system.close();
+    throw error;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The counts of the fault suite, made once the load has stopped and the system has settled: what the
+ * server holds (read back through the edge) against what the clients were acknowledged, per phase
+ * (the fault in force when the call started, or when the reminder was due).
+ *
+ * - **lost**: an acknowledged create whose task is not there, or an acknowledged completion whose
+ *   task is not COMPLETED.
+ * - **reminders**: each acknowledged reminder must be in its user's inbox exactly once and not
+ *   before its time (`create_time >= fire_time`, one clock: everything runs on this machine).
+ * - **watch missed**: a change the WatchTasks client of that user did not receive although its stream
+ *   was live from before the call until 30 s after the acknowledgement (a gap it could not know of).
+ * - **watch diverged**: tasks whose final state in the watcher's view (stream plus the read-back at
+ *   each reconnection) differs from the server's.
+ */
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import type { Notification } from "@todo/gen/todo/notification/v1/notification_pb";
+import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { connectTransport } from "../../tests/integration/system.ts";
+import {
+  expectedChange,
+  type Ledger,
+  type LoadUser,
+  listAll,
+  type Op,
+  taskClient,
+  type Watcher,
+} from "./chaos-load.ts";
+
+/** When a fault was injected and when the system was whole again. */
+export interface PhaseMark {
+  readonly name: string;
+  readonly startedAt: number;
+  /** When the injection (kill and restart) returned; undefined for the baseline. */
+  restoredAt?: number;
+  /** Why the system did not come back, when it did not. */
+  error?: string;
+}
+
+/** The outcome of one phase. */
+export interface PhaseOutcome {
+  readonly name: string;
+  /** Why the system did not come back after this fault, when it did not. */
+  readonly error?: string;
+  /** Kill-to-ready of the fault's restart, ms. */
+  readonly restoreMs: number | undefined;
+  readonly calls: number;
+  readonly failedCalls: number;
+  /** First to last failed call's span, ms (0 without failures). */
+  readonly outageMs: number;
+  readonly ackedWrites: number;
+  readonly lost: number;
+  readonly remindersDue: number;
+  readonly remindersOnce: number;
+  readonly remindersMissing: number;
+  readonly remindersDuplicated: number;
+  readonly remindersEarly: number;
+  /** The latest delivery's delay after its time, ms. */
+  readonly maxLateMs: number;
+  readonly watchReconnects: number;
+  readonly watchMissed: number;
+  /** A few ids behind the non-zero defect counts, for the logs. */
+  readonly examples: string[];
+}
+
+/** The whole run's counts. */
+export interface Verification {
+  readonly phases: PhaseOutcome[];
+  /** Tasks whose state differs between a watcher's view and the server, over all watchers. */
+  readonly watchDiverged: number;
+  readonly watchersChecked: number;
+}
+
+/** All of `user`'s notifications, page by page. */
+async function inboxOf(edgeUrl: string, user: LoadUser): Promise<Notification[]> {
+  const inbox = createClient(NotificationService, connectTransport(edgeUrl, user.token));
+  const out: Notification[] = [];
+  let pageToken = "";
+  do {
+    const page = await inbox.listNotifications({ pageSize: 100, pageToken }, { timeoutMs: 15_000 });
+    out.push(...page.notifications);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return out;
+}
+
+const ms = (t: Timestamp | undefined) => (t ? timestampDate(t).getTime() : 0);
+
+/** The index of the phase in force at `t`. */
+function phaseAt(marks: readonly PhaseMark[], t: number): number {
+  let at = 0;
+  marks.forEach((m, i) => {
+    if (m.startedAt <= t) at = i;
+  });
+  return at;
+}
+
+/** Counts everything; `stoppedAt` is when the load stopped (watch windows are clipped to it). */
+export async function verify(
+  edgeUrl: string,
+  users: readonly LoadUser[],
+  ledger: Ledger,
+  watchers: readonly Watcher[],
+  marks: readonly PhaseMark[],
+  stoppedAt: number,
+): Promise<Verification> {
+  const state = await Promise.all(
+    users.map(async (u) => new Map((await listAll(taskClient(edgeUrl, u))).map((t) => [t.id, t.status]))),
+  );
+  const inboxes = await Promise.all(users.map((u) => inboxOf(edgeUrl, u)));
+  const byTask = new Map<string, Notification[]>();
+  for (const n of inboxes.flat()) byTask.set(n.taskId, [...(byTask.get(n.taskId) ?? []), n]);
+
+  const acked = ledger.ops.filter((o): o is Op & { taskId: string } => o.ok && o.taskId !== undefined);
+  const phases = marks.map((mark, i): PhaseOutcome => {
+    const ops = ledger.ops.filter((o) => o.phase === i);
+    const failed = ops.filter((o) => !o.ok);
+    const examples: string[] = [];
+    let lost = 0;
+    let watchMissed = 0;
+    for (const op of acked.filter((o) => o.phase === i)) {
+      const status = state[op.user]?.get(op.taskId);
+      const ok = op.kind === "create" ? status !== undefined : status === TaskStatus.COMPLETED;
+      if (!ok) {
+        lost++;
+        examples.push(`lost ${op.kind} ${op.taskId} (server: ${status ?? "absent"})`);
+      }
+      const watcher = watchers[op.user];
+      const windowEnd = Math.min(op.end + 30_000, stoppedAt);
+      if (watcher?.liveOver(op.start, windowEnd) && !watcher.seen.get(op.taskId)?.has(expectedChange(op))) {
+        watchMissed++;
+        examples.push(`watch missed ${op.kind} ${op.taskId}`);
+      }
+    }
+    const due = acked.filter((o) => o.reminderAt !== undefined && phaseAt(marks, o.reminderAt) === i);
+    let once = 0;
+    let missing = 0;
+    let duplicated = 0;
+    let early = 0;
+    let maxLateMs = 0;
+    for (const op of due) {
+      const got = byTask.get(op.taskId) ?? [];
+      const at = op.reminderAt as number;
+      if (got.length === 0) {
+        missing++;
+        examples.push(`reminder missing ${op.taskId}`);
+      } else if (got.length > 1) {
+        duplicated++;
+        examples.push(`reminder ×${got.length} ${op.taskId}`);
+      } else once++;
+      for (const n of got) {
+        if (ms(n.createTime) < at) {
+          early++;
+          examples.push(`reminder early ${op.taskId}: in inbox at ${ms(n.createTime) - at} ms`);
+        }
+        maxLateMs = Math.max(maxLateMs, ms(n.createTime) - at);
+      }
+    }
+    return {
+      name: mark.name,
+      ...(mark.error ? { error: mark.error } : {}),
+      restoreMs: mark.restoredAt === undefined ? undefined : mark.restoredAt - mark.startedAt,
+      calls: ops.length,
+      failedCalls: failed.length,
+      outageMs:
+        failed.length === 0
+          ? 0
+          : Math.max(...failed.map((o) => o.end)) - Math.min(...failed.map((o) => o.start)),
+      ackedWrites: ops.filter((o) => o.ok).length,
+      lost,
+      remindersDue: due.length,
+      remindersOnce: once,
+      remindersMissing: missing,
+      remindersDuplicated: duplicated,
+      remindersEarly: early,
+      maxLateMs,
+      watchReconnects: watchers.reduce((n, w) => n + w.reconnectPhases.filter((p) => p === i).length, 0),
+      watchMissed,
+      examples: examples.slice(0, 5),
+    };
+  });
+
+  let watchDiverged = 0;
+  watchers.forEach((w, u) => {
+    for (const [id, status] of state[u] ?? []) {
+      if (w.view.get(id)?.status !== status) watchDiverged++;
+    }
+  });
+  return { phases, watchDiverged, watchersChecked: watchers.length };
+}
+
+/** Whether a phase shows no defect. */
+export function phasePassed(p: PhaseOutcome): boolean {
+  return (
+    p.error === undefined &&
+    p.lost === 0 &&
+    p.remindersMissing === 0 &&
+    p.remindersDuplicated === 0 &&
+    p.remindersEarly === 0 &&
+    p.watchMissed === 0
+  );
+}
