@@ -363,6 +363,8 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
         aria-modal="false"
         aria-labelledby="chat-panel-title"
         aria-hidden={!props.open}
+        // Closed, nothing in it can take focus, even while it slides out (aria-hidden-focus).
+        inert={!props.open}
         onKeyDown={(e) => {
           if (e.key === "Escape" && !editing()) {
             e.preventDefault();
@@ -370,7 +372,8 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
           }
         }}
       >
-        <header class="chat-panel__head">
+        {/* A div, not <header>: inside role="dialog" a header would be a second page banner. */}
+        <div class="chat-panel__head">
           <h2 id="chat-panel-title" class="chat-panel__title">
             Assistant
           </h2>
@@ -391,7 +394,7 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
           >
             ×
           </button>
-        </header>
+        </div>
         <ol ref={log} class="chat-log" aria-label="Conversation" aria-busy={pending()}>
           <Show when={entries().length === 0}>
             <li class="chat-empty">

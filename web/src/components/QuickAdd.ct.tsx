@@ -63,7 +63,7 @@ describe("QuickAdd", () => {
     expect(text).toContain("High");
     expect(text).toContain("#home");
     expect(text).toContain("remind 1 hour before");
-    expect(text).toContain("1 Jan 2030 09:00"); // in the parse's zone (Berlin)
+    expect(text).toContain("1 Jan 2030, 09:00"); // in the parse's zone (Berlin)
     expect(screen.getByTitle("Title").textContent).toBe("Pay rent");
     expect(parse).toHaveBeenCalledWith(
       expect.stringContaining("Pay rent"),

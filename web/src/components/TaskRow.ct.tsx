@@ -76,7 +76,7 @@ describe("TaskRow", () => {
         tags: [],
       }),
     );
-    const due = screen.getByText("2 days ago").closest(".task-due");
+    const due = screen.getByText("Mon 30 Nov, 09:00").closest(".task-due");
     expect(due?.className).toContain("task-due--overdue");
     expect(due?.textContent).toContain("(overdue)");
     expect(document.querySelector(".priority-badge")).toBeNull();

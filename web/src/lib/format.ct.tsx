@@ -22,11 +22,20 @@ describe("formatDue", () => {
     expect(formatDue(new Date("2026-12-01T17:00:00Z"), NOW, BERLIN).text).toBe("yesterday 18:00");
   });
 
-  it("counts days within a week and gives a date beyond", () => {
-    expect(formatDue(new Date("2026-12-05T08:00:00Z"), NOW, BERLIN).text).toBe("in 3 days");
-    expect(formatDue(new Date("2026-11-28T08:00:00Z"), NOW, BERLIN).text).toBe("4 days ago");
-    expect(formatDue(new Date("2026-12-14T08:00:00Z"), NOW, BERLIN).text).toBe("Mon 14 Dec 09:00");
-    expect(formatDue(new Date("2027-01-20T08:00:00Z"), NOW, BERLIN).text).toBe("20 Jan 2027 09:00");
+  it("gives a date with the time of day beyond yesterday and tomorrow", () => {
+    expect(formatDue(new Date("2026-12-04T17:00:00Z"), NOW, BERLIN).text).toBe("Fri 4 Dec, 18:00");
+    expect(formatDue(new Date("2026-12-11T17:00:00Z"), NOW, BERLIN).text).toBe("Fri 11 Dec, 18:00");
+    expect(formatDue(new Date("2026-11-28T08:00:00Z"), NOW, BERLIN).text).toBe("Sat 28 Nov, 09:00");
+    expect(formatDue(new Date("2027-01-20T08:00:00Z"), NOW, BERLIN).text).toBe("20 Jan 2027, 09:00");
+  });
+
+  it("shows no time for a date-only due time (23:59) at any distance", () => {
+    expect(formatDue(new Date("2026-12-05T22:59:00Z"), NOW, BERLIN)).toMatchObject({
+      text: "Sat 5 Dec",
+      hasTime: false,
+    });
+    expect(formatDue(new Date("2027-01-20T22:59:00Z"), NOW, BERLIN).text).toBe("20 Jan 2027");
+    expect(formatDue(new Date("2026-11-28T22:59:00Z"), NOW, BERLIN).text).toBe("Sat 28 Nov");
   });
 
   it("marks a passed due time overdue; 23:59 reads as the whole day", () => {

@@ -122,7 +122,7 @@ export function formatClock(w: WallClock): string {
 
 /** A due time in words, and how the row should show it. */
 export interface DueText {
-  /** Short words: `today 09:00`, `tomorrow`, `in 3 days`, `yesterday 18:00`, `Mon 14 Dec 09:00`. */
+  /** Short words: `today 09:00`, `tomorrow`, `yesterday 18:00`, `Fri 11 Dec, 18:00`, `20 Jan 2027`. */
   readonly text: string;
   /** The full moment, for a tooltip and screen readers: `Monday 14 December 2026, 09:00 (Europe/Berlin)`. */
   readonly full: string;
@@ -136,29 +136,27 @@ export interface DueText {
 
 /**
  * Describes `due` relative to `now` in `timeZone`, the way Todoist does: `today 09:00`,
- * `tomorrow 09:00`, `yesterday`, `in 3 days`, `3 days ago`, then a date (`Mon 14 Dec`, with the year
- * when it is not this year's). A due time of 23:59 local is how quick add stores a date typed
- * without a time ("due by the end of the day"), so it reads as the day alone. Overdue means the
- * due time has passed, exactly as the filter `due_time < now`.
+ * `tomorrow 09:00`, `yesterday`, and beyond those a date — `Fri 11 Dec, 18:00`, with the year
+ * instead of the weekday when it is not this year's (`20 Jan 2027, 09:00`). The time of day is shown
+ * at every distance (issue 13: "in 3 days" used to hide it in a tooltip). A due time of 23:59 local
+ * is how quick add stores a date typed without a time ("due by the end of the day"), so it reads as
+ * the day alone. Overdue means the due time has passed, exactly as the filter `due_time < now`.
  */
 export function formatDue(due: Date, now: Date, timeZone: string): DueText {
   const w = wallClock(due, timeZone);
   const hasTime = !isEndOfDay(w);
-  const clock = hasTime ? ` ${formatClock(w)}` : "";
   const days = calendarDaysBetween(now, due, timeZone);
   const overdue = due.getTime() < now.getTime();
   let text: string;
-  if (days === 0) text = `today${clock}`;
-  else if (days === 1) text = `tomorrow${clock}`;
-  else if (days === -1) text = `yesterday${clock}`;
-  else if (days > 1 && days < 7) text = `in ${days} days`;
-  else if (days < -1 && days > -7) text = `${-days} days ago`;
-  else {
+  if (days >= -1 && days <= 1) {
+    const word = days === 0 ? "today" : days === 1 ? "tomorrow" : "yesterday";
+    text = hasTime ? `${word} ${formatClock(w)}` : word;
+  } else {
     const thisYear = wallClock(now, timeZone).year === w.year;
     const date = thisYear
       ? `${WEEKDAYS[w.weekday]} ${w.day} ${MONTHS[w.month - 1]}`
       : `${w.day} ${MONTHS[w.month - 1]} ${w.year}`;
-    text = `${date}${clock}`;
+    text = hasTime ? `${date}, ${formatClock(w)}` : date;
   }
   return { text, full: formatFull(due, timeZone, hasTime), overdue, today: days === 0 && !overdue, hasTime };
 }

@@ -1,6 +1,6 @@
 /**
- * A coarse "now" for words that age ("in 3 days", overdue in red): one shared timer, ticking at the
- * start of each minute, instead of a timer per row.
+ * A coarse "now" for words that age ("tomorrow" becoming "today", overdue in red): one shared
+ * timer, ticking at the start of each minute, instead of a timer per row.
  */
 import { type Accessor, createRoot, createSignal } from "solid-js";
 

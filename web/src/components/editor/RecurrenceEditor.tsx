@@ -452,7 +452,7 @@ export function RecurrenceEditor(props: RecurrenceEditorProps): JSX.Element {
         </fieldset>
 
         <section class="te-preview" aria-live="polite" aria-labelledby={`${id}-preview`}>
-          <h4 id={`${id}-preview`}>Next dates</h4>
+          <h3 id={`${id}-preview`}>Next dates</h3>
           <Switch>
             <Match when={props.dueMs === undefined}>
               <p class="te-muted">Pick a due date: the series starts there.</p>
