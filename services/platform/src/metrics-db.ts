@@ -21,6 +21,7 @@ import type { Sql } from "./db";
 import { MetricAttributes } from "./metric-names";
 import type { BoundHistogram, FastHistogram } from "./metrics-bound";
 import { instrumentsFor, PLATFORM_METER, platformInstruments } from "./metrics-instruments";
+import { LEADING_VERBS, STATEMENT_VERBS } from "./sql-verbs";
 
 /** The parts of a postgres.js `Query` this module (and tracing-db.ts) touches. */
 export interface QueryLike {
@@ -34,35 +35,8 @@ export interface QueryLike {
   handle(): Promise<void>;
 }
 
-const VERBS = new Set([
-  "SELECT",
-  "INSERT",
-  "UPDATE",
-  "DELETE",
-  "MERGE",
-  "BEGIN",
-  "COMMIT",
-  "ROLLBACK",
-  "SAVEPOINT",
-  "RELEASE",
-  "LISTEN",
-  "UNLISTEN",
-  "NOTIFY",
-  "CREATE",
-  "ALTER",
-  "DROP",
-  "TRUNCATE",
-  "LOCK",
-  "SET",
-  "SHOW",
-  "COPY",
-  "VACUUM",
-  "ANALYZE",
-  "PREPARE",
-  "VALUES",
-  "CALL",
-  "DO",
-]);
+/** A statement's operation is the first of these in its text (sql-verbs.ts, shared with its span). */
+const VERBS = new Set([...STATEMENT_VERBS, ...LEADING_VERBS]);
 const WORD = /[A-Za-z]+/g;
 
 /**

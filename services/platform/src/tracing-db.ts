@@ -19,6 +19,7 @@
 import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Sql } from "./db";
 import { operationName, type QueryLike, queryPrototype } from "./metrics-db";
+import { LEADING_VERBS, STATEMENT_VERBS } from "./sql-verbs";
 import { platformTracer, tracingEnabled } from "./tracing";
 
 /** Database span attribute keys (checked against the conventions by tracing-names.test.ts). */
@@ -35,33 +36,6 @@ export const DbSpanAttributes = {
 
 const A = DbSpanAttributes;
 
-/** Verbs that start a statement or a part of one (`INSERT … SELECT`). */
-const VERBS = new Set([
-  "SELECT",
-  "INSERT",
-  "UPDATE",
-  "DELETE",
-  "MERGE",
-  "BEGIN",
-  "COMMIT",
-  "ROLLBACK",
-  "SAVEPOINT",
-  "RELEASE",
-  "LISTEN",
-  "UNLISTEN",
-  "NOTIFY",
-  "CREATE",
-  "ALTER",
-  "DROP",
-  "TRUNCATE",
-  "LOCK",
-  "COPY",
-  "CALL",
-  "VACUUM",
-  "ANALYZE",
-]);
-/** Verbs that count only as a statement's first word (`SET` is also part of `UPDATE … SET`). */
-const LEADING_VERBS = new Set(["SET", "SHOW", "RESET", "PREPARE", "EXECUTE", "DO", "VALUES"]);
 /** Keywords after which the next name is a table. */
 const TARGET_BEFORE = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "LOCK"]);
 /** Words that may sit between such a keyword and the table. */
@@ -98,7 +72,7 @@ export function querySummary(text: string): string {
     const c = token[0];
     if (c === "'" || c === "(" || token.startsWith("--") || token.startsWith("/*")) continue;
     const word = c === '"' ? "" : token.toUpperCase();
-    if (VERBS.has(word) || (first && LEADING_VERBS.has(word))) push(word);
+    if (STATEMENT_VERBS.has(word) || (first && LEADING_VERBS.has(word))) push(word);
     first = false;
     if (!TARGET_BEFORE.has(word)) continue;
     let j = i + 1;
@@ -109,7 +83,7 @@ export function querySummary(text: string): string {
     const call = tokens[j + 1] === "(" && word !== "INTO";
     if (!target || target === "(" || target[0] === "'" || call) continue;
     const upper = target.toUpperCase();
-    if (VERBS.has(upper) || upper === "SET") continue;
+    if (STATEMENT_VERBS.has(upper) || upper === "SET") continue;
     push(unquote(target));
     i = j;
   }
