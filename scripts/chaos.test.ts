@@ -23,7 +23,7 @@ describe("bun run chaos --quick", () => {
       expect(faults.length).toBe(report.mode === "services" ? 6 : 1);
       // The load really ran through every fault, and reminders really came due.
       expect(report.totalAcked).toBeGreaterThan(100);
-      expect(phases.reduce((n, p) => n + p.remindersDue, 0)).toBeGreaterThan(20);
+      expect(phases.reduce((n, p) => n + p.remindersOnce, 0)).toBeGreaterThan(20);
       for (const p of phases) {
         expect({ fault: p.name, lost: p.lost, examples: p.lost > 0 ? p.examples : [] }).toEqual({
           fault: p.name,

@@ -109,7 +109,7 @@ const s = (msValue: number | undefined) => (msValue === undefined ? "–" : (msV
 /** The faults × outcome table of one run, as Markdown. */
 export function formatTable(report: ModeReport): string {
   const head =
-    "| fault | back after (s) | calls | failed | outage (s) | acked writes | lost | reminders due | once | missing | twice+ | early | max late (s) | watch reconnects | watch missed | verdict |";
+    "| fault | back after (s) | calls | failed | outage (s) | acked writes | lost | reminders due | once | missing | set in the past | twice+ | early | max late (s) | watch reconnects | watch missed | verdict |";
   const rule = `|${head
     .split("|")
     .slice(1, -1)
@@ -127,6 +127,7 @@ export function formatTable(report: ModeReport): string {
       p.remindersDue,
       p.remindersOnce,
       p.remindersMissing,
+      p.remindersSetPast,
       p.remindersDuplicated,
       p.remindersEarly,
       s(p.maxLateMs),
