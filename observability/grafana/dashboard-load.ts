@@ -54,7 +54,11 @@ export async function runLoad(observed: ObservedSystem): Promise<LoadResult> {
   const inbox = system.client("notification", NotificationService, token);
   const auth = system.client("identity", AuthService);
 
-  await call(inbox.createChannel({ channel: { target: { case: "webhook", value: { url: webhook.url } } } }));
+  await call(
+    inbox.createChannel({
+      channel: { target: { case: "webhook", value: { url: `${webhook.url}/todo-webhook` } } },
+    }),
+  );
   const open: LiveStream<unknown>[] = [
     readStream((signal) => tasks.watchTasks({}, { signal })),
     readStream((signal) => inbox.watchNotifications({}, { signal })),
@@ -127,7 +131,7 @@ export async function runLoad(observed: ObservedSystem): Promise<LoadResult> {
   );
   const webhookDeliveries = await eventually(
     `${LOAD_REMINDERS} webhook deliveries`,
-    () => (webhook.received() >= LOAD_REMINDERS ? webhook.received() : undefined),
+    () => (webhook.received.length >= LOAD_REMINDERS ? webhook.received.length : undefined),
     30_000,
     250,
   );

@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { type RunningPrometheus, startPrometheus } from "../../scripts/lib/observability-servers.ts";
 import type { ObservabilityTools } from "../../scripts/lib/observability-tools.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import { eventually, freePort, type ServiceName, TestSystem } from "../../tests/integration/system.ts";
 import { repoRoot } from "./dashboard-queries.ts";
 
@@ -29,32 +30,6 @@ export const jobOf = (service: ServiceName) => `todo-${service}`;
 
 /** The recording rules the SLO dashboard reads. */
 export const recordingRules: string = join(repoRoot, "observability", "prometheus", "recording.yaml");
-
-/** A webhook endpoint on loopback that answers 204 and counts what it receives. */
-export interface WebhookReceiver {
-  readonly url: string;
-  /** Requests received so far. */
-  readonly received: () => number;
-  stop(): void;
-}
-
-function startWebhookReceiver(): WebhookReceiver {
-  let received = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      await req.arrayBuffer();
-      if (req.method === "POST") received++;
-      return new Response(null, { status: 204 });
-    },
-  });
-  return {
-    url: `http://127.0.0.1:${server.port}/todo-webhook`,
-    received: () => received,
-    stop: () => server.stop(true),
-  };
-}
 
 /** The system, its Prometheus and the webhook receiver. */
 export interface ObservedSystem {
