@@ -3,8 +3,8 @@
  * falling differently in different zones, quotes, and the span invariants on random input.
  */
 import { describe, expect, test } from "bun:test";
+import { previewOccurrences } from "@todo/recurrence";
 import fc from "fast-check";
-import { previewOccurrences } from "../../scheduler/src/recurrence.ts";
 import { CASES } from "./phrase-table.ts";
 import { parseQuickAdd, type QuickAddResult } from "./quick-add.ts";
 import { local, reminderText, spanProblems } from "./test-support.ts";

@@ -4,8 +4,8 @@
  * makes is one the task service accepts. `FUZZ_RUNS` inputs per property (fuzz-support.ts).
  */
 import { describe, expect, test } from "bun:test";
+import { rruleProblem } from "@todo/recurrence";
 import fc from "fast-check";
-import { rruleProblem } from "../../task/src/rrule-syntax.ts";
 import { describeRecurrence } from "./describe.ts";
 import { fuzzParameters, fuzzTimeout, NUMBER_TEXT, rawText, tokenSoup, withinLimit } from "./fuzz-support.ts";
 import { parseQuickAdd, type QuickAddResult } from "./quick-add.ts";

@@ -77,7 +77,7 @@ export interface QuickAddResult {
   timeZone: string;
 }
 
-/** The longest INTERVAL the task service accepts (services/task/src/rrule-syntax.ts). */
+/** The longest INTERVAL the task service accepts (`rruleProblem` of `@todo/recurrence`). */
 const MAX_INTERVAL = 1000;
 
 /** Due time for a date typed without a time: the end of that day. */

@@ -7,9 +7,8 @@
  * genuine occurrence of the rule.
  */
 import { describe, expect, test } from "bun:test";
+import { previewOccurrences, rruleProblem } from "@todo/recurrence";
 import { Temporal } from "temporal-polyfill";
-import { previewOccurrences } from "../../scheduler/src/recurrence.ts";
-import { rruleProblem } from "../../task/src/rrule-syntax.ts";
 import { CASES } from "./phrase-table.ts";
 import { parseQuickAdd } from "./quick-add.ts";
 import { NOW, ZONE } from "./test-support.ts";

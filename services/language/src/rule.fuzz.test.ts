@@ -8,9 +8,8 @@
  * `FUZZ_RUNS` inputs per property (fuzz-support.ts).
  */
 import { describe, expect, test } from "bun:test";
+import { parseRule as parseStoredRule, RecurrenceError, rruleProblem } from "@todo/recurrence";
 import fc from "fast-check";
-import { parseRule as parseStoredRule, RecurrenceError } from "../../task/src/recurrence-expand.ts";
-import { rruleProblem } from "../../task/src/rrule-syntax.ts";
 import { describeRecurrence } from "./describe.ts";
 import { fuzzParameters, fuzzTimeout, NUMBER_TEXT, rawText, withinLimit } from "./fuzz-support.ts";
 import { formatRule, parseRule } from "./rule.ts";

@@ -2,7 +2,7 @@
  * The recurrence rules quick add produces, as a structure: written out as RFC 5545 RRULE text
  * (without `RRULE:` and DTSTART, as the task service stores it), read back for
  * {@link describeRecurrence}, and matched against dates to find a series' first occurrence.
- * The full expansion engine is the scheduler's (services/scheduler/src/recurrence.ts); this module
+ * The full expansion engine is `@todo/recurrence`; this module
  * only needs "does this date match the rule's BY-parts", which is enough to place DTSTART.
  */
 import { civilDate, dayNumber, daysInMonth, weekdayOf } from "./calendar.ts";

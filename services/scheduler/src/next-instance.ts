@@ -4,15 +4,14 @@
  * and creates the next instance through `TaskService.CreateTask`, acting as the owner: same series,
  * title, description, priority, tags, time zone and relative reminders (with new ids), the rule with
  * COUNT reduced, and a `request_id` derived from the completion — `next:<task_id>:<complete ms>`
- * (`nextInstanceRequestId` of `@todo/task`) — so repeating the call (after a crash, on a retry)
+ * (`nextInstanceRequestId` of `@todo/recurrence`) — so repeating the call (after a crash, on a retry)
  * returns the instance the first call created, and ReopenTask can withdraw it.
  */
 import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
 import { type CreateTaskRequest, CreateTaskRequestSchema } from "@todo/gen/todo/task/v1/task_service_pb";
-import { nextInstanceRequestId } from "@todo/task";
-import { nextOccurrence } from "./recurrence";
+import { nextInstanceRequestId, nextOccurrence } from "@todo/recurrence";
 
 /** The job that creates the next instance of completed task `taskId`: `next/<task_id>`. */
 export function nextInstanceJobName(taskId: string): string {

@@ -10,8 +10,12 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { UpcomingReminderSchema } from "@todo/gen/todo/scheduler/v1/reminder_pb";
 import type { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { canonicalTimeZone, invalidArgument, principalOf, type Sql } from "@todo/platform";
-import { neverRepeatsProblem } from "@todo/task";
-import { previewOccurrences, RecurrenceError, RecurrenceLimitError } from "./recurrence";
+import {
+  neverRepeatsProblem,
+  previewOccurrences,
+  RecurrenceError,
+  RecurrenceLimitError,
+} from "@todo/recurrence";
 import { listUpcoming, type UpcomingCursor, type UpcomingRow } from "./store";
 import { DEFAULT_PAGE_SIZE, DEFAULT_PREVIEW_COUNT, MAX_PAGE_SIZE } from "./validation";
 

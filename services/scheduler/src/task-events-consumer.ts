@@ -37,9 +37,9 @@ import {
 } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/consumer";
 import type { JobScheduler } from "@todo/platform/jobs";
-import { decodeTaskEvent, etagVersion, nextInstanceRequestId } from "@todo/task";
+import { nextInstanceRequestId, RecurrenceError } from "@todo/recurrence";
+import { decodeTaskEvent, etagVersion } from "@todo/task";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
-import { RecurrenceError } from "./recurrence";
 import { reminderJobName, reminderJobPrefix, reminderOccurrences, reminderPayload } from "./reminders";
 import { SCHEDULER_SCHEMA } from "./store";
 

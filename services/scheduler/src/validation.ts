@@ -10,7 +10,7 @@ import type {
   PreviewRecurrenceRequest,
 } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
-import { rruleProblem } from "@todo/task";
+import { rruleProblem } from "@todo/recurrence";
 
 /** PreviewRecurrence's count when none is given. */
 export const DEFAULT_PREVIEW_COUNT = 5;

@@ -11,7 +11,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
-import { nextInstanceRequestId } from "./next-instance-key";
+import { nextInstanceRequestId } from "@todo/recurrence";
 import { createTaskTestEnv, expectCode, type TaskTestEnv, type TestUser, watchChanges } from "./test-helpers";
 
 let env: TaskTestEnv;

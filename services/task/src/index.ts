@@ -1,23 +1,5 @@
 /** The task service: the caller's tasks, with filtering, search, sorting and paging. */
 
-export { isUntouchedInstance, nextInstanceRequestId } from "./next-instance-key";
-export {
-  HORIZON_YEARS,
-  MAX_STEPS,
-  type Occurrence,
-  type ParsedRule,
-  parseRule,
-  placeWall,
-  RecurrenceError,
-  RecurrenceLimitError,
-  type Until,
-  walk,
-  withCount,
-  withTimeOfDay,
-  zonedIn,
-} from "./recurrence-expand";
-export { fitRecurrence, neverRepeatsProblem, type RecurrenceFit } from "./recurrence-fit";
-export { rruleProblem } from "./rrule-syntax";
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
 export {

@@ -10,11 +10,11 @@ import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
+import { fitRecurrence } from "@todo/recurrence";
 import { FilterError } from "./filter";
 import { CursorError, cursorTypes, listTasks } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
-import { fitRecurrence } from "./recurrence-fit";
 import { searchTerms } from "./search-query";
 import type { TaskStore, TaskValues, WriteResult } from "./store";
 import {
@@ -61,7 +61,7 @@ function valuesOf(task: Task, timeZone: string, keep: readonly StoredReminder[] 
 
 /**
  * `values` with a recurring task's due time moved to its rule's first occurrence at or after it,
- * in its zone (recurrence-fit.ts): a Thursday due time of "monthly on the last Friday" becomes the
+ * in its zone (`fitRecurrence` of `@todo/recurrence`): a Thursday due time of "monthly on the last Friday" becomes the
  * last Friday. A due time that fits is kept as it is, to the millisecond. When that first
  * occurrence falls in a DST gap, the rule gets its time of day spelled out (`RecurrenceFit`).
  */

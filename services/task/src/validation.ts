@@ -17,8 +17,7 @@ import type {
   UpdateTaskRequest,
 } from "@todo/gen/todo/task/v1/task_service_pb";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
-import { neverRepeatsProblem } from "./recurrence-fit";
-import { rruleProblem } from "./rrule-syntax";
+import { neverRepeatsProblem, rruleProblem } from "@todo/recurrence";
 
 /** Limits of a task's fields. */
 export const LIMITS = {
@@ -167,7 +166,7 @@ export function taskFieldViolations(
 /**
  * Checks rules that tie fields together, on a complete task (after an update is applied). With
  * `checkRepeats` (the default; UpdateTask passes whether the rule, due time or zone changed), a
- * recurring task's rule must be able to repeat after its due time (recurrence-fit.ts).
+ * recurring task's rule must be able to repeat after its due time (`fitRecurrence` of `@todo/recurrence`).
  */
 export function crossFieldViolations(task: Task, prefix = "task", checkRepeats = true): FieldViolation[] {
   const out: FieldViolation[] = [];

@@ -1,19 +1,13 @@
 /**
  * Unit tests of the recurrence rules (docs/recurrence.md). Expected instants are written out in
  * UTC where DST matters, so the tests do not trust the code's own conversions. The same file runs
- * under other process time zones in recurrence-tz.test.ts.
+ * under other process time zones in tz.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
 import { Temporal } from "temporal-polyfill";
-import {
-  MAX_PREVIEW,
-  type NextOccurrenceInput,
-  nextOccurrence,
-  previewOccurrences,
-  RecurrenceError,
-  RecurrenceLimitError,
-} from "./recurrence.ts";
+import { RecurrenceError, RecurrenceLimitError } from "./expand.ts";
+import { MAX_PREVIEW, type NextOccurrenceInput, nextOccurrence, previewOccurrences } from "./occurrences.ts";
 
 const BERLIN = "Europe/Berlin";
 const NY = "America/New_York";

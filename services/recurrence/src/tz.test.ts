@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 
 const bun = process.execPath;
-const files = ["recurrence.test.ts", "recurrence-oracle.test.ts"].map((f) => join(import.meta.dir, f));
+const files = ["occurrences.test.ts", "oracle.test.ts"].map((f) => join(import.meta.dir, f));
 
 describe("recurrence tests pass under any process time zone", () => {
   for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo"]) {

@@ -4,6 +4,8 @@
  * docs/recurrence.md). Pure functions: no I/O, no clock, no dependence on the process's `TZ`.
  */
 import { RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
+import { RRule } from "rrule";
+import { Temporal } from "temporal-polyfill";
 import {
   type Occurrence,
   parseRule,
@@ -13,11 +15,7 @@ import {
   withCount,
   withTimeOfDay,
   zonedIn,
-} from "@todo/task";
-import { RRule } from "rrule";
-import { Temporal } from "temporal-polyfill";
-
-export { HORIZON_YEARS, MAX_STEPS, RecurrenceError, RecurrenceLimitError } from "@todo/task";
+} from "./expand";
 
 /** The most occurrences {@link previewOccurrences} returns in one call. */
 export const MAX_PREVIEW = 1000;

@@ -1,8 +1,8 @@
 /**
  * The expansion engine of recurring tasks: parses a stored RRULE and walks its occurrences in a
  * time zone, independent of the process's own time zone. The task service uses it to refuse rules
- * that can never repeat (recurrence-fit.ts); the scheduler's `recurrence.ts` to preview a rule and
- * to find a series' next instance.
+ * that can never repeat and to fit a due time to its rule (fit.ts); the scheduler to preview a rule
+ * and to find a series' next instance (occurrences.ts).
  *
  * How: the `rrule` package computes correct instants only when the process runs in UTC (see
  * STACK.md). So it is never given a zone. Its `dtstart` is a "floating" Date whose UTC fields are
@@ -14,7 +14,7 @@
  * The series that starts at a due time is the rule's occurrences **at or after** it, as
  * python-dateutil and Todoist have it: a due time that does not fit the rule (a Thursday for "the
  * last Friday") is not an occurrence, and the series begins at the rule's first one after it.
- * CreateTask and UpdateTask move a recurring task's due time there (recurrence-fit.ts), so a stored
+ * CreateTask and UpdateTask move a recurring task's due time there (fit.ts), so a stored
  * instance always fits its rule. Occurrences are distinct instants: a wall-clock time that a DST gap
  * moves onto the next one (HOURLY 02:30 → 03:30) occurs once (RFC 5545 §3.8.5.3).
  *

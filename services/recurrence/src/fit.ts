@@ -1,6 +1,6 @@
 /**
  * Fits a recurring task's due time to its rule. The series that starts at a due time is the rule's
- * occurrences at or after it (recurrence-expand.ts), as python-dateutil and Todoist have it; so a
+ * occurrences at or after it (expand.ts), as python-dateutil and Todoist have it; so a
  * due time that does not fit the rule — a Thursday for "monthly on the last Friday", 1 January for
  * "yearly on 29 February" — is not an occurrence, and CreateTask and UpdateTask store the rule's
  * first occurrence instead (the response shows it): the task shows its real first date, and the
@@ -23,7 +23,7 @@ import {
   walk,
   withTimeOfDay,
   zonedIn,
-} from "./recurrence-expand";
+} from "./expand";
 
 /**
  * The rule's first occurrence at or after the due time and the rule to store with it, or why there

@@ -1,6 +1,6 @@
 /**
  * Checks the recurrence engine against an independent oracle: python-dateutil's `rrulestr` with
- * `zoneinfo` (services/scheduler/test-oracle/expand.py), installed from PyPI by `beforeAll`.
+ * `zoneinfo` (services/recurrence/test-oracle/expand.py), installed from PyPI by `beforeAll`.
  * Every case's expansion must be identical, instant for instant — also from starts that do not fit
  * the rule, where the series begins at the rule's first occurrence after the start; CreateTask must
  * move such a due time to exactly that occurrence (`fitRecurrence`). Then the series is replayed
@@ -10,10 +10,10 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
-import { fitRecurrence } from "@todo/task";
 import { Temporal } from "temporal-polyfill";
 import { ensureOracle, type OracleCase, runOracle } from "../test-oracle/oracle.ts";
-import { nextOccurrence, previewOccurrences } from "./recurrence.ts";
+import { fitRecurrence } from "./fit.ts";
+import { nextOccurrence, previewOccurrences } from "./occurrences.ts";
 
 const NY = "America/New_York";
 const BERLIN = "Europe/Berlin";

@@ -1,4 +1,4 @@
-"""Independent oracle for Todo's recurrence expansion (services/scheduler/src/recurrence.ts).
+"""Independent oracle for Todo's recurrence expansion (services/recurrence/src/occurrences.ts).
 
 Reads a JSON array of cases on stdin, each
     {"rule": "FREQ=MONTHLY;BYDAY=2FR", "start": "2027-01-08T08:00:00Z",
