@@ -12,15 +12,7 @@ import { createTokenService, defineService, type Principal } from "@todo/platfor
 import { createInProcessTransport } from "@todo/platform/clients";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTagService, createTagStore, migrateTags, tagValidators } from "@todo/tag";
-import {
-  createTaskService,
-  createTaskStore,
-  createWatchHub,
-  emitTaskEvent,
-  etagOf,
-  migrateTasks,
-  taskValidators,
-} from "@todo/task";
+import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";
 import { type AssistantServiceDeps, createAssistantService } from "./assistant-service";
 import { type AssistantStore, createAssistantStore, migrateAssistant } from "./store";
 import { assistantValidators } from "./validation";
@@ -57,7 +49,7 @@ export async function createAssistantTestStack(): Promise<AssistantTestStack> {
     services: [
       defineService(
         TaskService,
-        createTaskService({ store: createTaskStore(db.sql, emitTaskEvent, etagOf), hub: createWatchHub() }),
+        createTaskService({ store: createTaskStore(db.sql), hub: createWatchHub() }),
         taskValidators,
       ),
       defineService(TagService, createTagService({ store: createTagStore(db.sql) }), tagValidators),

@@ -75,8 +75,6 @@ import {
   createTaskService,
   createTaskStore,
   createWatchHub,
-  emitTaskEvent,
-  etagOf,
   migrateTasks,
   taskValidators,
 } from "@todo/task";
@@ -169,7 +167,7 @@ export async function startApp(config: AppConfig): Promise<App> {
   const taskRegistration = defineService(
     TaskService,
     createTaskService({
-      store: createTaskStore(sql, emitTaskEvent, etagOf),
+      store: createTaskStore(sql),
       afterCommit: wakeRelays,
       hub: watchHub,
     }),

@@ -26,6 +26,7 @@
  * (UndeleteTask puts a task back with a version above its deletion's).
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { decodeTaskEvent, etagVersion } from "@todo/events";
 import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import {
   type CloudEvent,
@@ -38,7 +39,6 @@ import {
 import { idempotentHandler } from "@todo/platform/consumer";
 import type { JobScheduler } from "@todo/platform/jobs";
 import { nextInstanceRequestId, RecurrenceError } from "@todo/recurrence";
-import { decodeTaskEvent, etagVersion } from "@todo/task";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
 import { reminderJobName, reminderJobPrefix, reminderOccurrences, reminderPayload } from "./reminders";
 import { SCHEDULER_SCHEMA } from "./store";

@@ -26,15 +26,7 @@ import type { JobScheduler } from "@todo/platform/jobs";
 import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
 import { startOutboxRelay } from "@todo/platform/outbox";
 import { createTestDatabase } from "@todo/platform/testing";
-import {
-  createTaskService,
-  createTaskStore,
-  createWatchHub,
-  emitTaskEvent,
-  etagOf,
-  migrateTasks,
-  taskValidators,
-} from "@todo/task";
+import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";
 import { createSchedulerJobHandler } from "./scheduler-jobs";
 import { createSchedulerService } from "./scheduler-service";
 import { migrateScheduler } from "./store";
@@ -115,7 +107,7 @@ export async function createSchedulerTestEnv(
 
   const wakeTaskRelay = { fn: () => {} };
   const taskService = createTaskService({
-    store: createTaskStore(sql, emitTaskEvent, etagOf),
+    store: createTaskStore(sql),
     afterCommit: () => wakeTaskRelay.fn(),
     hub: createWatchHub(),
   });

@@ -13,8 +13,6 @@ import { createMemoryState, type KeyValueState } from "@todo/platform/state";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createDigestTrigger, type DigestDeps, digestDayAt, digestStateKey, runDigest } from "./digest";
 import { createTaskStore, migrateTasks, type TaskStore } from "./store";
-import { emitTaskEvent } from "./task-events";
-import { etagOf } from "./task-mapper";
 
 const NOON = new Date("2026-03-10T12:00:00Z");
 
@@ -24,7 +22,7 @@ let store: TaskStore;
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrateTasks(db.sql);
-  store = createTaskStore(db.sql, emitTaskEvent, etagOf);
+  store = createTaskStore(db.sql);
 });
 
 afterAll(async () => {

@@ -15,6 +15,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { TASK_EVENT_SOURCE } from "@todo/events";
 import { type DigestDue, DigestDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import {
   canonicalTimeZone,
@@ -30,7 +31,6 @@ import { instrumentsFor } from "@todo/platform/metrics-instruments";
 import { enqueueEvent } from "@todo/platform/outbox";
 import type { KeyValueState } from "@todo/platform/state";
 import { Temporal } from "temporal-polyfill";
-import { TASK_EVENT_SOURCE } from "./task-events";
 
 /** The name of the Dapr cron input binding that triggers runs. */
 export const DIGEST_BINDING = "daily-digest";

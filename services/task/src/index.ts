@@ -2,14 +2,8 @@
 
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
-export {
-  decodeTaskEvent,
-  emitTaskEvent,
-  TASK_CHANGED_TYPE,
-  TASK_EVENT_SOURCE,
-  type TaskSnapshotEvent,
-} from "./task-events";
-export { etagOf, etagVersion, rowToTask, type TaskRow } from "./task-mapper";
+export { emitTaskEvent, TASK_CHANGED_TYPE } from "./task-events";
+export { rowToTask, type TaskRow } from "./task-mapper";
 export { createTaskService, type TaskServiceDeps } from "./task-service";
 export { LIMITS, taskValidators } from "./validation";
 export { createWatchHub, type WatchHub } from "./watch-hub";

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Temporal } from "temporal-polyfill";
 import { createTaskStore, type TaskStore, type TaskValues } from "./store";
-import { etagOf } from "./task-mapper";
 import { createTaskTestEnv, listAll, type TaskTestEnv, type TestUser } from "./test-helpers";
 
 // ---------------------------------------------------------------------------------------------------
@@ -547,7 +546,7 @@ let store: TaskStore;
 beforeAll(async () => {
   env = await createTaskTestEnv({ now: new Date(NOW) });
   // Events of seeded tasks are of no interest here: the store writes none.
-  store = createTaskStore(env.sql, async () => {}, etagOf);
+  store = createTaskStore(env.sql, async () => {});
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
  * Dapr it also sends the daily digest of overdue tasks when the `daily-digest` cron binding fires
  * (`DIGEST_HOUR`, `DAPR_STATE_STORE`; docs/digest.md); without Dapr there is no digest.
  */
+
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, envInt, envString, runService, Topics } from "@todo/platform";
 import { createEventBus } from "@todo/platform/bus";
@@ -12,8 +13,6 @@ import { createDaprState } from "@todo/platform/state-dapr";
 import { createDigestTrigger, DEFAULT_DIGEST_HOUR, DIGEST_BINDING } from "./digest";
 import { createTaskStore, migrateTasks } from "./store";
 import { createTagEventsHandler } from "./tag-events-consumer";
-import { emitTaskEvent } from "./task-events";
-import { etagOf } from "./task-mapper";
 import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
 import { createWatchHub } from "./watch-hub";
@@ -36,7 +35,7 @@ await runService("task", {
       }),
     ];
     relay = startOutboxRelay({ sql, schema: "task", bus });
-    const store = createTaskStore(sql, emitTaskEvent, etagOf);
+    const store = createTaskStore(sql);
     const stopDigest = dapr
       ? daprCallbacks().onBinding(
           DIGEST_BINDING,

@@ -2,15 +2,14 @@
  * The task service's data: `task.tasks` and its idempotency keys. Every statement is scoped by the
  * caller's user id, and every change writes its event to the outbox in the same transaction.
  */
+import { etagOf, type TaskChange } from "@todo/events";
 import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
 import { withdrawNextInstance } from "./next-instance-key";
+import { emitTaskEvent } from "./task-events";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
-
-/** What happened to a task, for its event. */
-export type TaskChange = "created" | "updated" | "completed" | "reopened" | "deleted";
 
 /** Writes the event of a change inside the change's transaction. */
 export type EmitTaskEvent = (
@@ -139,12 +138,11 @@ export function recordUserZone(tx: TxSql, userId: string, timeZone: string, now:
     on conflict (user_id) do update set time_zone = excluded.time_zone, update_time = excluded.update_time`;
 }
 
-/** Creates the store; `emit` writes each change's event. */
-export function createTaskStore(
-  sql: Sql,
-  emit: EmitTaskEvent,
-  etagOf: (version: number) => string,
-): TaskStore {
+/**
+ * Creates the store. Each change writes its events and history entry with `emit`
+ * (`emitTaskEvent`; a test may pass another to observe or suppress them).
+ */
+export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): TaskStore {
   const lockTask = async (tx: TxSql, userId: string, id: string) =>
     (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2 for update`, [id, userId]))[0];
 

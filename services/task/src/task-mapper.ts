@@ -1,6 +1,7 @@
 /** Maps `task.tasks` rows to the `todo.task.v1.Task` message and back. */
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { etagOf, etagVersion } from "@todo/events";
 import {
   type Priority,
   RecurrenceAnchor,
@@ -46,17 +47,6 @@ export interface TaskRow {
 export const TASK_COLUMNS =
   "id, user_id, title, description, status, priority, tags, tag_keys, due_time, time_zone, rrule, " +
   "recurrence_anchor, reminders, series_id, create_time, update_time, complete_time, version";
-
-/** The etag of a task version. */
-export function etagOf(version: number): string {
-  return `"${version}"`;
-}
-
-/** The version number inside an etag such as `"7"` (undefined when it holds none). */
-export function etagVersion(etag: string): bigint | undefined {
-  const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(etag.trim());
-  return match?.[1] ? BigInt(match[1]) : undefined;
-}
 
 /** The stored form of a reminder message. */
 export function storeReminder(reminder: Reminder, id: string): StoredReminder {

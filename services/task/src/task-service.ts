@@ -6,6 +6,7 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { etagOf } from "@todo/events";
 import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
@@ -17,14 +18,7 @@ import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
 import type { TaskStore, TaskValues, WriteResult } from "./store";
-import {
-  etagOf,
-  rowToTask,
-  type StoredReminder,
-  storeReminder,
-  type TaskRow,
-  taskToRow,
-} from "./task-mapper";
+import { rowToTask, type StoredReminder, storeReminder, type TaskRow, taskToRow } from "./task-mapper";
 import { crossFieldViolations, isId, maskFields, normaliseTags, type UpdatableField } from "./validation";
 import type { WatchHub } from "./watch-hub";
 

@@ -39,8 +39,6 @@ import { createMemoryBus } from "@todo/platform/bus-memory";
 import { ensureOutbox, startOutboxRelay } from "@todo/platform/outbox";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTaskStore, migrateTasks, type TaskStore } from "./store";
-import { emitTaskEvent } from "./task-events";
-import { etagOf } from "./task-mapper";
 import { createTaskService } from "./task-service";
 import { taskValidators } from "./validation";
 import { createWatchHub, type WatchHub } from "./watch-hub";
@@ -139,7 +137,7 @@ export async function createTaskTestEnv(options: TaskTestEnvOptions = {}): Promi
   const { sql } = db;
   await migrateTasks(sql);
   await ensureOutbox(sql, "task");
-  const store = createTaskStore(sql, emitTaskEvent, etagOf);
+  const store = createTaskStore(sql);
   const clock = createTestClock(options.now ?? "2026-03-07T15:00:00Z");
   const hub = createWatchHub({ keepAliveMs: 200 });
   const service = createTaskService({ store, clock: () => clock.now(), hub });
