@@ -27,7 +27,11 @@ describe("task-events codec", () => {
   }
 
   test("events of other types are not task events", () => {
-    const other = toCloudEvent(TaskSchema, task, { source: "elsewhere", type: "todo.other" });
+    const other = toCloudEvent(TaskSchema, task, {
+      source: "elsewhere",
+      subject: task.id,
+      type: "todo.other",
+    });
     expect(decodeTaskEvent(other)).toBeUndefined();
   });
 
@@ -35,13 +39,13 @@ describe("task-events codec", () => {
     const bare = toCloudEvent(
       TaskCreatedSchema,
       { userId: "user-1" },
-      { source: TASK_EVENT_SOURCE, type: EventTypes.taskCreated },
+      { source: TASK_EVENT_SOURCE, subject: task.id, type: EventTypes.taskCreated },
     );
     expect(() => decodeTaskEvent(bare)).toThrow(/no task snapshot or owner/);
     const ownerless = toCloudEvent(
       TaskCreatedSchema,
       { task },
-      { source: TASK_EVENT_SOURCE, type: EventTypes.taskCreated },
+      { source: TASK_EVENT_SOURCE, subject: task.id, type: EventTypes.taskCreated },
     );
     expect(() => decodeTaskEvent(ownerless)).toThrow(/no task snapshot or owner/);
   });
