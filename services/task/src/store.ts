@@ -7,6 +7,7 @@ import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
 import { ensureProcessedEvents } from "@todo/platform/consumer";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { ensureOutbox } from "@todo/platform/outbox";
+import { type ListQuery, type ListResult, listTasks } from "./list-tasks";
 import { withdrawNextInstance } from "./next-instance-key";
 import { emitTaskEvent } from "./task-events";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
@@ -55,7 +56,8 @@ export type StatusResult = WriteResult | { row: TaskRow; withdrawn?: string };
 
 /** Reads and writes the caller's tasks. */
 export interface TaskStore {
-  readonly sql: Sql;
+  /** One page of the caller's tasks (list-tasks.ts). */
+  list(q: ListQuery): Promise<ListResult>;
   /**
    * Creates a task; with a `requestId` seen before, returns the task that request created instead, or
    * `{ spent: true }` when that task has since been deleted. `seriesId` joins an existing series of
@@ -161,7 +163,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
   };
 
   return {
-    sql,
+    list: (q) => listTasks(sql, q),
     async create(userId, v, requestId, now, seriesId, userZone) {
       return sql.begin(async (tx): Promise<TaskRow | { spent: true }> => {
         // Pipelined with the transaction's first statement: no extra round trip.

@@ -13,7 +13,7 @@ import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
 import { fitRecurrence } from "@todo/recurrence";
 import { FilterError } from "./filter";
-import { CursorError, cursorTypes, listTasks } from "./list-tasks";
+import { CursorError, cursorTypes, type ListQuery, type ListResult } from "./list-tasks";
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
@@ -230,7 +230,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       if (!Array.isArray(parsed)) throw invalidArgument(parsed);
       const order = parsed;
       const hash = paramsHash([user.userId, req.filter, req.orderBy, terms.join(" ")]);
-      let cursor: Parameters<typeof listTasks>[1]["cursor"];
+      let cursor: ListQuery["cursor"];
       if (req.pageToken !== "") {
         const decoded = decodePageToken(req.pageToken, hash, cursorTypes(order));
         if (decoded === "malformed") {
@@ -248,9 +248,9 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         cursor = decoded;
       }
       const now = cursor?.now ?? clock();
-      let result: Awaited<ReturnType<typeof listTasks>>;
+      let result: ListResult;
       try {
-        result = await listTasks(store.sql, {
+        result = await store.list({
           userId: user.userId,
           timeZone: user.timeZone,
           filter: req.filter,
