@@ -10,54 +10,27 @@
  * This module is its own chunk, loaded by ChatLauncher.tsx on first use (the default export).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
 import { AssistantService, type ChatResponse } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
-import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from "solid-js";
 import { codeOf, errorMessage, isAbort } from "../api/errors";
 import { useClient } from "../api/transport";
+import {
+  actionsOf,
+  type ChatChip,
+  type ChatEntry,
+  type NewEntry,
+  readSaved,
+  writeSaved,
+} from "../lib/chat-conversation";
 import { isTyping } from "../lib/keys";
+import { ChatChips } from "./ChatChips";
 import { EditorDialog } from "./EditorDialog";
 import { useToasts } from "./Toast";
 
 /** One call of `AssistantService.Chat`: what the panel needs of the client (tests pass a fake). */
 export type ChatCall = (req: { conversationId: string; message: string }) => Promise<ChatResponse>;
-
-/** A task as a chip shows it (a snapshot from the answer; opening it reads the task afresh). */
-export interface ChatChip {
-  readonly id: string;
-  readonly title: string;
-  readonly completed: boolean;
-}
-
-/** One action of an answer. */
-export interface ChatAction {
-  readonly type: ActionType;
-  readonly summary: string;
-  readonly tasks: readonly ChatChip[];
-}
-
-/** One entry of the conversation as the panel shows (and saves) it. */
-export type ChatEntry =
-  | { readonly id: number; readonly role: "user"; readonly text: string }
-  | {
-      readonly id: number;
-      readonly role: "assistant";
-      readonly text: string;
-      readonly actions: readonly ChatAction[];
-    }
-  | { readonly id: number; readonly role: "note"; readonly text: string }
-  | { readonly id: number; readonly role: "error"; readonly text: string; readonly retry: string };
-
-/** An entry before it gets its id. */
-type NewEntry = ChatEntry extends infer E ? (E extends ChatEntry ? Omit<E, "id"> : never) : never;
-
-/** What is saved under the panel's storage key. */
-interface Saved {
-  readonly conversationId: string;
-  readonly entries: readonly ChatEntry[];
-}
 
 /** Props of {@link ChatPanel}. */
 export interface ChatPanelProps {
@@ -81,61 +54,7 @@ const EXAMPLES = [
   "mark call mom as done",
 ] as const;
 
-/** The accessible name of an action's chip list, by what the action did. */
-const CHIPS_LABEL: Record<ActionType, string> = {
-  [ActionType.UNSPECIFIED]: "Tasks touched",
-  [ActionType.CREATE_TASK]: "Created",
-  [ActionType.UPDATE_TASK]: "Changed",
-  [ActionType.COMPLETE_TASK]: "Completed",
-  [ActionType.REOPEN_TASK]: "Reopened",
-  [ActionType.DELETE_TASK]: "Deleted",
-  [ActionType.LIST_TASKS]: "Found",
-  [ActionType.RENAME_TAG]: "Tags",
-  [ActionType.CLARIFY]: "Which one?",
-};
-
 const MAX_MESSAGE = 2000;
-
-function readSaved(key: string | undefined): Saved | undefined {
-  if (!key) return undefined;
-  try {
-    const raw = sessionStorage.getItem(key);
-    if (!raw) return undefined;
-    const value = JSON.parse(raw) as Partial<Saved>;
-    if (typeof value.conversationId !== "string" || !Array.isArray(value.entries)) return undefined;
-    // Anything that does not look like an entry (another version's format) is dropped.
-    const entries = value.entries.filter(
-      (e) =>
-        typeof e?.id === "number" &&
-        typeof e.text === "string" &&
-        ["user", "assistant", "note", "error"].includes(e.role) &&
-        (e.role !== "assistant" || Array.isArray(e.actions)) &&
-        (e.role !== "error" || typeof e.retry === "string"),
-    );
-    return { conversationId: value.conversationId, entries };
-  } catch {
-    return undefined;
-  }
-}
-
-function writeSaved(key: string | undefined, saved: Saved): void {
-  if (!key) return;
-  try {
-    if (saved.entries.length === 0 && !saved.conversationId) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(saved));
-  } catch {
-    // Storage full or unavailable: the conversation still lives in memory.
-  }
-}
-
-/** The chips and summary of a response's actions, as plain data. */
-export function actionsOf(res: ChatResponse): ChatAction[] {
-  return res.actions.map((a) => ({
-    type: a.type,
-    summary: a.summary,
-    tasks: a.tasks.map((t) => ({ id: t.id, title: t.title, completed: t.status === TaskStatus.COMPLETED })),
-  }));
-}
 
 /**
  * Keeps the task page's one-letter shortcuts (`x` complete, `e` edit, …, which read
@@ -281,77 +200,6 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
 
   const latestId = () => entries().at(-1)?.id;
 
-  const Chips = (p: { action: ChatAction; latest: boolean }) => {
-    const clarify = () => p.action.type === ActionType.CLARIFY && p.latest;
-    return (
-      <Show when={p.action.tasks.length > 0}>
-        <ul class="chat-chips" aria-label={CHIPS_LABEL[p.action.type] ?? "Tasks touched"}>
-          <For each={p.action.tasks}>
-            {(chip, i) => (
-              <li>
-                <Show
-                  when={!clarify()}
-                  fallback={
-                    <button
-                      type="button"
-                      class="chat-chip chat-chip--choice"
-                      classList={{ "chat-chip--completed": chip.completed }}
-                      disabled={pending()}
-                      onClick={() => {
-                        void send(String(i() + 1));
-                        input.focus();
-                      }}
-                    >
-                      {i() + 1}. {chip.title}
-                    </button>
-                  }
-                >
-                  <Show
-                    when={p.action.type !== ActionType.DELETE_TASK}
-                    fallback={
-                      <span class="chat-chip chat-chip--deleted">
-                        {chip.title}
-                        <span class="visually-hidden"> (deleted)</span>
-                      </span>
-                    }
-                  >
-                    <button
-                      type="button"
-                      class="chat-chip"
-                      classList={{ "chat-chip--completed": chip.completed }}
-                      aria-busy={opening() === chip.id}
-                      title="Open the task"
-                      onClick={() => void openTask(chip)}
-                    >
-                      <Show when={chip.completed}>
-                        <svg
-                          class="icon chat-chip__check"
-                          width="12"
-                          height="12"
-                          viewBox="0 0 24 24"
-                          fill="none"
-                          stroke="currentColor"
-                          stroke-width="3"
-                          aria-hidden="true"
-                        >
-                          <path d="M5 12.5l4.5 4.5L19 7" />
-                        </svg>
-                      </Show>
-                      {chip.title}
-                      <Show when={chip.completed}>
-                        <span class="visually-hidden"> (completed)</span>
-                      </Show>
-                    </button>
-                  </Show>
-                </Show>
-              </li>
-            )}
-          </For>
-        </ul>
-      </Show>
-    );
-  };
-
   return (
     <>
       <section
@@ -440,7 +288,17 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
                           <Show when={action.summary && !entry.text.includes(action.summary)}>
                             <p class="chat-action__summary">{action.summary}</p>
                           </Show>
-                          <Chips action={action} latest={entry.id === latestId()} />
+                          <ChatChips
+                            action={action}
+                            latest={entry.id === latestId()}
+                            pending={pending()}
+                            opening={opening()}
+                            onChoose={(n) => {
+                              void send(String(n));
+                              input.focus();
+                            }}
+                            onOpen={(chip) => void openTask(chip)}
+                          />
                         </div>
                       )}
                     </For>
