@@ -30,7 +30,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cacheRoot } from "./lib/kafka.ts";
+import { cacheRoot } from "./lib/cache-root.ts";
 import { jaegerVersion } from "./lib/observability-tools.ts";
 import { capture } from "./lib/proc.ts";
 import { needProgram, runOrThrow } from "./lib/tool-cache.ts";

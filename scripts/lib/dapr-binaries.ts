@@ -23,7 +23,7 @@ import {
   rmSync,
 } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "./kafka.ts";
+import { cacheRoot } from "./cache-root.ts";
 import { capture } from "./proc.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;

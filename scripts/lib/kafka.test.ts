@@ -1,19 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { parseJavaMajor } from "./java-runtime.ts";
 import {
-  brokerPom,
   brokersValue,
   configuredPorts,
-  decodeMetadataResponse,
-  distributionDir,
-  encodeMetadataRequest,
-  KAFKA_VERSION,
   newClusterId,
-  parseJavaMajor,
   portsFromProperties,
-  probeMetadata,
   serverProperties,
-} from "./kafka.ts";
+} from "./kafka-config.ts";
+import { brokerPom, distributionDir, KAFKA_VERSION } from "./kafka-jars.ts";
+import { decodeMetadataResponse, encodeMetadataRequest, probeMetadata } from "./kafka-metadata.ts";
 
 /** A Metadata v8 response body (after the size prefix) with the given brokers. */
 function metadataResponse(correlationId: number, brokers: [number, string, number][], clusterId: string) {

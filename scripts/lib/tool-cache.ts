@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheRoot } from "./kafka.ts";
+import { cacheRoot } from "./cache-root.ts";
 import { capture } from "./proc.ts";
 
 /** An environment to read `TODO_CACHE_DIR` (and friends) from, or to add to a child's. */
