@@ -5,7 +5,7 @@
  * and span batches before exit. Prints `{"traceId","spanId"}` of that span on stdout.
  */
 import { createLogger, startTelemetry } from "@todo/platform";
-import { platformTracer } from "@todo/platform/tracing";
+import { platformTracer } from "@todo/platform/telemetry";
 
 const message = process.env.LOG_EMITTER_MESSAGE;
 if (!message) throw new Error("LOG_EMITTER_MESSAGE is not set");

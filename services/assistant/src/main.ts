@@ -7,7 +7,7 @@ import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createMcpHttpHandler, withMcp } from "@todo/mcp";
 import { defineService, runService } from "@todo/platform";
-import { createServiceClient, serviceTargetFromEnv } from "@todo/platform/clients";
+import { createServiceClient, serviceTargetFromEnv } from "@todo/platform/serving";
 import { createAssistantService } from "./assistant-service";
 import { modelConfigFromEnv } from "./model";
 import { createAssistantStore, migrateAssistant } from "./store";

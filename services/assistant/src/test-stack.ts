@@ -9,7 +9,7 @@ import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createTokenService, defineService, type Principal } from "@todo/platform";
-import { createInProcessTransport } from "@todo/platform/clients";
+import { createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTagService, createTagStore, migrateTags, tagValidators } from "@todo/tag";
 import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";

@@ -14,7 +14,7 @@ import {
   createHealthService,
   Health,
   type HealthRegistry,
-} from "@todo/platform/health";
+} from "@todo/platform/serving";
 import { eventually } from "../../../tests/integration/system.ts";
 import { type Edge, startEdge } from "./edge";
 

@@ -12,7 +12,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { HealthCheckResponse_ServingStatus } from "@todo/gen/grpc/health/v1/health_pb";
 import { createLogger } from "@todo/platform";
-import { Health, type HealthRegistry, type ServingStatus } from "@todo/platform/health";
+import { Health, type HealthRegistry, type ServingStatus } from "@todo/platform/serving";
 
 /** Options of {@link watchBackends}. */
 export interface BackendHealthOptions {

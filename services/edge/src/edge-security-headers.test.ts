@@ -10,8 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_CSP, cspHash, HSTS } from "@todo/platform/security-headers";
-import { createWebHandler } from "@todo/platform/static-web";
+import { API_CSP, createWebHandler, cspHash, HSTS } from "@todo/platform/serving";
 import { type Edge, startEdge } from "./edge";
 
 let edge: Edge;

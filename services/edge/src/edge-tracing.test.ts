@@ -18,7 +18,7 @@ import {
   SpanStatusCode,
   type TestTracing,
   useTestTracing,
-} from "@todo/platform/tracing-testing";
+} from "@todo/platform/testing";
 import { type Edge, startEdge } from "./edge";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -9,7 +9,7 @@ import http from "node:http";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "@todo/gen/grpc/health/v1/health_pb";
-import { bodyMaxBytes } from "@todo/platform/request-limits";
+import { bodyMaxBytes } from "@todo/platform/serving";
 import { type Edge, startEdge } from "./edge";
 
 let edge: Edge;

@@ -28,10 +28,17 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
-import { createHealthRegistry, createHealthService, Health } from "@todo/platform/health";
-import { bodyMaxBytes, refuseOversizeBody } from "@todo/platform/request-limits";
-import { apiSecurityHeaders, setSecurityHeaders, tlsDetectionFromEnv } from "@todo/platform/security-headers";
-import { startHttpServerSpan } from "@todo/platform/tracing-http";
+import {
+  apiSecurityHeaders,
+  bodyMaxBytes,
+  createHealthRegistry,
+  createHealthService,
+  Health,
+  refuseOversizeBody,
+  setSecurityHeaders,
+  tlsDetectionFromEnv,
+} from "@todo/platform/serving";
+import { startHttpServerSpan } from "@todo/platform/telemetry";
 import { watchBackends } from "./backend-health";
 
 /**

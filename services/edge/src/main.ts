@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { createLogger, envInt, envString, startTelemetry } from "@todo/platform";
-import { createWebHandler } from "@todo/platform/static-web";
+import { createWebHandler } from "@todo/platform/serving";
 import { startEdge } from "./edge";
 
 const log = createLogger("edge");

@@ -47,14 +47,17 @@ import {
   startServer,
   Topics,
 } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { trustedProxyHopsFromEnv } from "@todo/platform/client-address";
-import { createActingAs, createServiceClient } from "@todo/platform/clients";
-import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
-import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
-import { ensurePrivateDir } from "@todo/platform/private-dir";
-import { sessionCacheOptionsFromEnv, withSessionCheck } from "@todo/platform/session-check";
-import { createWebHandler } from "@todo/platform/static-web";
+import { ensurePrivateDir } from "@todo/platform/data";
+import { createMemoryBus, type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
+import { createPostgresJobScheduler } from "@todo/platform/jobs";
+import {
+  createActingAs,
+  createServiceClient,
+  createWebHandler,
+  sessionCacheOptionsFromEnv,
+  trustedProxyHopsFromEnv,
+  withSessionCheck,
+} from "@todo/platform/serving";
 import {
   createSchedulerJobHandler,
   createSchedulerService,

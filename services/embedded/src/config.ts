@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { envInt, envString } from "@todo/platform";
-import { ensurePrivateDir } from "@todo/platform/private-dir";
+import { ensurePrivateDir } from "@todo/platform/data";
 
 /** The resolved settings. */
 export interface AppConfig {

@@ -9,7 +9,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parsePrometheusText, sumOf } from "@todo/platform/metrics-testing";
+import { parsePrometheusText, sumOf } from "@todo/platform/testing";
 import { removeDir, repoRoot, startMainProcess, tempDir } from "./test-server";
 
 const dataDir = tempDir("todo-metrics");

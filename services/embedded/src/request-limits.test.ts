@@ -10,7 +10,7 @@ import http from "node:http";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
-import { DEFAULT_READ_MAX_BYTES } from "@todo/platform/request-limits";
+import { DEFAULT_READ_MAX_BYTES } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { LIMITS } from "@todo/task";
 import { openGrpcCall } from "./raw-rpc";

@@ -8,7 +8,7 @@ import {
   createTokenService,
   createValidationInterceptor,
 } from "@todo/platform";
-import { withSessionCheck } from "@todo/platform/session-check";
+import { withSessionCheck } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createAuthService, createIdentitySessionCheck } from "./identity-service";
 import { createRateLimiter, type RateLimitSettings } from "./rate-limit";

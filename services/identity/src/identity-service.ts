@@ -12,8 +12,8 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { type User, UserSchema } from "@todo/gen/todo/identity/v1/user_pb";
 import { canonicalTimeZone, createLogger, principalOf, type TokenService } from "@todo/platform";
-import { clientAddress } from "@todo/platform/client-address";
-import type { SessionCheck } from "@todo/platform/session-check";
+import type { SessionCheck } from "@todo/platform/serving";
+import { clientAddress } from "@todo/platform/serving";
 import type { LimitKey, RateLimiter, RateLimitSettings } from "./rate-limit";
 import type { IdentityStore, UserRow } from "./store";
 

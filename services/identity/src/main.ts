@@ -1,7 +1,7 @@
 /** The identity service as its own process (see runService for its settings). */
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { defineService, runService } from "@todo/platform";
-import { trustedProxyHopsFromEnv } from "@todo/platform/client-address";
+import { trustedProxyHopsFromEnv } from "@todo/platform/serving";
 import { createAuthService, createIdentitySessionCheck } from "./identity-service";
 import { createRateLimiter, rateLimitSettingsFromEnv } from "./rate-limit";
 import { createIdentityStore, migrateIdentity } from "./store";

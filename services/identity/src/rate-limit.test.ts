@@ -10,7 +10,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { RetryInfoSchema } from "@todo/gen/google/rpc/error_details_pb";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { createTokenService, defineService, type RunningServer, startServer } from "@todo/platform";
-import { withSessionCheck } from "@todo/platform/session-check";
+import { withSessionCheck } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createAuthService, createIdentitySessionCheck } from "./identity-service";
 import { createRateLimiter, type RateLimitSettings } from "./rate-limit";

@@ -15,7 +15,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import type { Principal } from "@todo/platform/auth";
-import { createLogger } from "@todo/platform/logger";
+import { createLogger } from "@todo/platform/telemetry";
 import { createTodoMcpServer } from "./tools";
 
 /** Where the MCP endpoint is served. */

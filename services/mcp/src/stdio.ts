@@ -5,7 +5,7 @@
  * AuthService.SignIn). stdout carries only MCP messages; every log line goes to stderr.
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createLogger } from "@todo/platform/logger";
+import { createLogger } from "@todo/platform/telemetry";
 import { connectRemote, remoteOptionsFromEnv } from "./remote";
 import { createTodoMcpServer } from "./tools";
 

@@ -5,8 +5,14 @@
  * an attempt are reported as pending.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Exposition, sumOf, type TestMetrics, useTestMetrics } from "@todo/platform/metrics-testing";
-import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import {
+  createTestDatabase,
+  type Exposition,
+  sumOf,
+  type TestDatabase,
+  type TestMetrics,
+  useTestMetrics,
+} from "@todo/platform/testing";
 import { createDeliveryWorker } from "./delivery-worker";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";

@@ -5,15 +5,16 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { EventBus } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { createMemoryBus } from "@todo/platform/events";
 import {
+  createTestDatabase,
   isChildOf,
   SpanKind,
   SpanStatusCode,
+  type TestDatabase,
   type TestTracing,
   useTestTracing,
-} from "@todo/platform/tracing-testing";
+} from "@todo/platform/testing";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";

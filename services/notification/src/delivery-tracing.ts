@@ -16,8 +16,12 @@
  * (`succeeded`, `retrying`, `failed`: the same values as the delivery metrics),
  * `todo.notification.delivery.id` and `todo.notification.delivery.attempt` (1 = the first).
  */
-import { type ClientSpan, ClientSpanAttributes, startClientSpan } from "@todo/platform/tracing-client";
-import { startHttpClientSpan } from "@todo/platform/tracing-http";
+import {
+  type ClientSpan,
+  ClientSpanAttributes,
+  startClientSpan,
+  startHttpClientSpan,
+} from "@todo/platform/telemetry";
 import type { Mailer } from "./mailer";
 
 /** Delivery span attribute keys of ours (`todo.*`: no convention has them). */

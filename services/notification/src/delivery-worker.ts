@@ -16,8 +16,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "@todo/gen/todo/notification/v1/notification_pb";
 import { createLogger, type Logger, type Sql } from "@todo/platform";
-import { instrumentsFor } from "@todo/platform/metrics-instruments";
-import { observeRefreshing } from "@todo/platform/metrics-refresh";
+import { instrumentsFor, observeRefreshing } from "@todo/platform/telemetry";
 import { startDeliverySpan } from "./delivery-tracing";
 import type { Mailer } from "./mailer";
 import { toNotification } from "./messages";

@@ -15,7 +15,7 @@ import {
   ReminderDueSchema,
 } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import { type CloudEvent, type EventHandler, fromCloudEvent, type Sql, type TxSql } from "@todo/platform";
-import { idempotentHandler } from "@todo/platform/consumer";
+import { idempotentHandler } from "@todo/platform/events";
 import { digestBody, digestTitle } from "./digest-text";
 import type { NotificationHub } from "./notification-hub";
 import { reminderBody, reminderTitle } from "./notification-text";

@@ -6,9 +6,9 @@
  * every replica's WatchNotifications hub — all in the consumer's transaction.
  */
 import { migrate, type Sql, type TxSql } from "@todo/platform";
-import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
-import { traceparentOf, tracingEnabled } from "@todo/platform/tracing";
+import { traceparentOf, tracingEnabled } from "@todo/platform/telemetry";
 
 /** The LISTEN/NOTIFY channel announcing new inbox rows; the payload is `{"u": user id, "id": id}`. */
 export const NOTIFICATION_CHANNEL = "notification_created";

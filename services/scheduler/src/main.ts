@@ -7,9 +7,9 @@ import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
 import { createEventBus } from "@todo/platform/bus";
-import { createActingAs, createServiceClient, serviceTargetFromEnv } from "@todo/platform/clients";
+import { type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
 import { createJobScheduler } from "@todo/platform/jobs-factory";
-import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { createActingAs, createServiceClient, serviceTargetFromEnv } from "@todo/platform/serving";
 import { createSchedulerJobHandler } from "./scheduler-jobs";
 import { createSchedulerService } from "./scheduler-service";
 import { migrateScheduler, SCHEDULER_SCHEMA } from "./store";

@@ -4,10 +4,9 @@
  * read of the caller's upcoming reminders.
  */
 import { migrate, type Sql } from "@todo/platform";
-import { ensureProcessedEvents } from "@todo/platform/consumer";
-import { ensureJobs } from "@todo/platform/jobs-postgres";
+import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
+import { ensureJobs } from "@todo/platform/jobs";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
-import { ensureOutbox } from "@todo/platform/outbox";
 
 /** The scheduler's schema (its jobs table, outbox and processed events live there too). */
 export const SCHEDULER_SCHEMA = "scheduler";

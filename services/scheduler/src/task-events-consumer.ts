@@ -36,7 +36,7 @@ import {
   type Sql,
   type TxSql,
 } from "@todo/platform";
-import { idempotentHandler } from "@todo/platform/consumer";
+import { idempotentHandler } from "@todo/platform/events";
 import type { JobScheduler } from "@todo/platform/jobs";
 import { nextInstanceRequestId, RecurrenceError } from "@todo/recurrence";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";

@@ -20,11 +20,10 @@ import {
   type Sql,
   Topics,
 } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { createActingAs, createInProcessTransport } from "@todo/platform/clients";
+import { createMemoryBus, startOutboxRelay } from "@todo/platform/events";
 import type { JobScheduler } from "@todo/platform/jobs";
-import { createPostgresJobScheduler } from "@todo/platform/jobs-postgres";
-import { startOutboxRelay } from "@todo/platform/outbox";
+import { createPostgresJobScheduler } from "@todo/platform/jobs";
+import { createActingAs, createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase } from "@todo/platform/testing";
 import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";
 import { createSchedulerJobHandler } from "./scheduler-jobs";

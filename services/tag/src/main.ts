@@ -2,7 +2,7 @@
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
 import { createEventBus } from "@todo/platform/bus";
-import { type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import { type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
 import { createTagStore, migrateTags } from "./store";
 import { createTagService } from "./tag-service";
 import { createTaskEventsHandler } from "./task-events-consumer";

@@ -5,9 +5,8 @@
  * be removed by one transaction while another starts using it.
  */
 import { migrate, type Sql, type TxSql } from "@todo/platform";
-import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
-import { ensureOutbox } from "@todo/platform/outbox";
 import { defaultTagColor } from "./colors";
 import { emitTagDeleted, emitTagRenamed } from "./tag-events";
 

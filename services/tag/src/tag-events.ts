@@ -5,7 +5,7 @@
  */
 import { TagDeletedSchema, TagRenamedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
 import { EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
-import { enqueueEvent } from "@todo/platform/outbox";
+import { enqueueEvent } from "@todo/platform/events";
 
 /** The CloudEvents `source` of events the tag service produces. */
 export const TAG_EVENT_SOURCE = "todo/tag";

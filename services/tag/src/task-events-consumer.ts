@@ -10,7 +10,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { decodeTaskEvent, etagVersion } from "@todo/events";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { CloudEvent, EventHandler, Sql, TxSql } from "@todo/platform";
-import { idempotentHandler } from "@todo/platform/consumer";
+import { idempotentHandler } from "@todo/platform/events";
 import { defaultTagColor } from "./colors";
 import { lockUser, tagKey } from "./store";
 

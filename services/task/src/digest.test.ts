@@ -8,9 +8,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type DigestDue, DigestDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import { EventTypes, Topics } from "@todo/platform";
-import { sumOf, useTestMetrics } from "@todo/platform/metrics-testing";
-import { createMemoryState, type KeyValueState } from "@todo/platform/state";
-import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { createMemoryState, type KeyValueState } from "@todo/platform/data";
+import { createTestDatabase, sumOf, type TestDatabase, useTestMetrics } from "@todo/platform/testing";
 import { createDigestTrigger, type DigestDeps, digestDayAt, digestStateKey, runDigest } from "./digest";
 import { createTaskStore, migrateTasks, type TaskStore } from "./store";
 

@@ -27,9 +27,9 @@ import {
   type TxSql,
   toCloudEvent,
 } from "@todo/platform";
-import { instrumentsFor } from "@todo/platform/metrics-instruments";
-import { enqueueEvent } from "@todo/platform/outbox";
-import type { KeyValueState } from "@todo/platform/state";
+import type { KeyValueState } from "@todo/platform/data";
+import { enqueueEvent } from "@todo/platform/events";
+import { instrumentsFor } from "@todo/platform/telemetry";
 import { Temporal } from "temporal-polyfill";
 
 /** The name of the Dapr cron input binding that triggers runs. */

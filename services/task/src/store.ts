@@ -4,9 +4,8 @@
  */
 import { etagOf, type TaskChange } from "@todo/events";
 import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
-import { ensureProcessedEvents } from "@todo/platform/consumer";
+import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
-import { ensureOutbox } from "@todo/platform/outbox";
 import { type ListQuery, type ListResult, listTasks } from "./list-tasks";
 import { withdrawNextInstance } from "./next-instance-key";
 import { emitTaskEvent } from "./task-events";

@@ -12,9 +12,13 @@ import {
   Topics,
   toCloudEvent,
 } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { ensureProcessedEvents } from "@todo/platform/consumer";
-import { ensureOutbox, type OutboxRelay, startOutboxRelay } from "@todo/platform/outbox";
+import {
+  createMemoryBus,
+  ensureOutbox,
+  ensureProcessedEvents,
+  type OutboxRelay,
+  startOutboxRelay,
+} from "@todo/platform/events";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTagService, createTagStore, createTaskEventsHandler, migrateTags } from "../../tag/src/index";
 import { migrateTasks } from "./store";

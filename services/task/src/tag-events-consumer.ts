@@ -14,7 +14,7 @@ import {
   type Sql,
   type TxSql,
 } from "@todo/platform";
-import { idempotentHandler } from "@todo/platform/consumer";
+import { idempotentHandler } from "@todo/platform/events";
 import { emitTaskEvent } from "./task-events";
 import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
 

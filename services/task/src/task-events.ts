@@ -11,7 +11,7 @@ import { encodeTaskEvent, TASK_EVENT_SOURCE, type TaskChange } from "@todo/event
 import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
 import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { Topics, type TxSql, toCloudEvent } from "@todo/platform";
-import { enqueueEvent } from "@todo/platform/outbox";
+import { enqueueEvent } from "@todo/platform/events";
 import type { EmitTaskEvent } from "./store";
 import { rowToTask } from "./task-mapper";
 

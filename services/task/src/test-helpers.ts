@@ -35,8 +35,7 @@ import {
   type TokenService,
   Topics,
 } from "@todo/platform";
-import { createMemoryBus } from "@todo/platform/bus-memory";
-import { ensureOutbox, startOutboxRelay } from "@todo/platform/outbox";
+import { createMemoryBus, ensureOutbox, startOutboxRelay } from "@todo/platform/events";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTaskStore, migrateTasks, type TaskStore } from "./store";
 import { createTaskService } from "./task-service";

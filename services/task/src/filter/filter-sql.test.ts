@@ -5,7 +5,7 @@
  * it this file fails on purpose.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { openDatabase } from "@todo/platform/db";
+import { openDatabase } from "@todo/platform/data";
 import postgres from "postgres";
 import { compileFilter, type FilterContext } from "./compiler";
 

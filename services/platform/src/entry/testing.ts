@@ -1,0 +1,5 @@
+/** Test support: fresh databases, in-memory metric and span readers, Kafka helpers. Only tests import this entry. */
+export * from "../testing";
+export * from "../metrics-testing";
+export * from "../tracing-testing";
+export * from "../kafka-testing";
