@@ -26,7 +26,7 @@ import {
   type TestApp,
   type TestUser,
   violatedFields,
-} from "./test-server";
+} from "@todo/testkit";
 
 // Real sockets, subprocesses (buf curl, curl) and Argon2 hashing: give every test room on a busy machine.
 setDefaultTimeout(30_000);

@@ -10,7 +10,7 @@ import { type Edge, startEdge } from "@todo/edge";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { bearer, startTestApp, type TestApp } from "./test-server";
+import { bearer, startTestApp, type TestApp } from "@todo/testkit";
 
 let server: TestApp;
 let edge: Edge;

@@ -9,7 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { bearer, removeDir, startMainProcess, tempDir } from "./test-server";
+import { bearer, removeDir, startMainProcess, tempDir } from "@todo/testkit";
 
 const dataDir = tempDir("todo-main");
 const children: Bun.Subprocess[] = [];

@@ -10,7 +10,7 @@ import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePrometheusText, sumOf } from "@todo/platform/testing";
-import { removeDir, repoRoot, startMainProcess, tempDir } from "./test-server";
+import { removeDir, repoRoot, startMainProcess, tempDir } from "@todo/testkit";
 
 const dataDir = tempDir("todo-metrics");
 let child: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;

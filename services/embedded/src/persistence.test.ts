@@ -10,7 +10,7 @@ import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { eventually, rejection, removeDir, signUpUser, startTestApp, tempDir } from "./test-server";
+import { eventually, rejection, removeDir, signUpUser, startTestApp, tempDir } from "@todo/testkit";
 
 const dataDir = tempDir("todo-persistence");
 afterAll(() => removeDir(dataDir));

@@ -13,8 +13,7 @@ import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { DEFAULT_READ_MAX_BYTES } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { LIMITS } from "@todo/task";
-import { openGrpcCall } from "./raw-rpc";
-import { removeDir, startMainProcess, tempDir } from "./test-server";
+import { openGrpcCall, removeDir, startMainProcess, tempDir } from "@todo/testkit";
 
 const HTTP_URL = /HTTP\/1\.1\):\s+(http:\/\/\S+)/;
 const GRPC_URL = /\(h2c\):\s+(http:\/\/\S+)/;

@@ -1,6 +1,6 @@
 /**
  * Issue 13 §1: text is refused at the contract, in one place, for every string field of every
- * request (found from the descriptors, see request-fields.ts): control characters (line breaks only
+ * request (found from the descriptors, see request-fields.ts of @todo/testkit): control characters (line breaks only
  * where the field is `multiline`), invalid UTF-8 bytes in JSON and in binary bodies (Connect and
  * gRPC), and unpaired surrogate escapes — each INVALID_ARGUMENT naming the field, never an internal
  * error from PostgreSQL. Unknown JSON enum names and fields are refused too.
@@ -8,9 +8,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { fromJson, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { type RawOutcome, type RawProtocol, rawCall } from "./raw-rpc";
-import { apiServices, type RequestStringField, requestStringFields } from "./request-fields";
-import { signUpUser, startTestApp, type TestApp, type TestUser } from "./test-server";
+import {
+  apiServices,
+  type RawOutcome,
+  type RawProtocol,
+  type RequestStringField,
+  rawCall,
+  requestStringFields,
+  signUpUser,
+  startTestApp,
+  type TestApp,
+  type TestUser,
+} from "@todo/testkit";
 
 let server: TestApp;
 let user: TestUser;

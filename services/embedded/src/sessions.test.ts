@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, createClient } from "@connectrpc/connect";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createTokenService } from "@todo/platform";
-import { rejection, signUpUser, startTestApp, TEST_JWT_SECRET, type TestApp } from "./test-server";
+import { rejection, signUpUser, startTestApp, TEST_JWT_SECRET, type TestApp } from "@todo/testkit";
 
 let server: TestApp;
 

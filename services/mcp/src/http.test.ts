@@ -7,14 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import {
-  rejection,
-  signUpUser,
-  startTestApp,
-  type TestApp,
-  type TestUser,
-} from "@todo/embedded/src/test-server";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { rejection, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "./convert";
 import { callTool, connectHttp, exerciseEveryTool } from "./test-support";
 import { TOOL_NAMES } from "./tools";

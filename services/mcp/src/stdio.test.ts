@@ -8,14 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import {
-  rejection,
-  repoRoot,
-  signUpUser,
-  startTestApp,
-  type TestApp,
-  type TestUser,
-} from "@todo/embedded/src/test-server";
+import { rejection, repoRoot, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "./convert";
 import { callTool, exerciseEveryTool } from "./test-support";
 import { TOOL_NAMES } from "./tools";

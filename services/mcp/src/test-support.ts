@@ -9,8 +9,8 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { eventually, rejection, type TestUser } from "@todo/embedded/src/test-server";
 import { Priority, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { eventually, rejection, type TestUser } from "@todo/testkit";
 import type { TagView, TaskView } from "./convert";
 
 /** An MCP client connected over Streamable HTTP to `url`, sending the token when given. */

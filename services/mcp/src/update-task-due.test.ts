@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/embedded/src/test-server";
 import { TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
 import { parseQuickAdd } from "@todo/language";
+import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "./convert";
 import { callTool, connectHttp, wallClock } from "./test-support";
 

@@ -13,11 +13,11 @@ import {
   type TestMetrics,
   useTestMetrics,
 } from "@todo/platform/testing";
+import { ALICE, authFor, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker } from "./delivery-worker";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, reminderDue, serviceClient } from "./test-support";
 
 let metrics: TestMetrics;
 let db: TestDatabase;

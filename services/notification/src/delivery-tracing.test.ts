@@ -15,13 +15,13 @@ import {
   type TestTracing,
   useTestTracing,
 } from "@todo/platform/testing";
+import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "./test-support";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-testing";
 
 let tracing: TestTracing;

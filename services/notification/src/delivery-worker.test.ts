@@ -8,13 +8,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Delivery, DeliveryState } from "@todo/gen/todo/notification/v1/channel_pb";
 import { type Database, type EventHandler, openDatabase } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
 import { type CapturedMail, type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "./test-support";
 
 interface Received {
   readonly path: string;

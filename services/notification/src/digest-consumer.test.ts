@@ -8,11 +8,11 @@ import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/prot
 import { type DigestDue, DigestDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import { type CloudEvent, type EventHandler, EventTypes, toCloudEvent } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { ALICE, authFor, BOB, type CallAuth, reminderDue, serviceClient } from "../test/support";
 import { digestBody, digestTitle } from "./digest-text";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler, digestOccurrenceKey } from "./reminders-consumer";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, BOB, type CallAuth, reminderDue, serviceClient } from "./test-support";
 
 let db: TestDatabase;
 let hub: NotificationHub;

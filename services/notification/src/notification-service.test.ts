@@ -8,10 +8,10 @@ import type { Notification } from "@todo/gen/todo/notification/v1/notification_p
 import { ListChannelsResponseSchema } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import type { CloudEvent, EventHandler } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { ALICE, authFor, BOB, type CallAuth, rejection, reminderDue, serviceClient } from "../test/support";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, BOB, type CallAuth, rejection, reminderDue, serviceClient } from "./test-support";
 
 let db: TestDatabase;
 let hub: NotificationHub;

@@ -20,11 +20,11 @@ import {
   startServer,
 } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
+import { ALICE, authFor, BOB, type CallAuth, eventually, reminderDue, tokens } from "../test/support";
 import { createNotificationHub, type NotificationHub, type WatchMode } from "./notification-hub";
 import { createNotificationService } from "./notification-service";
 import { createRemindersHandler } from "./reminders-consumer";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { ALICE, authFor, BOB, type CallAuth, eventually, reminderDue, tokens } from "./test-support";
 import { notificationValidators } from "./validation";
 
 /** One service instance: its own pool, hub, consumer and server. */

@@ -9,7 +9,7 @@ import { durationFromMs, timestampDate, timestampFromDate } from "@bufbuild/prot
 import { ReminderDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { type CloudEvent, fromCloudEvent, type Principal } from "@todo/platform";
-import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "./test-env";
+import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "@todo/testkit";
 
 let env: SchedulerTestEnv;
 let user: Principal;

@@ -6,8 +6,8 @@ import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
 import type { PreviewRecurrenceRequestSchema } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import type { Principal } from "@todo/platform";
+import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "@todo/testkit";
 import { encodePageToken } from "./scheduler-service";
-import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "./test-env";
 
 let env: SchedulerTestEnv;
 let nyc: Principal;

@@ -5,10 +5,10 @@ import { TaskCompletedSchema } from "@todo/gen/todo/events/v1/task_events_pb";
 import { Priority, RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
 import { type CloudEvent, EventTypes, fromCloudEvent, isEventOf, type Principal } from "@todo/platform";
 import type { Job } from "@todo/platform/jobs";
+import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "@todo/testkit";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
 import { readReminderPayload } from "./reminders";
 import { createSchedulerJobHandler } from "./scheduler-jobs";
-import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "./test-env";
 
 let env: SchedulerTestEnv;
 let alice: Principal;

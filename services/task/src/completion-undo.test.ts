@@ -12,7 +12,13 @@ import { Code } from "@connectrpc/connect";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { nextInstanceRequestId } from "@todo/recurrence";
-import { createTaskTestEnv, expectCode, type TaskTestEnv, type TestUser, watchChanges } from "./test-helpers";
+import {
+  createTaskTestEnv,
+  expectCode,
+  type TaskTestEnv,
+  type TestUser,
+  watchChanges,
+} from "../test/task-env";
 
 let env: TaskTestEnv;
 let stopLive: () => Promise<void>;

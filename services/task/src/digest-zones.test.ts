@@ -3,7 +3,7 @@
  * for the daily digest — written when new or changed, never for a service acting for the user.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTaskTestEnv, type TaskTestEnv } from "./test-helpers";
+import { createTaskTestEnv, type TaskTestEnv } from "../test/task-env";
 
 let env: TaskTestEnv;
 

@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Temporal } from "temporal-polyfill";
+import { createTaskTestEnv, listAll, type TaskTestEnv, type TestUser } from "../test/task-env";
 import { createTaskStore, type TaskStore, type TaskValues } from "./store";
-import { createTaskTestEnv, listAll, type TaskTestEnv, type TestUser } from "./test-helpers";
 
 // ---------------------------------------------------------------------------------------------------
 // The world: a fixed clock on the Saturday before US daylight-saving time starts (2026-03-08 02:00).

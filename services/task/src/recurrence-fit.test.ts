@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { fitRecurrence, neverRepeatsProblem } from "@todo/recurrence";
-import { createTaskTestEnv, expectInvalid, type TaskTestEnv } from "./test-helpers";
+import { createTaskTestEnv, expectInvalid, type TaskTestEnv } from "../test/task-env";
 
 const due = new Date("2027-01-04T09:00:00Z");
 

@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code } from "@connectrpc/connect";
+import { createTaskTestEnv, expectCode, listAll, type TaskTestEnv, type TestUser } from "../test/task-env";
 import { type ListQuery, type ListResult, listTasks, SEARCH_WINDOW } from "./list-tasks";
 import { defaultOrder } from "./order-by";
 import { searchTerms } from "./search-query";
 import type { TaskValues } from "./store";
 import type { TaskRow } from "./task-mapper";
-import { createTaskTestEnv, expectCode, listAll, type TaskTestEnv, type TestUser } from "./test-helpers";
 
 let env: TaskTestEnv;
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { createTaskTestEnv, expectCode, type TaskTestEnv } from "./test-helpers";
+import { createTaskTestEnv, expectCode, type TaskTestEnv } from "../test/task-env";
 
 let env: TaskTestEnv;
 beforeAll(async () => {

@@ -30,7 +30,7 @@ import {
   type TaskClient,
   type TaskTestEnv,
   type TestUser,
-} from "./test-helpers";
+} from "../test/task-env";
 
 type TaskInit = MessageInitShape<typeof TaskSchema>;
 /** A task written as a plain init object (not a Task message), so it can be spread and changed. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code } from "@connectrpc/connect";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
-import { createTaskTestEnv, expectCode, type TaskTestEnv, watchChanges as watch } from "./test-helpers";
+import { createTaskTestEnv, expectCode, type TaskTestEnv, watchChanges as watch } from "../test/task-env";
 
 let env: TaskTestEnv;
 let stopLive: () => Promise<void>;

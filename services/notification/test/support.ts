@@ -16,8 +16,8 @@ import {
   type TokenService,
   toCloudEvent,
 } from "@todo/platform";
-import { createNotificationService, type NotificationServiceDeps } from "./notification-service";
-import { notificationValidators } from "./validation";
+import { createNotificationService, type NotificationServiceDeps } from "../src/notification-service";
+import { notificationValidators } from "../src/validation";
 
 /** The token service every test uses. */
 export const tokens: TokenService = createTokenService({

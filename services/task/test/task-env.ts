@@ -37,10 +37,10 @@ import {
 } from "@todo/platform";
 import { createMemoryBus, ensureOutbox, startOutboxRelay } from "@todo/platform/events";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { createTaskStore, migrateTasks, type TaskStore } from "./store";
-import { createTaskService } from "./task-service";
-import { taskValidators } from "./validation";
-import { createWatchHub, type WatchHub } from "./watch-hub";
+import { createTaskStore, migrateTasks, type TaskStore } from "../src/store";
+import { createTaskService } from "../src/task-service";
+import { taskValidators } from "../src/validation";
+import { createWatchHub, type WatchHub } from "../src/watch-hub";
 
 /** A typed TaskService client. */
 export type TaskClient = Client<typeof TaskService>;

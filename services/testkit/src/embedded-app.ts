@@ -28,13 +28,12 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
+import { type App, type AppConfig, startApp } from "@todo/embedded";
 import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { createTestDatabase } from "@todo/platform/testing";
-import { type App, startApp } from "./app";
-import type { AppConfig } from "./config";
 
 /** The repository root (for `node_modules/.bin/buf` and subprocesses). */
 export const repoRoot = resolve(import.meta.dir, "..", "..", "..");

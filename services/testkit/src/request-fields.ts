@@ -15,7 +15,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { multiline } from "@todo/gen/todo/validation/v1/text_pb";
-import { repoRoot } from "./test-server";
+import { repoRoot } from "./embedded-app";
 
 /** One string field of one request. */
 export interface RequestStringField {

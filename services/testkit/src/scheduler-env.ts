@@ -25,12 +25,14 @@ import type { JobScheduler } from "@todo/platform/jobs";
 import { createPostgresJobScheduler } from "@todo/platform/jobs";
 import { createActingAs, createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase } from "@todo/platform/testing";
+import {
+  createSchedulerJobHandler,
+  createSchedulerService,
+  createTaskEventsHandler,
+  migrateScheduler,
+  schedulerValidators,
+} from "@todo/scheduler";
 import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";
-import { createSchedulerJobHandler } from "./scheduler-jobs";
-import { createSchedulerService } from "./scheduler-service";
-import { migrateScheduler } from "./store";
-import { createTaskEventsHandler } from "./task-events-consumer";
-import { schedulerValidators } from "./validation";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
