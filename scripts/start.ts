@@ -69,4 +69,4 @@ async function buildWeb(): Promise<void> {
 if (process.env.TODO_SKIP_WEB_BUILD !== "1" && webBuildNeeded()) await buildWeb();
 // A laptop user can look at the metrics at once; main.ts alone (tests, images) serves none unless asked.
 process.env.METRICS_PORT ??= "9464";
-await import("../services/embedded/src/main.ts");
+await import("@todo/embedded/main");

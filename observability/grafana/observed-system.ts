@@ -10,9 +10,9 @@
  * every second (`METRICS_REFRESH_SECONDS=1`) instead of every 15 s, so a short run sees them move.
  */
 import { join } from "node:path";
+import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
 import { type RunningPrometheus, startPrometheus } from "../../scripts/lib/observability-servers.ts";
 import type { ObservabilityTools } from "../../scripts/lib/observability-tools.ts";
-import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import { eventually, freePort, type ServiceName, TestSystem } from "../../tests/integration/system.ts";
 import { repoRoot } from "./dashboard-queries.ts";
 

@@ -21,8 +21,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
 import { type RunningJaeger, startJaeger } from "../../scripts/lib/observability-servers.ts";
-import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import { DaprTestSystem } from "./dapr-system";
 import {
   createTracedReminder,

@@ -15,12 +15,12 @@
  *
  * with every span's parent in the trace except the root's, and the messaging attributes on each
  * Kafka hop. The user has a webhook channel pointing at a receiver in this process
- * (services/notification/src/webhook-testing.ts), which must get the `POST` span's `traceparent`. The Dapr run mode's trace is tracing-dapr.test.ts.
+ * (`@todo/testkit/webhook`), which must get the `POST` span's `traceparent`. The Dapr run mode's trace is tracing-dapr.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
 import { type RunningJaeger, startJaeger } from "../../scripts/lib/observability-servers.ts";
-import { startWebhookReceiver, type WebhookReceiver } from "../../services/notification/src/webhook-testing";
 import {
   createTracedReminder,
   otelEnvironment,

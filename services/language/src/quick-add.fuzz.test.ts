@@ -5,9 +5,16 @@
  */
 import { describe, expect, test } from "bun:test";
 import { rruleProblem } from "@todo/recurrence";
+import {
+  fuzzParameters,
+  fuzzTimeout,
+  NUMBER_TEXT,
+  rawText,
+  tokenSoup,
+  withinLimit,
+} from "@todo/testkit/fuzz";
 import fc from "fast-check";
 import { describeRecurrence } from "./describe.ts";
-import { fuzzParameters, fuzzTimeout, NUMBER_TEXT, rawText, tokenSoup, withinLimit } from "./fuzz-support.ts";
 import { parseQuickAdd, type QuickAddResult } from "./quick-add.ts";
 import { spanProblems } from "./test-support.ts";
 

@@ -9,9 +9,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { parseRule as parseStoredRule, RecurrenceError, rruleProblem } from "@todo/recurrence";
+import { fuzzParameters, fuzzTimeout, NUMBER_TEXT, rawText, withinLimit } from "@todo/testkit/fuzz";
 import fc from "fast-check";
 import { describeRecurrence } from "./describe.ts";
-import { fuzzParameters, fuzzTimeout, NUMBER_TEXT, rawText, withinLimit } from "./fuzz-support.ts";
 import { formatRule, parseRule } from "./rule.ts";
 
 const DAY = fc.constantFrom("MO", "TU", "WE", "TH", "FR", "SA", "SU", "XX", "mo", "");

@@ -15,6 +15,7 @@ import {
   type TestTracing,
   useTestTracing,
 } from "@todo/platform/testing";
+import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
 import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
@@ -22,7 +23,6 @@ import { createNotificationHub, type NotificationHub } from "./notification-hub"
 import { createRemindersHandler } from "./reminders-consumer";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
-import { startWebhookReceiver, type WebhookReceiver } from "./webhook-testing";
 
 let tracing: TestTracing;
 let db: TestDatabase;

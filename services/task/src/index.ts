@@ -3,7 +3,7 @@
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
 export { emitTaskEvent, TASK_CHANGED_TYPE } from "./task-events";
-export { rowToTask, type TaskRow } from "./task-mapper";
+export { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 export { createTaskService, type TaskServiceDeps } from "./task-service";
 export { LIMITS, taskValidators } from "./validation";
 export { createWatchHub, type WatchHub } from "./watch-hub";

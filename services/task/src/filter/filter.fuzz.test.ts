@@ -6,7 +6,6 @@
  * turn into INTERNAL. `FUZZ_RUNS` inputs per property (services/language/src/fuzz-support.ts).
  */
 import { describe, expect, test } from "bun:test";
-import fc from "fast-check";
 import {
   fuzzParameters,
   fuzzTimeout,
@@ -14,7 +13,8 @@ import {
   rawText,
   tokenSoup,
   withinLimit,
-} from "../../../language/src/fuzz-support.ts";
+} from "@todo/testkit/fuzz";
+import fc from "fast-check";
 import { type CompiledFilter, compileFilter } from "./compiler";
 import { FilterError } from "./filter-error";
 

@@ -20,11 +20,8 @@ import {
   startOutboxRelay,
 } from "@todo/platform/events";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { createTagService, createTagStore, createTaskEventsHandler, migrateTags } from "../../tag/src/index";
-import { migrateTasks } from "./store";
-import { createTagEventsHandler } from "./tag-events-consumer";
-import { emitTaskEvent } from "./task-events";
-import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
+import { createTagService, createTagStore, createTaskEventsHandler, migrateTags } from "@todo/tag";
+import { createTagEventsHandler, emitTaskEvent, migrateTasks, TASK_COLUMNS, type TaskRow } from "@todo/task";
 
 const ALICE = "0190a000-0000-7000-8000-00000000000a";
 const BOB = "0190b000-0000-7000-8000-00000000000b";
