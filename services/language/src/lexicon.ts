@@ -207,24 +207,6 @@ export const UNIT_MS: Partial<Record<Unit, number>> = {
   fortnight: 14 * 86_400_000,
 };
 
-/** Priorities by name, lowest first; numbers are never priorities (see docs/quick-add.md). */
-export type PriorityName = "low" | "medium" | "high" | "urgent";
-
-const PRIORITY_WORDS: Record<string, PriorityName> = {
-  low: "low",
-  medium: "medium",
-  med: "medium",
-  normal: "medium",
-  high: "high",
-  important: "high",
-  urgent: "urgent",
-  critical: "urgent",
-};
-
-export function priorityWord(lower: string): PriorityName | undefined {
-  return PRIORITY_WORDS[lower];
-}
-
 /** Default times for the parts of the day. */
 export const PART_OF_DAY: Record<string, { hour: number; minute: number; pm: boolean }> = {
   morning: { hour: 9, minute: 0, pm: false },

@@ -1,12 +1,13 @@
 /**
  * The recurrence phrases of quick add: "every …" in its many forms, the adverbs ("daily",
- * "weekly on Monday"), "on Mondays", "the 1st of every month", and the parts that end or anchor a
- * series ("until Dec 31", "10 times", "for 3 weeks", "after I finish", "every!"). Each reads tokens
- * from a {@link Scanner} and returns a {@link RuleSpec} with the token range it covers.
+ * "weekly on Monday"), "on Mondays", "the 1st of every month", "every!". Each reads tokens from a
+ * {@link Scanner} and returns a {@link RuleSpec} with the token range it covers. The parts that end
+ * or anchor a series ("until Dec 31", "10 times", "after I finish") are `recurrence-bounds.ts`.
  */
+import { ordinalList, weekdayList } from "./day-lists.ts";
 import { monthWord, ordinalWord, unitWord } from "./lexicon.ts";
 import type { RuleSpec } from "./rule.ts";
-import type { Duration, Scanner, TimeAtom } from "./scanner.ts";
+import type { Scanner, TimeAtom } from "./scanner.ts";
 
 /** A recurrence phrase: the rule, and the default time it implies ("every morning" → 09:00). */
 export interface RecurrencePhrase {
@@ -406,67 +407,6 @@ function workdayWords(s: Scanner, j: number): number | undefined {
   return undefined;
 }
 
-/**
- * Weekday names joined by commas, "and", "&", "/" or spaces: "Monday", "Mon, Wed and Fri",
- * "Tuesdays and Thursdays". Abbreviations such as "sat" are accepted here (a weekday is expected).
- */
-export function weekdayList(
-  s: Scanner,
-  j: number,
-): { days: number[]; end: number; plural: boolean } | undefined {
-  const first = s.weekday(j, true);
-  if (!first) return undefined;
-  const days = [first.weekday];
-  let plural = first.plural;
-  let end = j + 1;
-  for (;;) {
-    let k = end;
-    if (s.p(k) === "," || s.p(k) === "&" || s.p(k) === "/" || s.p(k) === "+") k++;
-    if (s.is(k, "and", "or")) k++;
-    const next = s.weekday(k, true);
-    if (!next) break;
-    if (!days.includes(next.weekday)) days.push(next.weekday);
-    plural ||= next.plural;
-    end = k + 1;
-  }
-  days.sort((a, b) => a - b);
-  return { days, end, plural };
-}
-
-/**
- * Ordinals joined by commas or "and": "2nd", "first and third", "1st, 15th", "last",
- * "second to last" (-2). Returns the values (negative from the end) and the index after them.
- */
-export function ordinalList(s: Scanner, j: number): { values: number[]; end: number } | undefined {
-  const values: number[] = [];
-  let k = j;
-  let end = j;
-  for (;;) {
-    const one = ordinalOne(s, k);
-    if (!one) break;
-    if (!values.includes(one.value)) values.push(one.value);
-    end = one.end;
-    k = end;
-    if (s.p(k) === "," || s.p(k) === "&") k++;
-    if (s.is(k, "and")) k++;
-    if (k === end) break;
-  }
-  return values.length ? { values, end } : undefined;
-}
-
-function ordinalOne(s: Scanner, j: number): { value: number; end: number } | undefined {
-  const w = s.w(j);
-  if (w === undefined) return undefined;
-  if (w === "last" || w === "final") return { value: -1, end: j + 1 };
-  if (w === "penultimate") return { value: -2, end: j + 1 };
-  const n = ordinalWord(w);
-  if (n === undefined) return undefined;
-  // "second to last", "2nd last", "third from last"
-  if (s.is(j + 1, "to", "from") && s.is(j + 2, "last")) return { value: -n, end: j + 3 };
-  if (s.is(j + 1, "last")) return { value: -n, end: j + 2 };
-  return { value: n, end: j + 1 };
-}
-
 /** "every Monday morning": a part of the day right after the phrase sets its default time. */
 function withPartOfDay(s: Scanner, body: Body): Body {
   const w = s.w(body.end);
@@ -475,86 +415,4 @@ function withPartOfDay(s: Scanner, body: Body): Body {
     if (time) return { end: body.end + 1, spec: body.spec, time };
   }
   return body;
-}
-
-// ------------------------------------------------------------------ ends and anchors
-
-const COMPLETION_PHRASES = new Set([
-  "completion",
-  "completing",
-  "completing it",
-  "completing the task",
-  "finishing",
-  "finishing it",
-  "done",
-  "it's done",
-  "it is done",
-  "i'm done",
-  "i am done",
-  "each completion",
-  "last completion",
-  "the last completion",
-  "completed",
-  "it's completed",
-  "it is completed",
-  "i finish",
-  "i finish it",
-  "i finished",
-  "i complete",
-  "i complete it",
-  "i completed it",
-  "i've finished",
-  "i have finished",
-  "i've done it",
-  "i do it",
-  "i did it",
-  "i mark it done",
-  "i check it off",
-  "last done",
-]);
-
-/**
- * "after I finish", "after completion", "from completion", "since last done": the series restarts
- * from each completion. Returns the index after the phrase.
- */
-export function completionAt(s: Scanner, i: number): number | undefined {
-  if (!s.is(i, "after", "from", "since")) return undefined;
-  let phrase = "";
-  let best: number | undefined;
-  for (let k = i + 1; k < i + 6; k++) {
-    const w = s.w(k);
-    if (w === undefined) break;
-    phrase = phrase ? `${phrase} ${w}` : w;
-    if (COMPLETION_PHRASES.has(phrase)) best = k + 1;
-  }
-  return best;
-}
-
-/** "10 times", "for 5 times", "5 occurrences": COUNT. Not "3 times a day" (that is a frequency). */
-export function countAt(s: Scanner, i: number): { count: number; end: number } | undefined {
-  const j = s.is(i, "for") ? i + 1 : i;
-  const n = s.number(j, false);
-  if (!n || n.value < 1) return undefined;
-  if (!s.is(n.end, "times", "occurrences", "repetitions", "reps")) return undefined;
-  if (s.is(n.end + 1, "a", "per", "every", "each")) return undefined;
-  return { count: n.value, end: n.end + 1 };
-}
-
-/** "for 3 weeks", "for the next 2 months", "for a year": how long the series runs. */
-export function forDurationAt(s: Scanner, i: number): { duration: Duration; end: number } | undefined {
-  if (!s.is(i, "for")) return undefined;
-  const j = s.is(i + 1, "the") && s.is(i + 2, "next") ? i + 3 : i + 1;
-  const d = s.duration(j);
-  if (!d?.wholeDays || (d.days === 0 && d.months === 0)) return undefined;
-  return { duration: d, end: d.end };
-}
-
-/** "until", "till", "through", "ending (on)", "ends (on)", "up to": the index where the date starts. */
-export function untilAt(s: Scanner, i: number): number | undefined {
-  if (s.is(i, "until", "till", "til", "through", "thru", "untill")) {
-    return s.is(i + 1, "the") && s.is(i + 2, "end") ? i + 2 : i + 1;
-  }
-  if (s.is(i, "ending", "ends", "end")) return s.is(i + 1, "on", "by") ? i + 2 : i + 1;
-  if (s.is(i, "up") && s.is(i + 1, "to", "until")) return i + 2;
-  return undefined;
 }

@@ -16,7 +16,7 @@
  */
 
 import type { Sql, TxSql } from "./db";
-import type { CloudEvent, EventBus } from "./events";
+import type { CloudEvent, EventBus, PublishEntry } from "./events";
 import { createLogger, type Logger } from "./logger";
 import { MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
@@ -69,19 +69,12 @@ export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
   });
 }
 
-/** One event to publish: on `topic`, ordered with the other events of `key`. */
-export interface OutboxEntry {
-  readonly topic: string;
-  readonly key: string;
-  readonly event: CloudEvent;
-}
-
 /**
  * Adds `entry` to `<schema>.outbox` inside the caller's transaction `tx`, and notifies
  * `<schema>_outbox` so relays on a real PostgreSQL wake when the transaction commits. In-process
  * relays (the embedded mode, where NOTIFY does not reach listeners) need `relay.wake()` after commit.
  */
-export async function enqueueEvent(tx: TxSql, schema: string, entry: OutboxEntry): Promise<void> {
+export async function enqueueEvent(tx: TxSql, schema: string, entry: PublishEntry): Promise<void> {
   const { event } = entry;
   const data = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
   // One round trip: the insert, and the notification (delivered at commit, repeats collapsed).

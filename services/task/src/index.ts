@@ -2,7 +2,7 @@
 
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
-export { emitTaskEvent, TASK_CHANGED_TYPE } from "./task-events";
+export { emitTaskEvent } from "./task-events";
 export { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 export { createTaskService, type TaskServiceDeps } from "./task-service";
 export { LIMITS, taskValidators } from "./validation";

@@ -10,13 +10,10 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { encodeTaskEvent, TASK_EVENT_SOURCE, type TaskChange } from "@todo/events";
 import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
 import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
-import { Topics, type TxSql, toCloudEvent } from "@todo/platform";
+import { EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/events";
 import type { EmitTaskEvent } from "./store";
 import { rowToTask } from "./task-mapper";
-
-/** The CloudEvents type of `TaskChanged` on `task-updates`. */
-export const TASK_CHANGED_TYPE = "todo.task.v1.changed";
 
 const CHANGE_TYPES: Record<TaskChange, ChangeType> = {
   created: ChangeType.CREATED,
@@ -51,7 +48,7 @@ export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updat
       event: toCloudEvent(
         TaskChangedSchema,
         { userId: row.user_id, change: taskChange },
-        { source: TASK_EVENT_SOURCE, subject: row.id, type: TASK_CHANGED_TYPE, time: event.time },
+        { source: TASK_EVENT_SOURCE, subject: row.id, type: EventTypes.taskChanged, time: event.time },
       ),
     }),
   ]);

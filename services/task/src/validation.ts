@@ -16,6 +16,7 @@ import type {
   UndeleteTaskRequest,
   UpdateTaskRequest,
 } from "@todo/gen/todo/task/v1/task_service_pb";
+import { UPDATABLE_TASK_FIELDS, type UpdatableTaskField } from "@todo/language/task-fields";
 import { canonicalTimeZone, type FieldViolation, type ServiceValidators } from "@todo/platform";
 import { neverRepeatsProblem, rruleProblem } from "@todo/recurrence";
 
@@ -34,19 +35,10 @@ export const LIMITS = {
   beforeDueMs: 366 * 24 * 3600 * 1000,
 } as const;
 
-/** The fields UpdateTask may change, by proto name. */
-export const UPDATABLE_FIELDS = [
-  "title",
-  "description",
-  "priority",
-  "tags",
-  "due_time",
-  "time_zone",
-  "recurrence",
-  "reminders",
-] as const;
+/** The fields UpdateTask may change, by proto name (one list with the web editor's masks). */
+export const UPDATABLE_FIELDS = UPDATABLE_TASK_FIELDS;
 /** One updatable field. */
-export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
+export type UpdatableField = UpdatableTaskField;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Earliest and latest instants accepted for timestamps: years 1900 to 9999. */

@@ -37,9 +37,10 @@ const PRIORITY_CHOICES: { value: string; label: string }[] = [
   { value: "", label: "Any priority" },
   { value: "urgent", label: "Urgent" },
   { value: "urgent,high", label: "High and above" },
-  { value: "high", label: "High" },
-  { value: "medium", label: "Medium" },
-  { value: "low", label: "Low" },
+  ...PRIORITIES.filter((p) => p.key !== "urgent" && p.key !== "none").map((p) => ({
+    value: p.key,
+    label: p.label,
+  })),
   { value: "none", label: "No priority" },
 ];
 

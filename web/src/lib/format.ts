@@ -3,7 +3,8 @@
  * takes the instant *and* the IANA time zone it is meant in, and never reads the browser's own zone,
  * so the app says the same thing on any machine and the tests run the same under any `TZ`.
  */
-import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import type { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { PRIORITY_LABELS, type PriorityKey } from "@todo/language/priority";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -203,21 +204,11 @@ export interface PriorityInfo {
   readonly key: PriorityKey;
 }
 
-/** The URL and CSS name of a priority. */
-export type PriorityKey = "urgent" | "high" | "medium" | "low" | "none";
+/** The URL and CSS name of a priority (the vocabulary is `@todo/language/priority`). */
+export type { PriorityKey };
 
-/** Every priority from the most important down, with its enum value. */
-export const PRIORITIES: readonly {
-  readonly value: Priority;
-  readonly key: PriorityKey;
-  readonly label: string;
-}[] = [
-  { value: Priority.URGENT, key: "urgent", label: "Urgent" },
-  { value: Priority.HIGH, key: "high", label: "High" },
-  { value: Priority.MEDIUM, key: "medium", label: "Medium" },
-  { value: Priority.LOW, key: "low", label: "Low" },
-  { value: Priority.UNSPECIFIED, key: "none", label: "None" },
-];
+/** Every priority from the most important down, with its enum value and label. */
+export const PRIORITIES = PRIORITY_LABELS;
 
 /** The name and colour key of `priority`. */
 export function priorityInfo(priority: Priority): PriorityInfo {

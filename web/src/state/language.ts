@@ -6,8 +6,9 @@
  * by themselves once it arrives (the module is held in a signal).
  */
 
-import { Priority, RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
+import { RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
 import type { QuickAddResult } from "@todo/language";
+import { PRIORITY_BY_NAME } from "@todo/language/priority";
 import { createRoot, createSignal } from "solid-js";
 import { describeRRuleFallback } from "../lib/format";
 import type { QuickAddParsed, QuickAddParseFn } from "./quick-add";
@@ -60,18 +61,11 @@ export function describeRecurrence(rrule: string, anchor?: RecurrenceAnchor): st
   return completion ? `${text} after completion` : text;
 }
 
-const PRIORITY_OF: Record<string, Priority> = {
-  low: Priority.LOW,
-  medium: Priority.MEDIUM,
-  high: Priority.HIGH,
-  urgent: Priority.URGENT,
-};
-
 /** The app's view of one `parseQuickAdd` result. */
 export function fromLanguageResult(r: QuickAddResult): QuickAddParsed {
   return {
     title: r.title,
-    priority: r.priority ? PRIORITY_OF[r.priority] : undefined,
+    priority: r.priority ? PRIORITY_BY_NAME[r.priority] : undefined,
     tags: r.tags,
     due: r.due ? { at: r.due.time, hasTime: r.due.hasTime } : undefined,
     timeZone: r.timeZone,

@@ -12,6 +12,7 @@
  */
 import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { PRIORITY_ENUM_NAME } from "@todo/language/priority";
 import { PRIORITIES, type PriorityKey, startOfDay } from "../lib/format";
 
 /** Which tasks by status. */
@@ -186,14 +187,6 @@ export function quoteValue(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-const PRIORITY_NAMES: Record<PriorityKey, string> = {
-  urgent: "URGENT",
-  high: "HIGH",
-  medium: "MEDIUM",
-  low: "LOW",
-  none: "UNSPECIFIED",
-};
-
 /**
  * The restrictions of the view's controls (not the advanced box), joined by AND. Each bucket
  * follows docs/filtering.md: overdue is `due_time < now`, today is `due_time >= today AND
@@ -204,9 +197,9 @@ export function controlsFilter(view: TaskView): string {
   if (view.status === "open") parts.push("status = OPEN");
   else if (view.status === "completed") parts.push("status = COMPLETED");
   if (view.priorities.length === 1)
-    parts.push(`priority = ${PRIORITY_NAMES[view.priorities[0] as PriorityKey]}`);
+    parts.push(`priority = ${PRIORITY_ENUM_NAME[view.priorities[0] as PriorityKey]}`);
   else if (view.priorities.length > 1)
-    parts.push(`(${view.priorities.map((p) => `priority = ${PRIORITY_NAMES[p]}`).join(" OR ")})`);
+    parts.push(`(${view.priorities.map((p) => `priority = ${PRIORITY_ENUM_NAME[p]}`).join(" OR ")})`);
   for (const tag of view.tags) parts.push(`tags:${quoteValue(tag)}`);
   switch (view.due) {
     case "overdue":

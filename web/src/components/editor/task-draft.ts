@@ -8,6 +8,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Priority, RecurrenceAnchor, type Task, type TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
+import { UPDATABLE_TASK_FIELDS, type UpdatableTaskField } from "@todo/language/task-fields";
 import { buildRrule, NO_RECURRENCE, parseRrule, type RecurrenceDraft, sameRule } from "./rrule-builder";
 import { instantToWallClock, isDate, isTime, wallClockToInstant } from "./zoned-time";
 
@@ -55,19 +56,10 @@ export interface TaskDraft {
 /** The time of day a due date gets when none is chosen. */
 export const DEFAULT_DUE_TIME = "09:00";
 
-/** The fields UpdateTask can change, by proto name, in the order masks are written. */
-export const MASKABLE = [
-  "title",
-  "description",
-  "priority",
-  "tags",
-  "due_time",
-  "time_zone",
-  "recurrence",
-  "reminders",
-] as const;
+/** The fields UpdateTask can change, by proto name, in the order masks are written (the task service's list). */
+export const MASKABLE = UPDATABLE_TASK_FIELDS;
 /** One maskable field. */
-export type MaskField = (typeof MASKABLE)[number];
+export type MaskField = UpdatableTaskField;
 
 let keySeq = 0;
 /** A new form-only key for a reminder row. */
