@@ -2,35 +2,40 @@
  * Carries out intents through the ordinary TaskService and TagService clients **as the caller**, for
  * one turn of a conversation. The offline interpreter's intents and the language model's tool calls
  * both end here, so the two paths act alike: the same lookups, the same clarifying questions, the
- * same request ids, the same replies.
+ * same request ids, the same replies. Writes go through the calls of the tool catalogue
+ * (`@todo/tools`), the same ones MCP's tools make.
  *
  * A task named by words that match several tasks is never guessed: the executor lists them and asks
  * (CLARIFY), and nothing changes until the user picks one — in a later message: a task offered as a
  * choice in this turn cannot be acted on by id in the same turn, so a model cannot pick for the user.
+ *
+ * The pieces: `resolve-task.ts` (which task), `task-changes.ts` (updates and reminders),
+ * `task-wording.ts` (how tasks read in replies), `choices.ts` (picking by words).
  */
 import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type CallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
-import { type Action, ActionSchema, ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
+import { ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
 import type { Tag } from "@todo/gen/todo/tag/v1/tag_pb";
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
-import { Priority, type Reminder, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { movedDue } from "@todo/language/due-move";
+import { allTags, findTask, newTaskMessage, renameTag } from "@todo/tools";
 import { combineOutcomes, pickChoices, type WordsOrAll } from "./choices";
-import type { Intent, TaskChanges, TaskRef } from "./interpreter";
-import type { ConversationContext, TaskMemo } from "./store";
-import { listFilter, PRIORITY, PRIORITY_NAME, recurrenceMessage, reminderMessage } from "./task-messages";
-import { formatDuration, plural, quote, withArticle } from "./wording";
+import type { Intent } from "./interpreter";
+import { listFilter } from "./list-filter";
+import { resolveTask } from "./resolve-task";
+import { addReminder, applyChanges } from "./task-changes";
+import { taskWording } from "./task-wording";
+import { action, type MutableContext, memo, type Outcome, type Turn, touched } from "./turn";
+import { plural, quote } from "./wording";
 
-export { listFilter, PRIORITY, PRIORITY_NAME } from "./task-messages";
+export { listFilter } from "./list-filter";
+export { CLARIFY_LIMIT } from "./resolve-task";
+export type { MutableContext, Outcome } from "./turn";
 export { formatDuration, plural, quote } from "./wording";
 
 /** How many tasks a list answer shows. */
 export const LIST_LIMIT = 20;
-/** How many candidates a clarifying question offers. */
-export const CLARIFY_LIMIT = 5;
 
 /** Examples shown when the assistant understands nothing (and for "help"). */
 export const EXAMPLES = [
@@ -52,22 +57,6 @@ const USER_ERRORS = new Set([
   Code.AlreadyExists,
   Code.Aborted,
 ]);
-
-/** What carrying out one intent came to. */
-export interface Outcome {
-  /** What to tell the user. */
-  readonly reply: string;
-  /** The action taken (or the CLARIFY offering a choice). */
-  readonly action?: Action;
-  /**
-   * `done`: carried out; `ask`: the user has to choose a task first (nothing changed); `not_done`:
-   * nothing changed (not found, not understood, refused, or an error of the user's to fix).
-   */
-  readonly status: "done" | "ask" | "not_done";
-}
-
-/** The context the executor reads and updates (the tasks listed and touched, a pending choice). */
-export type MutableContext = { -readonly [K in keyof ConversationContext]: ConversationContext[K] };
 
 /** What the executor needs for one turn. */
 export interface ExecutorDeps {
@@ -112,397 +101,161 @@ export function assistantRequestId(
   return `assistant:${conversationId}:${turn}:${index}:${digest}`;
 }
 
-function memo(task: Task): TaskMemo {
-  return { id: task.id, title: task.title };
-}
-
-function action(type: ActionType, tasks: readonly Task[], summary: string): Action {
-  return create(ActionSchema, { type, tasks: [...tasks], summary });
-}
-
-type Resolved = { task: Task } | { outcome: Outcome };
+const notDone = (reply: string): Outcome => ({ status: "not_done", reply });
 
 /** Creates the executor of one turn. */
 export function createExecutor(deps: ExecutorDeps): Executor {
-  const { tasks, tags, call, now, timeZone, state } = deps;
-  /** Tasks offered as a choice in this turn: the user has not answered yet. */
-  const offered = new Set<string>();
-  let created = 0;
-  const when = new Intl.DateTimeFormat("en-US", {
+  const { now, timeZone, state } = deps;
+  const turn: Turn = {
+    clients: { tasks: deps.tasks, tags: deps.tags, call: deps.call },
+    now,
     timeZone,
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-  });
-
-  const describe = (task: Task): string => {
-    const bits = [quote(task.title)];
-    if (task.dueTime) bits.push(`due ${when.format(timestampDate(task.dueTime))}`);
-    const p = PRIORITY_NAME[task.priority];
-    if (p) bits.push(p);
-    if (task.tags.length > 0) bits.push(task.tags.map((t) => `#${t}`).join(" "));
-    if (task.status === TaskStatus.COMPLETED && task.completeTime)
-      bits.push(`completed ${when.format(timestampDate(task.completeTime))}`);
-    return bits.join(", ");
+    state,
+    offered: new Set<string>(),
+    words: taskWording(timeZone),
   };
-  const numbered = (list: readonly Task[]) => list.map((t, i) => `${i + 1}. ${describe(t)}`).join("\n");
-  const reminderText = (r: Reminder): string => {
-    if (r.trigger.case === "at") return `reminder ${when.format(timestampDate(r.trigger.value))}`;
-    if (r.trigger.case === "beforeDue") {
-      const ms = Number(r.trigger.value.seconds) * 1000;
-      return ms === 0 ? "reminder at the due time" : `reminder ${formatDuration(ms)} before`;
-    }
-    return "reminder";
-  };
+  const { clients, words } = turn;
+  const { tasks, call } = clients;
+  let created = 0;
 
-  const getTask = async (id: string): Promise<Task | undefined> => {
+  const create = async (t: Extract<Intent, { kind: "create" }>["task"]): Promise<Outcome> => {
+    const task = newTaskMessage({
+      title: t.title,
+      description: t.description ?? "",
+      ...(t.priority ? { priority: t.priority } : {}),
+      tags: t.tags,
+      timeZone,
+      ...(t.due ? { due: new Date(t.due.time) } : {}),
+      ...(t.recurrence ? { recurrence: t.recurrence } : {}),
+      reminders: t.reminders,
+    });
+    const requestId = deps.requestId(created++);
+    let made: Task;
     try {
-      return (await tasks.getTask({ id }, call)).task;
+      made = (await tasks.createTask({ task, requestId }, call)).task as Task;
     } catch (e) {
-      if (e instanceof ConnectError && e.code === Code.NotFound) return undefined;
+      // The key is spent: an earlier attempt of this very message created the task, and it has
+      // been deleted since. Creating it again would undo that deletion.
+      if (e instanceof ConnectError && e.code === Code.AlreadyExists)
+        return notDone(
+          `An earlier attempt of this message already created ${quote(t.title)}, and it has been deleted since, so I did not create it again.`,
+        );
       throw e;
     }
+    touched(turn, [made]);
+    state.pending = undefined;
+    const summary = `Created ${[words.describe(made), ...made.reminders.map(words.reminder)].join(", ")}`;
+    return { status: "done", reply: `${summary}.`, action: action(ActionType.CREATE_TASK, [made], summary) };
   };
 
-  const touched = (list: readonly Task[]) => {
-    state.lastTouched = list.map(memo);
-  };
-
-  /** Finds the one task `target` names, or says why not (asking when several match). */
-  const resolve = async (
-    target: TaskRef,
-    intent: Intent,
-    status: "open" | "completed",
-    destructive: boolean,
-  ): Promise<Resolved> => {
-    if (target.kind === "id") {
-      if (offered.has(target.id))
-        return {
-          outcome: {
-            status: "not_done",
-            reply:
-              "Several tasks matched, and the user has not chosen one yet: ask them which one they mean, and act only on their answer.",
-          },
-        };
-      const task = await getTask(target.id);
-      if (task) return { task };
-      return { outcome: { status: "not_done", reply: `There is no task with the id ${target.id}.` } };
-    }
-    if (target.kind === "it") {
-      const last = state.lastTouched?.[0];
-      const task = last ? await getTask(last.id) : undefined;
-      if (task) return { task };
-      return {
-        outcome: {
-          status: "not_done",
-          reply: 'Which task do you mean? Name it, for example "make the report urgent".',
-        },
-      };
-    }
-    if (target.kind === "ordinal") {
-      const from = state.pending?.candidates ?? state.lastListed ?? [];
-      const pick = target.index === -1 ? from[from.length - 1] : from[target.index - 1];
-      const task = pick ? await getTask(pick.id) : undefined;
-      if (task) return { task };
-      return {
-        outcome: {
-          status: "not_done",
-          reply:
-            from.length === 0
-              ? 'I have no list to pick from yet. Ask me for one first, for example "what\'s due this week?".'
-              : `There is no number ${target.index} in the last list: pick 1 to ${from.length}.`,
-        },
-      };
-    }
-    const filter = status === "completed" ? "status = COMPLETED" : "status = OPEN";
-    const found = (await tasks.listTasks({ query: target.text, filter, pageSize: 10 }, call)).tasks;
-    const needle = target.text.toLowerCase();
-    const exact = found.filter((t) => t.title.toLowerCase() === needle);
-    const containing = found.filter((t) => t.title.toLowerCase().includes(needle));
-    const single = exact.length === 1 ? exact[0] : containing.length === 1 ? containing[0] : undefined;
-    if (single) return { task: single };
-    if (found.length === 1 && !destructive && found[0]) return { task: found[0] };
-    if (found.length === 0) {
-      const which = status === "completed" ? "completed task" : "open task";
-      return {
-        outcome: {
-          status: "not_done",
-          reply: `I couldn't find ${withArticle(which)} matching ${quote(target.text)}.`,
-        },
-      };
-    }
-    const candidates = (containing.length > 1 ? containing : found).slice(0, CLARIFY_LIMIT);
-    state.pending = { intent, candidates: candidates.map(memo) };
-    state.lastListed = candidates.map(memo);
-    for (const c of candidates) offered.add(c.id);
-    return {
-      outcome: {
-        status: "ask",
-        reply: `Several tasks match ${quote(target.text)}. Which one do you mean?\n${numbered(candidates)}\nAnswer with its number, for example "the second one".`,
-        action: action(
-          ActionType.CLARIFY,
-          candidates,
-          `${plural(candidates.length, "task")} match ${quote(target.text)}`,
-        ),
+  const list = async (q: Extract<Intent, { kind: "list" }>["query"]): Promise<Outcome> => {
+    const res = await tasks.listTasks(
+      {
+        filter: listFilter(q, now),
+        query: q.text ?? "",
+        orderBy: q.text ? "" : q.status === "completed" ? "complete_time desc" : "due_time, priority desc",
+        pageSize: LIST_LIMIT,
       },
-    };
+      call,
+    );
+    state.lastListed = res.tasks.map(memo);
+    state.pending = undefined;
+    if (res.tasks.length === 1) touched(turn, res.tasks);
+    const counted = `${res.totalSizeCapped ? "over " : ""}${res.totalSize} ${res.totalSize === 1 ? q.labelOne : q.label}`;
+    const reply =
+      res.tasks.length === 0
+        ? `You have no ${q.label}.`
+        : `You have ${counted}${res.totalSize > res.tasks.length ? ` (the first ${res.tasks.length})` : ""}:\n${words.numbered(res.tasks)}`;
+    return { status: "done", reply, action: action(ActionType.LIST_TASKS, res.tasks, `Listed ${counted}`) };
   };
 
-  const applyChanges = async (task: Task, changes: TaskChanges): Promise<Outcome> => {
-    const next = create(TaskSchema, { id: task.id, etag: task.etag });
-    const paths: string[] = [];
-    const said: string[] = [];
-    if (changes.title !== undefined) {
-      next.title = changes.title;
-      paths.push("title");
-      said.push(`renamed to ${quote(changes.title)}`);
+  const changeState = async (
+    intent: Extract<Intent, { kind: "complete" | "reopen" | "delete" }>,
+  ): Promise<Outcome> => {
+    const r = await resolveTask(
+      turn,
+      intent.target,
+      intent,
+      intent.kind === "reopen" ? "completed" : "open",
+      intent.kind === "delete",
+    );
+    if ("outcome" in r) return r.outcome;
+    state.pending = undefined;
+    if (intent.kind === "delete") {
+      await tasks.deleteTask({ id: r.task.id, etag: r.task.etag }, call);
+      state.lastTouched = [];
+      state.lastListed = (state.lastListed ?? []).filter((m) => m.id !== r.task.id);
+      const summary = `Deleted ${quote(r.task.title)}`;
+      return {
+        status: "done",
+        reply: `${summary}.`,
+        action: action(ActionType.DELETE_TASK, [r.task], summary),
+      };
     }
-    if (changes.description !== undefined) {
-      next.description = changes.description;
-      paths.push("description");
-      said.push(changes.description === "" ? "no description" : "new description");
+    const done =
+      intent.kind === "complete"
+        ? (await tasks.completeTask({ id: r.task.id }, call)).task
+        : (await tasks.reopenTask({ id: r.task.id }, call)).task;
+    const task = done as Task;
+    touched(turn, [task]);
+    const summary = `${intent.kind === "complete" ? "Completed" : "Reopened"} ${quote(task.title)}`;
+    const type = intent.kind === "complete" ? ActionType.COMPLETE_TASK : ActionType.REOPEN_TASK;
+    return { status: "done", reply: `${summary}.`, action: action(type, [task], summary) };
+  };
+
+  /** A choice by position: the action waiting for it, or the task picked from the last list. */
+  const selectByIndex = async (index: number): Promise<Outcome> => {
+    const pending = state.pending;
+    if (pending) {
+      const pick =
+        index === -1 ? pending.candidates[pending.candidates.length - 1] : pending.candidates[index - 1];
+      if (!pick) return notDone(`Pick a number from 1 to ${pending.candidates.length}.`);
+      const original = pending.intent as Intent;
+      if ("target" in original) return run({ ...original, target: { kind: "ordinal", index } } as Intent);
     }
-    if (changes.priority !== undefined) {
-      next.priority = changes.priority ? PRIORITY[changes.priority] : Priority.UNSPECIFIED;
-      paths.push("priority");
-      said.push(changes.priority ? `priority ${changes.priority}` : "no priority");
-    }
-    if (changes.due !== undefined || changes.shiftMs !== undefined) {
-      let due: Date | undefined;
-      if (changes.due)
-        due = movedDue(
-          changes.due,
-          task.dueTime ? timestampDate(task.dueTime) : undefined,
-          task.timeZone || timeZone,
-          timeZone,
-        );
-      else if (changes.shiftMs !== undefined) {
-        if (!task.dueTime)
-          return {
-            status: "not_done",
-            reply: `${quote(task.title)} has no due date to move; tell me when it is due instead.`,
-          };
-        due = new Date(timestampDate(task.dueTime).getTime() + changes.shiftMs);
-      }
-      if (due) {
-        next.dueTime = timestampFromDate(due);
-        if (task.timeZone === "") {
-          next.timeZone = timeZone;
-          paths.push("time_zone");
-        }
-        said.push(`due ${when.format(due)}`);
-      } else said.push("no due date");
-      paths.push("due_time");
-    }
-    if (changes.addTags || changes.removeTags) {
-      const remove = new Set((changes.removeTags ?? []).map((t) => t.toLowerCase()));
-      const merged = task.tags.filter((t) => !remove.has(t.toLowerCase()));
-      for (const t of changes.addTags ?? [])
-        if (!merged.some((m) => m.toLowerCase() === t.toLowerCase())) merged.push(t);
-      next.tags = merged;
-      paths.push("tags");
-      if (changes.addTags?.length) said.push(`tagged ${changes.addTags.map((t) => `#${t}`).join(" ")}`);
-      if (changes.removeTags?.length)
-        said.push(`untagged ${changes.removeTags.map((t) => `#${t}`).join(" ")}`);
-    }
-    if (changes.recurrence !== undefined) {
-      if (changes.recurrence) {
-        next.recurrence = recurrenceMessage(changes.recurrence);
-        said.push("repeating");
-      } else said.push("not repeating");
-      paths.push("recurrence");
-    }
-    if (paths.length === 0)
-      return { status: "not_done", reply: `Nothing to change on ${quote(task.title)}.` };
-    const updated = (await tasks.updateTask({ task: next, updateMask: { paths } }, call)).task as Task;
-    touched([updated]);
-    const summary = `Updated ${quote(updated.title)}: ${said.join(", ")}`;
-    return {
-      status: "done",
-      reply: `${summary}.`,
-      action: action(ActionType.UPDATE_TASK, [updated], summary),
-    };
+    const listed = state.lastListed ?? [];
+    const pick = index === -1 ? listed[listed.length - 1] : listed[index - 1];
+    const task = pick ? await findTask(clients, pick.id) : undefined;
+    if (!task) return notDone("I'm not sure which task you mean. Name it, or ask me for a list first.");
+    touched(turn, [task]);
+    return notDone(`OK: ${words.describe(task)}. What should I do with it?`);
   };
 
   const run = async (intent: Intent): Promise<Outcome> => {
     switch (intent.kind) {
-      case "create": {
-        const t = intent.task;
-        const task = create(TaskSchema, {
-          title: t.title,
-          description: t.description ?? "",
-          priority: t.priority ? PRIORITY[t.priority] : Priority.UNSPECIFIED,
-          tags: [...t.tags],
-          timeZone,
-          reminders: t.reminders.map(reminderMessage),
-        });
-        if (t.due) task.dueTime = timestampFromDate(new Date(t.due.time));
-        if (t.recurrence) task.recurrence = recurrenceMessage(t.recurrence);
-        const requestId = deps.requestId(created++);
-        let made: Task;
-        try {
-          made = (await tasks.createTask({ task, requestId }, call)).task as Task;
-        } catch (e) {
-          // The key is spent: an earlier attempt of this very message created the task, and it has
-          // been deleted since. Creating it again would undo that deletion.
-          if (e instanceof ConnectError && e.code === Code.AlreadyExists)
-            return {
-              status: "not_done",
-              reply: `An earlier attempt of this message already created ${quote(t.title)}, and it has been deleted since, so I did not create it again.`,
-            };
-          throw e;
-        }
-        touched([made]);
-        state.pending = undefined;
-        const extras = made.reminders.map(reminderText);
-        const summary = `Created ${[describe(made), ...extras].join(", ")}`;
-        return {
-          status: "done",
-          reply: `${summary}.`,
-          action: action(ActionType.CREATE_TASK, [made], summary),
-        };
-      }
-      case "list": {
-        const q = intent.query;
-        const res = await tasks.listTasks(
-          {
-            filter: listFilter(q, now),
-            query: q.text ?? "",
-            orderBy: q.text
-              ? ""
-              : q.status === "completed"
-                ? "complete_time desc"
-                : "due_time, priority desc",
-            pageSize: LIST_LIMIT,
-          },
-          call,
-        );
-        state.lastListed = res.tasks.map(memo);
-        state.pending = undefined;
-        if (res.tasks.length === 1) touched(res.tasks);
-        const counted = `${res.totalSizeCapped ? "over " : ""}${res.totalSize} ${res.totalSize === 1 ? q.labelOne : q.label}`;
-        const summary = `Listed ${counted}`;
-        const reply =
-          res.tasks.length === 0
-            ? `You have no ${q.label}.`
-            : `You have ${counted}${res.totalSize > res.tasks.length ? ` (the first ${res.tasks.length})` : ""}:\n${numbered(res.tasks)}`;
-        return { status: "done", reply, action: action(ActionType.LIST_TASKS, res.tasks, summary) };
-      }
+      case "create":
+        return create(intent.task);
+      case "list":
+        return list(intent.query);
       case "complete":
       case "reopen":
-      case "delete": {
-        const r = await resolve(
-          intent.target,
-          intent,
-          intent.kind === "reopen" ? "completed" : "open",
-          intent.kind === "delete",
-        );
-        if ("outcome" in r) return r.outcome;
-        state.pending = undefined;
-        if (intent.kind === "delete") {
-          await tasks.deleteTask({ id: r.task.id, etag: r.task.etag }, call);
-          state.lastTouched = [];
-          state.lastListed = (state.lastListed ?? []).filter((m) => m.id !== r.task.id);
-          const summary = `Deleted ${quote(r.task.title)}`;
-          return {
-            status: "done",
-            reply: `${summary}.`,
-            action: action(ActionType.DELETE_TASK, [r.task], summary),
-          };
-        }
-        const done =
-          intent.kind === "complete"
-            ? (await tasks.completeTask({ id: r.task.id }, call)).task
-            : (await tasks.reopenTask({ id: r.task.id }, call)).task;
-        const task = done as Task;
-        touched([task]);
-        const summary = `${intent.kind === "complete" ? "Completed" : "Reopened"} ${quote(task.title)}`;
-        const type = intent.kind === "complete" ? ActionType.COMPLETE_TASK : ActionType.REOPEN_TASK;
-        return { status: "done", reply: `${summary}.`, action: action(type, [task], summary) };
-      }
-      case "update": {
-        const r = await resolve(intent.target, intent, "open", false);
-        if ("outcome" in r) return r.outcome;
-        state.pending = undefined;
-        return applyChanges(r.task, intent.changes);
-      }
+      case "delete":
+        return changeState(intent);
+      case "update":
       case "add_reminder": {
-        const r = await resolve(intent.target, intent, "open", false);
+        const r = await resolveTask(turn, intent.target, intent, "open", false);
         if ("outcome" in r) return r.outcome;
         state.pending = undefined;
-        if ("beforeDueMs" in intent.reminder && !r.task.dueTime)
-          return {
-            status: "not_done",
-            reply: `${quote(r.task.title)} has no due date, so a reminder before it cannot fire. Give it a due date first.`,
-          };
-        const next = create(TaskSchema, {
-          id: r.task.id,
-          etag: r.task.etag,
-          reminders: [...r.task.reminders, reminderMessage(intent.reminder)],
-        });
-        const updated = (await tasks.updateTask({ task: next, updateMask: { paths: ["reminders"] } }, call))
-          .task as Task;
-        touched([updated]);
-        const what =
-          "at" in intent.reminder
-            ? `at ${when.format(new Date(intent.reminder.at))}`
-            : intent.reminder.beforeDueMs === 0
-              ? "at the due time"
-              : `${formatDuration(intent.reminder.beforeDueMs)} before it is due`;
-        const summary = `Added a reminder to ${quote(updated.title)} ${what}`;
-        return {
-          status: "done",
-          reply: `${summary}.`,
-          action: action(ActionType.UPDATE_TASK, [updated], summary),
-        };
+        return intent.kind === "update"
+          ? applyChanges(turn, r.task, intent.changes)
+          : addReminder(turn, r.task, intent.reminder);
       }
       case "rename_tag": {
-        const all = (await tags.listTags({ pageSize: 1000 }, call)).tags;
-        const tag = all.find((t) => t.name.toLowerCase() === intent.from.toLowerCase());
-        if (!tag) return { status: "not_done", reply: `You have no tag #${intent.from}.` };
-        await tags.updateTag({ tag: { id: tag.id, name: intent.to }, updateMask: { paths: ["name"] } }, call);
+        const tag = await renameTag(clients, intent.from, intent.to);
+        if (!tag) return notDone(`You have no tag #${intent.from}.`);
         const summary = `Renamed tag #${tag.name} to #${intent.to}`;
         return { status: "done", reply: `${summary}.`, action: action(ActionType.RENAME_TAG, [], summary) };
       }
-      case "select": {
-        if (!("index" in intent)) return choose(intent);
-        const pending = state.pending;
-        if (pending) {
-          const pick =
-            intent.index === -1
-              ? pending.candidates[pending.candidates.length - 1]
-              : pending.candidates[intent.index - 1];
-          if (!pick)
-            return { status: "not_done", reply: `Pick a number from 1 to ${pending.candidates.length}.` };
-          const original = pending.intent as Intent;
-          if ("target" in original)
-            return run({ ...original, target: { kind: "ordinal", index: intent.index } } as Intent);
-        }
-        const list = state.lastListed ?? [];
-        const pick = intent.index === -1 ? list[list.length - 1] : list[intent.index - 1];
-        const task = pick ? await getTask(pick.id) : undefined;
-        if (!task)
-          return {
-            status: "not_done",
-            reply: "I'm not sure which task you mean. Name it, or ask me for a list first.",
-          };
-        touched([task]);
-        return { status: "not_done", reply: `OK: ${describe(task)}. What should I do with it?` };
-      }
+      case "select":
+        return "index" in intent ? selectByIndex(intent.index) : choose(intent);
       case "clarify":
-        return { status: "not_done", reply: intent.question };
+        return notDone(intent.question);
       case "help":
-        return {
-          status: "not_done",
-          reply: `I manage your tasks. Try:\n${EXAMPLES.map((e) => `- ${e}`).join("\n")}`,
-        };
+        return notDone(`I manage your tasks. Try:\n${EXAMPLES.map((e) => `- ${e}`).join("\n")}`);
       case "unknown":
-        return {
-          status: "not_done",
-          reply: `Sorry, I didn't understand that, so I did nothing. You can say things like:\n${EXAMPLES.map((e) => `- ${e}`).join("\n")}`,
-        };
+        return notDone(
+          `Sorry, I didn't understand that, so I did nothing. You can say things like:\n${EXAMPLES.map((e) => `- ${e}`).join("\n")}`,
+        );
     }
   };
 
@@ -512,7 +265,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       return await run(intent);
     } catch (e) {
       if (!(e instanceof ConnectError) || !USER_ERRORS.has(e.code)) throw e;
-      return { status: "not_done", reply: `I couldn't do that: ${e.rawMessage}` };
+      return notDone(`I couldn't do that: ${e.rawMessage}`);
     }
   };
 
@@ -527,34 +280,32 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const waiting = pending && original && "target" in original ? original : undefined;
     const from = (waiting ? pending?.candidates : state.lastListed) ?? [];
     const result = pickChoices(choice, from);
-    if ("problem" in result) return { status: "not_done", reply: result.problem };
+    if ("problem" in result) return notDone(result.problem);
     if ("narrowed" in result) {
-      const found = await Promise.all(result.narrowed.map((m) => getTask(m.id)));
+      const found = await Promise.all(result.narrowed.map((m) => findTask(clients, m.id)));
       const candidates = found.filter((t): t is Task => t !== undefined);
       if (waiting) state.pending = { intent: waiting, candidates: candidates.map(memo) };
       state.lastListed = candidates.map(memo);
-      const words = "words" in choice ? choice.words : "";
+      const said = "words" in choice ? choice.words : "";
       return {
         status: "ask",
-        reply: `${candidates.length} of them match ${quote(words)}. Which one do you mean?\n${numbered(candidates)}\nAnswer with its number, for example "the second one".`,
+        reply: `${candidates.length} of them match ${quote(said)}. Which one do you mean?\n${words.numbered(candidates)}\nAnswer with its number, for example "the second one".`,
         action: action(
           ActionType.CLARIFY,
           candidates,
-          `${plural(candidates.length, "task")} match ${quote(words)}`,
+          `${plural(candidates.length, "task")} match ${quote(said)}`,
         ),
       };
     }
     if (!waiting) {
       const [one] = result.picked;
-      const task = one && result.picked.length === 1 ? await getTask(one.id) : undefined;
+      const task = one && result.picked.length === 1 ? await findTask(clients, one.id) : undefined;
       if (!task)
-        return {
-          status: "not_done",
-          reply:
-            'I have not asked you to choose between tasks. Tell me what to do, for example "complete the report".',
-        };
-      touched([task]);
-      return { status: "not_done", reply: `OK: ${describe(task)}. What should I do with it?` };
+        return notDone(
+          'I have not asked you to choose between tasks. Tell me what to do, for example "complete the report".',
+        );
+      touched(turn, [task]);
+      return notDone(`OK: ${words.describe(task)}. What should I do with it?`);
     }
     const outcomes: Outcome[] = [];
     for (const m of result.picked)
@@ -565,10 +316,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   };
 
   return {
-    describe,
+    describe: words.describe,
     execute: attempt,
     async listTags() {
-      const all = (await tags.listTags({ pageSize: 1000 }, call)).tags;
+      const all = await allTags(clients);
       const reply =
         all.length === 0
           ? "You have no tags."

@@ -4,20 +4,14 @@
  * recurrences and reminders, in the user's zone.
  */
 import { parseQuickAdd, type QuickAddResult } from "@todo/language";
+import { PRIORITY_WORDS } from "@todo/language/priority";
 import type { DueSpec, InterpretContext, PriorityName, RecurrenceSpec, ReminderSpec } from "./intent";
 
 /** Priority words to priority names. */
 export const PRIORITY_ALIASES: Record<string, PriorityName> = {
-  low: "low",
+  ...PRIORITY_WORDS,
   "low-priority": "low",
-  medium: "medium",
-  med: "medium",
-  normal: "medium",
-  high: "high",
-  important: "high",
   top: "urgent",
-  urgent: "urgent",
-  critical: "urgent",
   asap: "urgent",
 };
 

@@ -3,23 +3,15 @@
  * (task references, new tasks, changes, list queries and their windows). Both the offline
  * interpreter and the language model's tools produce these, and the executor carries them out.
  */
-/** A priority by name; numbers are never priorities. */
-export type PriorityName = "low" | "medium" | "high" | "urgent";
+import type { PriorityName } from "@todo/language/priority";
+import type { DueSpec, ReminderSpec, Repetition } from "@todo/tools";
 
-/** A reminder: an absolute instant (ISO 8601) or an offset before the due time. */
-export type ReminderSpec = { readonly at: string } | { readonly beforeDueMs: number };
-
-/** A due instant (ISO 8601, UTC) and whether a time of day was given. */
-export interface DueSpec {
-  readonly time: string;
-  readonly hasTime: boolean;
-}
+/** A priority by name; numbers are never priorities (the vocabulary is `@todo/language/priority`). */
+/** A reminder (an absolute instant or an offset before the due time) and a due instant: the tools' own. */
+export type { DueSpec, PriorityName, ReminderSpec };
 
 /** An RRULE with its anchor ("every" counts from the schedule, "every … after I finish" from completion). */
-export interface RecurrenceSpec {
-  readonly rrule: string;
-  readonly anchor: "schedule" | "completion";
-}
+export type RecurrenceSpec = Repetition;
 
 /** Which task a message is about. */
 export type TaskRef =

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Edge, startEdge } from "@todo/edge";
 import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
-import type { TaskView } from "./convert";
+import type { TaskView } from "@todo/tools";
 import { callTool, connectHttp } from "./test-support";
 import { TOOL_NAMES } from "./tools";
 

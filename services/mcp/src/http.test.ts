@@ -9,7 +9,7 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { rejection, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
-import type { TaskView } from "./convert";
+import type { TaskView } from "@todo/tools";
 import { callTool, connectHttp, exerciseEveryTool } from "./test-support";
 import { TOOL_NAMES } from "./tools";
 

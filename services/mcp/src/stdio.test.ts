@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { rejection, repoRoot, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
-import type { TaskView } from "./convert";
+import type { TaskView } from "@todo/tools";
 import { callTool, exerciseEveryTool } from "./test-support";
 import { TOOL_NAMES } from "./tools";
 

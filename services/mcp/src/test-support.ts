@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { Priority, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { eventually, rejection, type TestUser } from "@todo/testkit";
-import type { TagView, TaskView } from "./convert";
+import type { TagView, TaskView } from "@todo/tools";
 
 /** An MCP client connected over Streamable HTTP to `url`, sending the token when given. */
 export async function connectHttp(url: string, token?: string): Promise<Client> {

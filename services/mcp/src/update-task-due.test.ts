@@ -11,7 +11,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
 import { parseQuickAdd } from "@todo/language";
 import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
-import type { TaskView } from "./convert";
+import type { TaskView } from "@todo/tools";
 import { callTool, connectHttp, wallClock } from "./test-support";
 
 const NY = "America/New_York";

@@ -1,22 +1,23 @@
-/** Reading dates and repetitions typed to the tools, priority names, and error texts. */
+/** Reading dates and repetitions typed to the tools (MCP's and the model's forms), priority names, and error texts. */
 import { describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { priorityName, priorityOf } from "@todo/language/priority";
 import { invalidArgument } from "@todo/platform/errors";
 import {
   cleanTags,
   codeName,
   errorText,
   filterValue,
+  isIsoDate,
   parseDue,
   parseDueChange,
   parseRepeat,
-  priorityName,
-  priorityOf,
+  readIsoDue,
   ToolInputError,
-} from "./convert";
+} from "./index";
 
 // Wednesday 6 May 2026, 12:00 in Berlin.
 const ctx = { now: new Date("2026-05-06T10:00:00Z"), timeZone: "Europe/Berlin" };
@@ -117,6 +118,33 @@ describe("names and texts", () => {
     expect(errorText(new ToolInputError("due: nope"))).toBe("INVALID_ARGUMENT: due: nope");
     expect(errorText(new Error("connection string postgres://secret"))).toBe(
       "INTERNAL: the tool failed unexpectedly",
+    );
+  });
+});
+
+describe("readIsoDue", () => {
+  test("an ISO date is that day at 23:59 in the zone, without a time of day", () => {
+    expect(readIsoDue("2026-05-07", "Europe/Berlin", "due")).toEqual({
+      time: "2026-05-07T21:59:00.000Z",
+      hasTime: false,
+    });
+  });
+
+  test("an ISO date-time is wall-clock in the zone unless it has an offset", () => {
+    expect(readIsoDue("2026-05-07T17:00", "Europe/Berlin", "due")).toEqual({
+      time: "2026-05-07T15:00:00.000Z",
+      hasTime: true,
+    });
+    expect(readIsoDue("2026-05-07 17:00", "Europe/Berlin", "due")?.time).toBe("2026-05-07T15:00:00.000Z");
+    expect(readIsoDue("2026-05-07T17:00Z", "Europe/Berlin", "due")?.time).toBe("2026-05-07T17:00:00.000Z");
+    expect(isIsoDate(" 2026-05-07T17:00 ")).toBe(true);
+  });
+
+  test("words are left to the caller; a date that does not exist is refused", () => {
+    expect(readIsoDue("friday 3pm", "Europe/Berlin", "due")).toBeUndefined();
+    expect(isIsoDate("friday 3pm")).toBe(false);
+    expect(() => readIsoDue("2026-02-30", "Europe/Berlin", "remind_at")).toThrow(
+      'remind_at: "2026-02-30" is not a valid date',
     );
   });
 });
