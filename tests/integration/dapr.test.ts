@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
+import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { type DaprServiceName, DaprTestSystem } from "./dapr-system";
@@ -208,6 +209,14 @@ describe("the assistant", () => {
     const [stored] = (await tasks.listTasks({})).tasks;
     expect(stored?.title).toBe("buy milk");
     expect(stored?.tags).toEqual(["errands"]);
+    // The tag service learns a task's tags from task-events, a moment after the create: a rename
+    // asked before that finds no tag (as a person would see in the app).
+    const tags = system.client("tag", TagService, token);
+    await eventually(
+      "the tag catalogue to hold #errands",
+      async () => (await tags.listTags({})).tags.some((t) => t.name === "errands"),
+      15_000,
+    );
     const renamed = await assistant.chat({
       conversationId: added.conversationId,
       message: "rename tag errands to shopping",
