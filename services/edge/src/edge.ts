@@ -7,7 +7,9 @@
  *
  * A body longer than any valid request (`bodyMaxBytes`, request-limits.ts) is refused with 413 from
  * its `content-length`, before it is read or forwarded; a chunked body streams through with
- * backpressure, and the service behind counts it against the same limit as it reads.
+ * backpressure and is counted as it goes: past the limit the edge stops forwarding and reading,
+ * answers 413 itself and closes the connection (a service behind that refused it first, as `/mcp`
+ * does, closes its connection, which the edge would otherwise report as a 503).
  *
  * Every answer carries the API security headers (security-headers.ts): the edge's own, an upstream
  * service's (which sends the same set) and a 503; the web app's fallback sends the page's set.
@@ -29,6 +31,7 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createLogger } from "@todo/platform";
 import {
+  answerOversizeBody,
   apiSecurityHeaders,
   bodyMaxBytes,
   createHealthRegistry,
@@ -134,9 +137,15 @@ export async function startEdge(options: {
       headers["x-forwarded-for"] = before ? `${before}, ${peer}` : peer;
     }
     span?.inject(headers);
+    // Set once the edge has answered 413 for a chunked body over the limit (below).
+    let refused = false;
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
+        if (refused) {
+          up.resume();
+          return;
+        }
         span?.status(up.statusCode ?? 502);
         res.writeHead(up.statusCode ?? 502, forwardHeaders(up.headers));
         if (STREAMING.test(up.headers["content-type"] ?? "")) span?.end();
@@ -150,6 +159,7 @@ export async function startEdge(options: {
       },
     );
     upstream.on("error", (err) => {
+      if (refused) return;
       log.warn("upstream failed", { service, err });
       if (!res.headersSent) {
         span?.status(503);
@@ -163,6 +173,26 @@ export async function startEdge(options: {
       upstream.destroy();
       span?.end();
     });
+    let forwarded = 0;
+    const countBody = (chunk: Buffer) => {
+      forwarded += chunk.byteLength;
+      if (forwarded <= bodyLimit) return;
+      req.off("data", countBody);
+      req.unpipe(upstream);
+      req.pause();
+      if (!res.headersSent) {
+        refused = true;
+        span?.status(413);
+        answerOversizeBody(
+          req,
+          res,
+          `the request body is longer than ${bodyLimit} bytes, the most a request may have`,
+        );
+        res.on("finish", () => req.socket.destroySoon());
+      }
+      upstream.destroy();
+    };
+    req.on("data", countBody);
     req.pipe(upstream);
   });
   await new Promise<void>((resolve, reject) => {

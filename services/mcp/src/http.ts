@@ -7,7 +7,10 @@
  *
  * A request without a valid token is refused with HTTP 401 (and a JSON-RPC error body saying why)
  * before any MCP processing; GET and DELETE (streams and sessions, which a stateless server has none
- * of) are 405.
+ * of) are 405. The body is read here, bounded (body.ts), and handed to the SDK parsed: a body over
+ * the read limit — chunked ones included, which carry no `content-length` for the listener to check
+ * — is answered 413 and its connection closed without reading the rest; a body that is not JSON is
+ * the JSON-RPC parse error (400, -32700).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "@connectrpc/connect";
@@ -15,7 +18,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import type { Principal } from "@todo/platform/auth";
+import { bodyMaxBytes } from "@todo/platform/request-limits";
 import { createLogger } from "@todo/platform/telemetry";
+import { bodyTooLargeMessage, readBoundedBody } from "./body";
 import { createTodoMcpServer } from "./tools";
 
 /** Where the MCP endpoint is served. */
@@ -38,6 +43,8 @@ export interface McpHttpDeps {
   readonly authenticate: (token: string) => Promise<Principal>;
   /** The time "tomorrow" counts from; default the system clock. */
   readonly clock?: () => Date;
+  /** The longest body read, in bytes; default `bodyMaxBytes()` (request-limits.ts). */
+  readonly bodyMaxBytes?: number;
 }
 
 function jsonRpcError(
@@ -60,6 +67,7 @@ function unauthorized(res: ServerResponse, message: string): void {
 /** The MCP endpoint: answers `/mcp` requests (see the module comment). */
 export function createMcpHttpHandler(deps: McpHttpDeps): HttpHandler {
   const log = createLogger("mcp");
+  const limit = deps.bodyMaxBytes ?? bodyMaxBytes();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers.authorization;
     const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
@@ -87,6 +95,20 @@ export function createMcpHttpHandler(deps: McpHttpDeps): HttpHandler {
       );
       return;
     }
+    const body = await readBoundedBody(req, limit);
+    if (body.tooLarge) {
+      // The rest of the body is never read: the connection closes once the answer is out.
+      jsonRpcError(res, 413, -32000, bodyTooLargeMessage(limit), { connection: "close" });
+      res.on("finish", () => req.socket.destroySoon?.());
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body.bytes));
+    } catch {
+      jsonRpcError(res, 400, -32700, "Parse error: the request body is not JSON encoded as UTF-8");
+      return;
+    }
     const server = createTodoMcpServer({
       tasks: deps.tasks,
       tags: deps.tags,
@@ -103,10 +125,15 @@ export function createMcpHttpHandler(deps: McpHttpDeps): HttpHandler {
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, parsed);
   };
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // A client (or the edge) that goes away mid-body is no fault of the server's.
+      if (req.destroyed && !res.headersSent) {
+        log.debug("mcp request aborted by the client", { err });
+        return;
+      }
       log.error("mcp request failed", { err });
       if (!res.headersSent) jsonRpcError(res, 500, -32603, "internal error");
       else res.destroy();

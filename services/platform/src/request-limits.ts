@@ -84,7 +84,26 @@ export function refuseOversizeBody(
 ): boolean {
   const length = Number(req.headers["content-length"] ?? "0");
   if (!(length > limit)) return false;
-  const message = `the request body is ${length} bytes; the most a request may have is ${limit} bytes`;
+  answerOversizeBody(
+    req,
+    res,
+    `the request body is ${length} bytes; the most a request may have is ${limit} bytes`,
+  );
+  return true;
+}
+
+/**
+ * The answer {@link refuseOversizeBody} sends, with `message`: for a body found too long while it
+ * streams (the edge counting a chunked body it forwards), when its headers have not been sent.
+ */
+export function answerOversizeBody(
+  req: { headers: Record<string, string | string[] | undefined> },
+  res: {
+    writeHead(status: number, headers: Record<string, string>): unknown;
+    end(body?: string): unknown;
+  },
+  message: string,
+): void {
   const type = String(req.headers["content-type"] ?? "");
   if (type.startsWith("application/grpc-web")) {
     res.writeHead(200, {
@@ -98,5 +117,4 @@ export function refuseOversizeBody(
     res.writeHead(413, { "content-type": "application/json", connection: "close" });
     res.end(JSON.stringify({ code: "resource_exhausted", message }));
   }
-  return true;
 }

@@ -80,6 +80,15 @@ describe("contentSecurityPolicy", () => {
     expect(d.get("form-action")).toEqual(["'self'"]);
     expect(csp).not.toContain("unsafe");
   });
+
+  it("requires Trusted Types for scripts, allowing the app's default policy and DOMPurify's only", () => {
+    const d = directives(contentSecurityPolicy({ scripts: [], styles: [] }));
+    expect(d.get("require-trusted-types-for")).toEqual(["'script'"]);
+    expect(d.get("trusted-types")).toEqual(["default", "dompurify"]);
+    expect(d.get("trusted-types")).not.toContain("'allow-duplicates'");
+    // The API's policy runs nothing at all, so it needs no Trusted Types.
+    expect(directives(API_CSP).has("trusted-types")).toBe(false);
+  });
 });
 
 describe("header sets", () => {

@@ -12,7 +12,9 @@
  *   policy instead — scripts and styles from this origin only, the inline `<script>`s of the built
  *   index.html allowed by their SHA-256 hashes (computed from the file as it is served, so a rebuild
  *   needs no configuration and `'unsafe-inline'` is never needed), plus `Cross-Origin-Opener-Policy`
- *   and a `Permissions-Policy` that turns off the powerful features the app does not use.
+ *   and a `Permissions-Policy` that turns off the powerful features the app does not use. The page's
+ *   policy also requires Trusted Types for every script sink (`require-trusted-types-for 'script'`)
+ *   and names the policies the app may create ({@link TRUSTED_TYPES_POLICIES}).
  *
  * `Strict-Transport-Security` is added only when the request came over TLS: its socket is
  * encrypted, or — when `TRUST_FORWARDED_PROTO` is true, because a TLS-terminating proxy in front
@@ -116,6 +118,14 @@ export function inlineHashes(html: string): InlineHashes {
 }
 
 /**
+ * The Trusted Types policies the page may create: `default`, the app's (web/src/trusted-types.ts),
+ * which every string written to an HTML sink passes through, and `dompurify`, the sanitizer's own.
+ * Each may be created once (no `'allow-duplicates'`), so a script that got in cannot make a second
+ * `default` of its own.
+ */
+export const TRUSTED_TYPES_POLICIES = ["default", "dompurify"] as const;
+
+/**
  * The Content-Security-Policy of a page with the given inline hashes. `img-src data:` is for the
  * favicon (a `data:` SVG in index.html); `connect-src 'self'` covers every RPC, WatchTasks and the
  * notification stream, which go to this origin only. Fonts, manifests and workers fall under
@@ -133,6 +143,10 @@ export function contentSecurityPolicy(hashes: InlineHashes): string {
     "base-uri 'none'",
     "frame-ancestors 'none'",
     "form-action 'self'",
+    // Trusted Types (docs/security.md): no string reaches an HTML or script sink except through the
+    // app's `default` policy (web/src/trusted-types.ts: DOMPurify, no scripts) or DOMPurify's own.
+    "require-trusted-types-for 'script'",
+    `trusted-types ${TRUSTED_TYPES_POLICIES.join(" ")}`,
   ].join("; ");
 }
 
