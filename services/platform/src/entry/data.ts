@@ -1,7 +1,10 @@
-/** Data: the PostgreSQL/PGlite connection, migrations, the key-value state interface, private data directories, time zones. */
+/**
+ * Data: the PostgreSQL/PGlite connection, migrations, the key-value state interface, private data
+ * directories, time zones.
+ */
 export * from "../db";
 export * from "../migrate";
-export * from "../state";
 export * from "../private-dir";
 export * from "../sql-verbs";
+export * from "../state";
 export * from "../time-zone";

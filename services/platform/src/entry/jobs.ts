@@ -1,3 +1,6 @@
-/** Durable jobs (timers): the interface and its PostgreSQL implementation. The Dapr Jobs implementation is in `./adapters`. */
+/**
+ * Durable jobs (timers): the interface and its PostgreSQL implementation. The Dapr Jobs
+ * implementation is in `./adapters`.
+ */
 export * from "../jobs";
 export * from "../jobs-postgres";

@@ -1,7 +1,7 @@
 /** Telemetry: logging, tracing and metrics (OpenTelemetry), and the one call that sets them up. */
-export * from "../telemetry";
-export * from "../logger";
+
 export * from "../log-export";
+export * from "../logger";
 export * from "../metric-names";
 export * from "../metrics";
 export * from "../metrics-bound";
@@ -12,6 +12,7 @@ export * from "../metrics-process";
 export * from "../metrics-prometheus";
 export * from "../metrics-refresh";
 export * from "../metrics-rpc";
+export * from "../telemetry";
 export * from "../tracing";
 export * from "../tracing-client";
 export * from "../tracing-db";

@@ -1,5 +1,9 @@
-/** Test support: fresh databases, in-memory metric and span readers, Kafka helpers. Only tests import this entry. */
-export * from "../testing";
-export * from "../metrics-testing";
-export * from "../tracing-testing";
+/**
+ * Test support: fresh databases, in-memory metric and span readers, Kafka helpers. Only tests
+ * import this entry.
+ */
+
 export * from "../kafka-testing";
+export * from "../metrics-testing";
+export * from "../testing";
+export * from "../tracing-testing";
