@@ -10,12 +10,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { BrowserContextOptions, Page } from "playwright-core";
 import { createTask, signUpApi, type UserApi } from "./lib/api.ts";
 import { bell, completeBox, emailBox, passwordBox, quickAddBox, signInUi, taskRow } from "./lib/app.ts";
 import { BLOCKING_IMPACTS, blockingViolations, describeViolations, runAxe } from "./lib/axe.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -95,7 +95,7 @@ async function seededUser(): Promise<{ user: UserApi; dueFar: Date }> {
     tags: ["garden"],
   });
   // The reminder above fires in a moment: Notifications then has something to list.
-  await eventually(
+  await untilPasses(
     async () => expect((await user.notifications.listNotifications({})).notifications.length).toBe(1),
     { timeoutMs: 20_000, intervalMs: 250 },
   );
@@ -131,7 +131,7 @@ describe("accessibility (axe-core)", () => {
         const page = await newPage({ ...size.options, colorScheme: theme });
         await signInUi(page, user.email);
         await taskRow(page, "Water plants").waitFor();
-        await eventually(async () =>
+        await untilPasses(async () =>
           expect(await bell(page).getAttribute("aria-label")).toContain("1 unread"),
         );
         await audit.check(page, `task list (${size.name}, ${theme})`);
@@ -139,7 +139,7 @@ describe("accessibility (axe-core)", () => {
         // A selected row (keyboard users' j/k) and a hovered one have their own backgrounds.
         const rent = taskRow(page, "Pay rent");
         await rent.getByText("Bank transfer to the landlord").click();
-        await eventually(async () => expect(await rent.getAttribute("aria-current")).toBe("true"));
+        await untilPasses(async () => expect(await rent.getAttribute("aria-current")).toBe("true"));
         if (!size.options.hasTouch) await taskRow(page, "Water plants").hover();
         await audit.check(page, `task list, a row selected (${size.name}, ${theme})`);
 
@@ -183,7 +183,7 @@ describe("accessibility (axe-core)", () => {
         await page.getByRole("button", { name: "Close assistant" }).click();
         const other = theme === "light" ? "dark" : "light";
         await page.getByRole("button", { name: `Switch to ${other} theme` }).click();
-        await eventually(async () =>
+        await untilPasses(async () =>
           expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(other),
         );
         await audit.check(page, `task list, ${other} by the toggle (${size.name})`);

@@ -6,11 +6,11 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { Page } from "playwright-core";
 import { createTask, listAllTasks, signInApi, signUpApi, uniqueEmail } from "./lib/api.ts";
 import { signInUi, signUpUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -39,7 +39,7 @@ describe("assistant chat panel", () => {
     const panel = panelOf(page);
     await panel.waitFor({ state: "visible" });
     expect(await button.getAttribute("aria-expanded")).toBe("true");
-    await eventually(async () => expect(await focusedId(page)).toBe("chat-input"));
+    await untilPasses(async () => expect(await focusedId(page)).toBe("chat-input"));
 
     await say(page, "add buy milk tomorrow at 6pm !high");
     const created = panel.getByRole("list", { name: "Created", exact: true });
@@ -74,7 +74,7 @@ describe("assistant chat panel", () => {
       .getByRole("list", { name: "Changed", exact: true })
       .getByRole("button", { name: "buy milk", exact: true })
       .waitFor();
-    await eventually(async () => expect(await row.getByText("Priority: Urgent").count()).toBe(1));
+    await untilPasses(async () => expect(await row.getByText("Priority: Urgent").count()).toBe(1));
     expect((await user.tasks.getTask({ id: stored?.id ?? "" })).task?.priority).toBe(Priority.URGENT);
 
     // Escape closes the panel and gives the focus back to the button.
@@ -101,7 +101,7 @@ describe("assistant chat panel", () => {
     await page.keyboard.press("a");
     const panel = panelOf(page);
     await panel.waitFor({ state: "visible" });
-    await eventually(async () => {
+    await untilPasses(async () => {
       const box = await panel.boundingBox();
       expect(box).toEqual({ x: 0, y: 0, width: 360, height: 740 });
     });
@@ -131,7 +131,7 @@ describe("assistant chat panel", () => {
     // Close the panel: the list already dropped the completed task by itself.
     await panel.getByRole("button", { name: "Close assistant", exact: true }).click();
     await panel.waitFor({ state: "hidden" });
-    await eventually(async () => expect(await taskRow(page, "call dad").count()).toBe(0));
+    await untilPasses(async () => expect(await taskRow(page, "call dad").count()).toBe(0));
     expect(await taskRow(page, "call mom").count()).toBe(1);
   });
 });

@@ -1,9 +1,9 @@
 /** The Completed view lists what was done most recently first — by completion, not by creation. */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, signUpApi } from "./lib/api.ts";
 import { completeBox, rowTitles, signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -30,7 +30,7 @@ describe("the Completed view", () => {
     const other = await newPage();
     await signInUi(other, user.email);
     await completeBox(other, "Made fourth").click();
-    await eventually(async () =>
+    await untilPasses(async () =>
       expect(await rowTitles(page)).toEqual(["Made fourth", "Made second", "Made first", "Made third"]),
     );
   });

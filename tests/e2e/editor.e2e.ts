@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Priority, RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, signUpApi } from "./lib/api.ts";
 import { signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -34,7 +34,7 @@ describe("task editor", () => {
     const dialog = page.getByRole("dialog", { name: "Edit task: Pay rent" });
     await dialog.waitFor();
     const dates = dialog.getByRole("region", { name: "Next dates" }).getByRole("listitem");
-    await eventually(async () => expect(await dates.count()).toBe(5));
+    await untilPasses(async () => expect(await dates.count()).toBe(5));
     const texts = await dates.allTextContents();
     expect(new Set(texts).size).toBe(5);
     // Five consecutive months, each on the 1st.

@@ -3,11 +3,11 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { Page } from "playwright-core";
 import { createTask, signUpApi } from "./lib/api.ts";
 import { rowTitles, signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -36,7 +36,7 @@ describe("keyboard", () => {
 
     const page = await newPage();
     await signInUi(page, user.email);
-    await eventually(async () =>
+    await untilPasses(async () =>
       expect(await rowTitles(page)).toEqual(["Third thing", "Second thing", "First thing"]),
     );
     await page.locator("body").click({ position: { x: 5, y: 400 } });
@@ -58,12 +58,12 @@ describe("keyboard", () => {
     await page.keyboard.press("j");
 
     await page.keyboard.press("x");
-    await eventually(async () => expect(await taskRow(page, "First thing").count()).toBe(0));
-    await eventually(async () =>
+    await untilPasses(async () => expect(await taskRow(page, "First thing").count()).toBe(0));
+    await untilPasses(async () =>
       expect((await user.tasks.getTask({ id: first.id })).task?.status).toBe(TaskStatus.COMPLETED),
     );
 
-    await eventually(async () => expect(await selectedTitle(page)).toBeTruthy());
+    await untilPasses(async () => expect(await selectedTitle(page)).toBeTruthy());
     const selected = await selectedTitle(page);
     await page.keyboard.press("e");
     await page.getByRole("dialog", { name: `Edit task: ${selected}` }).waitFor();

@@ -5,11 +5,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { Page } from "playwright-core";
 import { createTask, signUpApi, type UserApi } from "./lib/api.ts";
 import { rowTitles, searchBox, signInUi, taskRow, waitForTaskPage } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 const DAY = 24 * 3600 * 1000;
 const at = (offsetDays: number) => timestampFromDate(new Date(Date.now() + offsetDays * DAY));
@@ -35,13 +35,13 @@ beforeAll(async () => {
 async function signedIn(): Promise<Page> {
   const page = await newPage();
   await signInUi(page, user.email);
-  await eventually(async () => expect((await rowTitles(page)).sort()).toEqual(ALL));
+  await untilPasses(async () => expect((await rowTitles(page)).sort()).toEqual(ALL));
   return page;
 }
 
 /** Waits until the rows are exactly `titles` (in this order unless `sorted`). */
 async function expectRows(page: Page, titles: string[], anyOrder = false): Promise<void> {
-  await eventually(async () => {
+  await untilPasses(async () => {
     const shown = await rowTitles(page);
     expect(anyOrder ? shown.sort() : shown).toEqual(anyOrder ? [...titles].sort() : titles);
   });
@@ -83,7 +83,7 @@ describe("task list", () => {
   test("search shows matching tasks as you type and keeps the text in the URL", async () => {
     const page = await signedIn();
     await searchBox(page).pressSequentially("plumb", { delay: 40 });
-    await eventually(() => expect(new URL(page.url()).searchParams.get("q")).toBe("plumb"));
+    await untilPasses(() => expect(new URL(page.url()).searchParams.get("q")).toBe("plumb"));
     await expectRows(page, ["Call plumber"]);
     await page.reload();
     await waitForTaskPage(page);

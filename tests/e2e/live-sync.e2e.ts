@@ -3,10 +3,10 @@
  * another client) does shows up in the other.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { untilPasses } from "@todo/testkit/eventually";
 import { signUpApi } from "./lib/api.ts";
 import { completeBox, quickAdd, signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -38,7 +38,7 @@ describe("live sync", () => {
     await taskRow(b, "Buy oat milk (2 l)").waitFor({ state: "visible", timeout: 10_000 });
 
     await completeBox(b, "Buy oat milk (2 l)").click();
-    await eventually(async () => expect(await taskRow(a, "Buy oat milk (2 l)").count()).toBe(0), {
+    await untilPasses(async () => expect(await taskRow(a, "Buy oat milk (2 l)").count()).toBe(0), {
       timeoutMs: 10_000,
     });
     expect(reloads).toBe(0);

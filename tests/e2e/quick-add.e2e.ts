@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import { listAllTasks, signInApi, uniqueEmail } from "./lib/api.ts";
 import { quickAdd, quickAddBox, quickAddPreview, signUpUi } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -30,7 +30,7 @@ describe("quick add", () => {
     const text = "Pay rent every month on the 1st at 9am #home !high";
     await quickAddBox(page).fill(text);
     // The preview says what was understood before anything is created.
-    const preview = await eventually(async () => {
+    const preview = await untilPasses(async () => {
       const items = (await quickAddPreview(page).allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
       expect(items).toContain("Tag: #home");
       expect(items).toContain("Priority: High");

@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, listAllTasks, signUpApi } from "./lib/api.ts";
 import { completeBox, signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -38,7 +38,7 @@ describe("recurring tasks", () => {
     await completeBox(page, "Water the plants").click();
     const next = new Date(due.getTime() + 24 * 3600 * 1000);
     // The open view shows exactly one "Water the plants": the next one, due a day later.
-    await eventually(
+    await untilPasses(
       async () => {
         expect(await row.count()).toBe(1);
         expect(await row.locator("time").getAttribute("datetime")).toBe(next.toISOString());

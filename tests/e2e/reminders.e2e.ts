@@ -5,10 +5,10 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, signUpApi } from "./lib/api.ts";
 import { bell, signInUi } from "./lib/app.ts";
 import { e2e, newContext } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -21,7 +21,7 @@ describe("reminders", () => {
     const context = await newContext();
     const page = await context.newPage();
     await signInUi(page, user.email);
-    await eventually(async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications"));
+    await untilPasses(async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications"));
 
     const fireAt = new Date(Date.now() + 3000);
     await createTask(user, {
@@ -30,7 +30,7 @@ describe("reminders", () => {
       reminders: [{ trigger: { case: "at", value: timestampFromDate(fireAt) } }],
     });
 
-    await eventually(
+    await untilPasses(
       async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications, 1 unread"),
       { timeoutMs: 20_000, intervalMs: 200 },
     );
@@ -46,9 +46,9 @@ describe("reminders", () => {
     const panel = page.getByRole("region", { name: "Latest notifications" });
     await panel.getByText("Stretch your legs").first().waitFor({ state: "visible" });
     await panel.getByRole("button", { name: "Mark all read" }).click();
-    await eventually(async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications"));
+    await untilPasses(async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications"));
     // The bell clears at once (optimistically); the server agrees once MarkRead has landed.
-    await eventually(async () =>
+    await untilPasses(async () =>
       expect((await user.notifications.listNotifications({ unreadOnly: true })).unreadCount).toBe(0),
     );
   });
@@ -85,7 +85,7 @@ describe("reminders", () => {
       title: "Take the bread out",
       reminders: [{ trigger: { case: "at", value: timestampFromDate(new Date(Date.now() + 2000)) } }],
     });
-    await eventually(
+    await untilPasses(
       async () =>
         expect(
           await page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications),

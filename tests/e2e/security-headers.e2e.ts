@@ -10,13 +10,13 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { Page } from "playwright-core";
 import { createTask, signInApi, signUpApi, uniqueEmail } from "./lib/api.ts";
 import { bell, completeBox, quickAdd, searchBox, signInUi, signUpUi, taskRow } from "./lib/app.ts";
 import { e2e, newContext } from "./lib/harness.ts";
 import { expectNoTrouble, watch } from "./lib/policy-watch.ts";
 import { repoRoot } from "./lib/server.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -56,7 +56,7 @@ describe("security headers", () => {
     await quickAdd(page, "Water the plants #home", "Water the plants");
     await quickAdd(page, "Call the bank tomorrow", "Call the bank");
     await completeBox(page, "Water the plants").click();
-    await eventually(async () => expect(await taskRow(page, "Water the plants").count()).toBe(0));
+    await untilPasses(async () => expect(await taskRow(page, "Water the plants").count()).toBe(0));
 
     // The editor (a lazily loaded chunk), opened and closed.
     await taskRow(page, "Call the bank").getByRole("button", { name: "Call the bank", exact: true }).click();
@@ -91,7 +91,7 @@ describe("security headers", () => {
       reminders: [{ trigger: { case: "at", value: timestampFromDate(new Date(Date.now() + 1500)) } }],
     });
     await taskRow(page, "Stretch your legs").waitFor({ timeout: 10_000 });
-    await eventually(
+    await untilPasses(
       async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications, 1 unread"),
       { timeoutMs: 20_000, intervalMs: 200 },
     );
@@ -122,7 +122,7 @@ describe("security headers", () => {
     expect(
       await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected),
     ).toBeUndefined();
-    await eventually(() =>
+    await untilPasses(() =>
       expect(trouble.violations).toEqual([expect.stringMatching(/^require-trusted-types-for/)]),
     );
   });
@@ -192,7 +192,7 @@ describe("security headers", () => {
       title: `<svg onload=alert(6)>Due`,
       reminders: [{ trigger: { case: "at", value: timestampFromDate(new Date(Date.now() + 1500)) } }],
     });
-    await eventually(
+    await untilPasses(
       async () => expect(await bell(page).getAttribute("aria-label")).toBe("Notifications, 1 unread"),
       { timeoutMs: 20_000, intervalMs: 200 },
     );

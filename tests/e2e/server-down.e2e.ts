@@ -6,10 +6,10 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, listAllTasks, signUpApi } from "./lib/api.ts";
 import { completeBox, signInUi, taskList, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -33,7 +33,7 @@ describe("with the server out of reach", () => {
     await alert.waitFor({ state: "visible" });
     expect(await alert.textContent()).toContain(UNREACHABLE);
     expect(await alert.textContent()).not.toContain("went wrong on the server");
-    await eventually(async () => {
+    await untilPasses(async () => {
       expect(await completeBox(page, task.title).isChecked()).toBe(false);
       expect(await taskRow(page, task.title).count()).toBe(1);
     });
@@ -43,7 +43,7 @@ describe("with the server out of reach", () => {
     // Back in reach, Retry completes it.
     await page.unroute("**/todo.task.v1.TaskService/CompleteTask");
     await alert.getByRole("button", { name: "Retry", exact: true }).click();
-    await eventually(async () => {
+    await untilPasses(async () => {
       const [now] = await listAllTasks(user, "status = COMPLETED OR status = OPEN");
       expect(now?.status).toBe(TaskStatus.COMPLETED);
       expect(await completeBox(page, task.title).isChecked()).toBe(true);

@@ -3,10 +3,10 @@
  * every task — in the list after navigating back, and live in another window.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { untilPasses } from "@todo/testkit/eventually";
 import { createTask, listAllTasks, signUpApi } from "./lib/api.ts";
 import { signInUi, taskRow } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -33,7 +33,7 @@ describe("tags", () => {
     const tags = page.getByRole("list", { name: "Your tags" });
     const errands = tags.getByRole("listitem", { name: "errands", exact: true });
     // Counts follow task events, so they may trail by a moment.
-    await eventually(async () => {
+    await untilPasses(async () => {
       await page.reload();
       await errands.getByText("2 open tasks").waitFor({ timeout: 1000 });
     });

@@ -10,11 +10,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { untilPasses } from "@todo/testkit/eventually";
 import { completeBox, quickAdd, signUpUi, taskRow } from "./lib/app.ts";
 import { e2e, newContext } from "./lib/harness.ts";
 import { expectNoTrouble, watch } from "./lib/policy-watch.ts";
 import { repoRoot } from "./lib/server.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -76,7 +76,7 @@ describe("Trusted Types", () => {
     await quickAdd(page, "Buy stamps tomorrow #errands", "Buy stamps");
     await quickAdd(page, "Return the library books", "Return the library books");
     await completeBox(page, "Return the library books").click();
-    await eventually(async () => expect(await taskRow(page, "Return the library books").count()).toBe(0));
+    await untilPasses(async () => expect(await taskRow(page, "Return the library books").count()).toBe(0));
     await page.reload();
     await taskRow(page, "Buy stamps").waitFor();
 
@@ -100,7 +100,7 @@ describe("Trusted Types", () => {
     await chat.press("Enter");
     const answer = page.getByRole("list", { name: "Conversation" }).getByRole("listitem").nth(1);
     await answer.waitFor();
-    await eventually(async () => expect(await answer.textContent()).toContain("Buy stamps"));
+    await untilPasses(async () => expect(await answer.textContent()).toContain("Buy stamps"));
 
     expectNoTrouble(reports);
   });
@@ -144,14 +144,14 @@ describe("Trusted Types", () => {
     expect(injected).toBe('<img src="x"><b>bold</b>');
     await Bun.sleep(300); // the image's error event has fired by now (src=x is a 404)
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
-    await eventually(() =>
+    await untilPasses(() =>
       expect(reports.sanitized).toEqual([
         "Trusted Types: removed from HTML: img[onerror], <script> (written to Element innerHTML)",
       ]),
     );
     // DOMPurify parses the string in an inert document, where Chromium still applies the page's
     // policy to the handler attribute: refused and reported there too, before DOMPurify removes it.
-    await eventually(() => expect(reports.violations).toEqual(["script-src-attr inline"]));
+    await untilPasses(() => expect(reports.violations).toEqual(["script-src-attr inline"]));
 
     // Script sinks: blocked (a TypeError or EvalError in the page) and reported, as no policy makes
     // scripts. The attempts run from a timer, as the page's own code: code Playwright evaluates
@@ -200,7 +200,7 @@ describe("Trusted Types", () => {
       "a second default: TypeError",
     ]);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
-    await eventually(() =>
+    await untilPasses(() =>
       expect(reports.violations.map((v) => v.split(" ")[0])).toEqual(
         expect.arrayContaining(["require-trusted-types-for", "trusted-types"]),
       ),

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Priority, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { untilPasses } from "@todo/testkit/eventually";
 import type { Page } from "playwright-core";
 import { createTask, listAllTasks, signUpApi, type UserApi } from "./lib/api.ts";
 import {
@@ -19,7 +20,6 @@ import {
   taskRows,
 } from "./lib/app.ts";
 import { e2e, newPage } from "./lib/harness.ts";
-import { eventually } from "./lib/wait.ts";
 
 beforeAll(async () => {
   await e2e();
@@ -60,7 +60,7 @@ describe("Undo after completing a recurring task", () => {
 
       await completeBox(page, "water plants").click();
       // The row moves on: the next occurrence, `days` later, is the only open one.
-      await eventually(
+      await untilPasses(
         async () => {
           const open = (await series(user, "water plants")).filter((t) => t.status === TaskStatus.OPEN);
           expect(open).toHaveLength(1);
@@ -79,9 +79,9 @@ describe("Undo after completing a recurring task", () => {
         expect(all.map((t) => [t.id, t.status])).toEqual([[first.id, TaskStatus.OPEN]]);
         expect(dueIso(all[0])).toBe(dueIso(first));
       };
-      await eventually(expectRestored);
+      await untilPasses(expectRestored);
       for (const p of [page, other]) {
-        await eventually(async () => {
+        await untilPasses(async () => {
           expect(await taskRow(p, "water plants").count()).toBe(1);
           expect(await taskRow(p, "water plants").locator("time").getAttribute("datetime")).toBe(
             dueIso(first) ?? "",
@@ -117,7 +117,7 @@ describe("Undo after completing a recurring task", () => {
     expect(all.map((t) => t.status).sort()).toEqual([TaskStatus.OPEN, TaskStatus.COMPLETED]);
     // A deliberate click after that completes the next one.
     await completeBox(page, "stretch").click();
-    await eventually(async () => {
+    await untilPasses(async () => {
       const now = await series(user, "stretch");
       expect(now.filter((t) => t.status === TaskStatus.COMPLETED)).toHaveLength(2);
       expect(now.filter((t) => t.status === TaskStatus.OPEN)).toHaveLength(1);
@@ -137,8 +137,8 @@ describe("deleting a task, with Undo", () => {
   }
 
   async function expectDeletedThenUndone(page: Page, user: UserApi, task: Task) {
-    await eventually(async () => expect(await taskRow(page, task.title).count()).toBe(0));
-    await eventually(async () => expect(await listAllTasks(user, ALL)).toHaveLength(0));
+    await untilPasses(async () => expect(await taskRow(page, task.title).count()).toBe(0));
+    await untilPasses(async () => expect(await listAllTasks(user, ALL)).toHaveLength(0));
     await toastButton(page, "Undo").click();
     await taskRow(page, task.title).waitFor({ state: "visible" });
     const [back] = await listAllTasks(user, ALL);
@@ -151,7 +151,7 @@ describe("deleting a task, with Undo", () => {
     const { user, task, page } = await setUp("Old receipts");
     await taskRow(page, task.title).getByRole("button", { name: task.title, exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
-    await eventually(async () => expect(await page.getByRole("dialog").count()).toBe(0));
+    await untilPasses(async () => expect(await page.getByRole("dialog").count()).toBe(0));
     await expectDeletedThenUndone(page, user, task);
   });
 
@@ -169,7 +169,7 @@ describe("deleting a task, with Undo", () => {
   test("with the Delete key on the selected row", async () => {
     const { user, task, page } = await setUp("Broken umbrella");
     await page.keyboard.press("j");
-    await eventually(async () =>
+    await untilPasses(async () =>
       expect(await taskRows(page).first().getAttribute("aria-current")).toBe("true"),
     );
     await page.keyboard.press("Delete");
@@ -184,7 +184,7 @@ describe("quick add reads Todoist's p1–p4", () => {
     const page = await newPage();
     await signInUi(page, user.email);
     await quickAddBox(page).fill("Pay rent tomorrow p1 #home");
-    await eventually(async () => {
+    await untilPasses(async () => {
       const items = (await quickAddPreview(page).allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
       expect(items).toContain("Priority: Urgent");
       expect(items).toContain("Tag: #home");

@@ -24,9 +24,13 @@ import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
+import { eventually } from "@todo/testkit/eventually";
 import type { Subprocess } from "bun";
 import postgres from "postgres";
 import { KafkaProbe } from "./kafka-probe";
+
+/** The one wait of the suites (the test kit's), re-exported for the suites that use this kit. */
+export { eventually };
 
 /** The repository root (services are started from here). */
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -104,30 +108,6 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error("no free port found between 20000 and 32000");
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await Bun.sleep(intervalMs);
-  }
 }
 
 /** Adds `authorization: Bearer <token>` to every call. */

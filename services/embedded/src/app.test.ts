@@ -16,7 +16,6 @@ import {
   bufCurl,
   curlConnect,
   type DatabaseKind,
-  eventually,
   type GrpcJsError,
   grpcJsClient,
   grpcJsUnary,
@@ -25,6 +24,7 @@ import {
   startTestApp,
   type TestApp,
   type TestUser,
+  untilPasses,
   violatedFields,
 } from "@todo/testkit";
 
@@ -392,7 +392,7 @@ for (const kind of kinds) {
         Object.fromEntries((await user.tags.listTags({})).tags.map((t) => [t.name, t.taskCount]));
 
       test("ListTags counts the tasks carrying each tag (eventually)", async () => {
-        await eventually(async () => expect(await countsOf(carol)).toEqual({ Work: 2, home: 3 }));
+        await untilPasses(async () => expect(await countsOf(carol)).toEqual({ Work: 2, home: 3 }));
         expect(Object.keys(await countsOf(bob))).not.toContain("Work");
       }, 15_000);
 
@@ -416,7 +416,7 @@ for (const kind of kinds) {
         });
         expect(renamed?.name).toBe("Office");
         expect(renamed?.color).toBe("#ff8800");
-        await eventually(async () => {
+        await untilPasses(async () => {
           const { tasks } = await carol.tasks.listTasks({ filter: "tags:office", orderBy: "title" });
           expect(tasks.map((t) => [t.title, t.tags])).toEqual([
             ["Review the budget", ["Office", "home"]],
@@ -431,7 +431,7 @@ for (const kind of kinds) {
       test("DeleteTag removes the tag from its tasks", async () => {
         const tag = (await carol.tags.listTags({})).tags.find((t) => t.name === "home");
         await carol.tags.deleteTag({ id: tag?.id as string });
-        await eventually(async () => {
+        await untilPasses(async () => {
           const { tasks } = await carol.tasks.listTasks({ orderBy: "title" });
           expect(tasks.map((t) => [t.title, t.tags])).toEqual([
             ["Review the budget", ["Office"]],

@@ -10,7 +10,7 @@ import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { eventually, rejection, removeDir, signUpUser, startTestApp, tempDir } from "@todo/testkit";
+import { rejection, removeDir, signUpUser, startTestApp, tempDir, untilPasses } from "@todo/testkit";
 
 const dataDir = tempDir("todo-persistence");
 afterAll(() => removeDir(dataDir));
@@ -64,10 +64,10 @@ test("accounts, tasks and tags survive a restart on the same data directory", as
     // just before the stop, so their events may still have been in the outbox: shutting down must
     // keep them there (not drop them), and the restarted relay must deliver them.
     const tags = createClient(TagService, second.transport("grpc", session.accessToken));
-    await eventually(
+    await untilPasses(
       async () =>
         expect((await tags.listTags({})).tags.map((t) => [t.name, t.taskCount])).toEqual([["errand", 2]]),
-      10_000,
+      { timeoutMs: 10_000 },
     );
 
     // And the database keeps taking writes.

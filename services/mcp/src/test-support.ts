@@ -10,7 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { Priority, type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
-import { eventually, rejection, type TestUser } from "@todo/testkit";
+import { rejection, type TestUser, untilPasses } from "@todo/testkit";
 import type { TagView, TaskView } from "@todo/tools";
 
 /** An MCP client connected over Streamable HTTP to `url`, sending the token when given. */
@@ -156,11 +156,14 @@ export async function exerciseEveryTool(client: Client, user: TestUser, timeZone
   expect(completed.structured.tasks.map((t) => t.id)).toContain(milkId);
 
   // list_tags: the catalogue follows task events, so it may trail by a moment.
-  await eventually(async () => {
-    const tags = await callTool<{ tags: TagView[] }>(client, "list_tags");
-    expect(tags.isError).toBe(false);
-    expect(tags.structured.tags.map((t) => t.name)).toEqual(expect.arrayContaining([tag, "shop"]));
-  }, 10_000);
+  await untilPasses(
+    async () => {
+      const tags = await callTool<{ tags: TagView[] }>(client, "list_tags");
+      expect(tags.isError).toBe(false);
+      expect(tags.structured.tags.map((t) => t.name)).toEqual(expect.arrayContaining([tag, "shop"]));
+    },
+    { timeoutMs: 10_000 },
+  );
 
   // delete_task.
   const deleted = await callTool<{ deleted: { id: string; title: string } }>(client, "delete_task", {

@@ -15,8 +15,9 @@ import {
   type TestTracing,
   useTestTracing,
 } from "@todo/platform/testing";
+import { eventually } from "@todo/testkit/eventually";
 import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
-import { ALICE, authFor, type CallAuth, eventually, reminderDue, serviceClient } from "../test/support";
+import { ALICE, authFor, type CallAuth, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DeliveryState } from "@todo/gen/todo/notification/v1/channel_pb";
 import { type Database, openDatabase } from "@todo/platform";
-import { ALICE, authFor, eventually, reminderDue, serviceClient } from "../test/support";
+import { eventually } from "@todo/testkit/eventually";
+import { ALICE, authFor, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker } from "./delivery-worker";
 import { createNotificationHub, type NotificationHub, watchModeFor } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";

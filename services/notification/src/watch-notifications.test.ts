@@ -20,7 +20,8 @@ import {
   startServer,
 } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
-import { ALICE, authFor, BOB, type CallAuth, eventually, reminderDue, tokens } from "../test/support";
+import { eventually } from "@todo/testkit/eventually";
+import { ALICE, authFor, BOB, type CallAuth, reminderDue, tokens } from "../test/support";
 import { createNotificationHub, type NotificationHub, type WatchMode } from "./notification-hub";
 import { createNotificationService } from "./notification-service";
 import { createRemindersHandler } from "./reminders-consumer";

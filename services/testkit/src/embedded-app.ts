@@ -185,23 +185,6 @@ export async function rejection<E = ConnectError>(fn: () => Promise<unknown>): P
   throw new Error("expected the call to fail, but it succeeded");
 }
 
-/**
- * Polls `check` until it returns without throwing (eventual consistency through the event bus),
- * rethrowing its last failure after `timeoutMs`. Tests that use it set their own timeout well above
- * this (bun's default is 5 s), so a failure reports the check and not a timeout.
- */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await Bun.sleep(everyMs);
-    }
-  }
-}
-
 /** A fresh temporary directory; remove it with {@link removeDir}. */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `${prefix}-`));

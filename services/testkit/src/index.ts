@@ -6,6 +6,7 @@
  */
 
 export * from "./embedded-app";
+export * from "./eventually";
 export * from "./raw-rpc";
 export * from "./request-fields";
 export * from "./scheduler-env";
