@@ -19,6 +19,7 @@ import { createTagCatalog, TagCatalogProvider } from "./state/tags";
 import { createTaskFeed, TaskFeedProvider } from "./state/task-feed";
 import { createTheme } from "./state/theme";
 
+const SettingsPage = lazy(() => import("./pages/Settings").then((m) => ({ default: m.SettingsPage })));
 const TagsPage = lazy(() => import("./pages/Tags").then((m) => ({ default: m.TagsPage })));
 const NotificationsPage = lazy(() =>
   import("./pages/Notifications").then((m) => ({ default: m.NotificationsPage })),
@@ -146,6 +147,7 @@ export function App(): JSX.Element {
               <Route path="/" component={TasksPage} />
               <Route path="/tags" component={TagsPage} />
               <Route path="/notifications" component={NotificationsPage} />
+              <Route path="/settings" component={SettingsPage} />
             </Route>
             <Route path="*404" component={NotFound} />
           </Router>

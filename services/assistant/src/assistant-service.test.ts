@@ -230,6 +230,13 @@ describe("AssistantService.Chat", () => {
     expect(reminder.reply).toBe('Added a reminder to "call mom" 1 hour before it is due.');
   });
 
+  test('"this week" starts on the user\'s week start from the access token', async () => {
+    const sunday = await stack.as(crypto.randomUUID(), 7);
+    await assistant.chat({ message: "add call mom friday at 5pm" }, sunday);
+    const week = await assistant.chat({ message: "what's due this week?" }, sunday);
+    expect(week.reply).toStartWith("You have 1 task due this week (Sun 9 – Sat 15 Jun):");
+  });
+
   test("a Chat retried after a failure does not create its tasks twice", async () => {
     const me = await as(crypto.randomUUID());
     const { conversationId } = await assistant.chat({ message: "list my tasks" }, me);

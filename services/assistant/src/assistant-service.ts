@@ -80,6 +80,8 @@ export function createAssistantService(deps: AssistantServiceDeps): ServiceImpl<
       );
       const now = clock();
       const timeZone = principal.timeZone;
+      // The first day of "this week": the user's setting (AuthService.UpdateUser), Monday by default.
+      const weekStart = principal.weekStart ?? 1;
       const id = conversationId;
       const executorFor = (state: MutableContext) =>
         createExecutor({
@@ -97,7 +99,7 @@ export function createAssistantService(deps: AssistantServiceDeps): ServiceImpl<
         const executor = executorFor(state);
         const replies: string[] = [];
         const actions: Action[] = [];
-        for (const intent of interpret(req.message, { now, timeZone })) {
+        for (const intent of interpret(req.message, { now, timeZone, weekStart })) {
           const outcome = await executor.execute(intent);
           replies.push(outcome.reply);
           if (outcome.action) actions.push(outcome.action);

@@ -27,8 +27,8 @@ export interface AssistantTestStack {
   readonly tasks: Client<typeof TaskService>;
   readonly tags: Client<typeof TagService>;
   readonly store: AssistantStore;
-  /** Call options for `userId` (a signed token, zone {@link ZONE}). */
-  as(userId: string): Promise<CallOptions>;
+  /** Call options for `userId` (a signed token, zone {@link ZONE}; week start Monday unless given). */
+  as(userId: string, weekStart?: number): Promise<CallOptions>;
   /** An AssistantService client for an assistant built with these options (plus the real clients and store). */
   assistant(options?: Partial<Omit<AssistantServiceDeps, "tasks" | "tags">>): Client<typeof AssistantService>;
 }
@@ -64,8 +64,8 @@ export async function createAssistantTestStack(): Promise<AssistantTestStack> {
     tasks,
     tags,
     store,
-    async as(userId) {
-      const principal: Principal = { userId, email: `${userId}@example.com`, timeZone: ZONE };
+    async as(userId, weekStart) {
+      const principal: Principal = { userId, email: `${userId}@example.com`, timeZone: ZONE, weekStart };
       const { token } = await tokens.issue(principal);
       return { headers: { authorization: `Bearer ${token}` } };
     },

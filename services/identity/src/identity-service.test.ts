@@ -289,3 +289,83 @@ describe("sessions", () => {
     expect((await rejection(client.signOut({}))).code).toBe(Code.Unauthenticated);
   });
 });
+
+describe("UpdateUser", () => {
+  const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+  test("a new account's week starts on Monday; the mask's fields change and a fresh token carries them", async () => {
+    const up = await client.signUp({ email: "profile@example.com", password: "a patient otter" });
+    expect(up.user?.weekStart).toBe(1);
+    expect((await tokens.verify(up.accessToken)).weekStart).toBe(1);
+    const res = await client.updateUser(
+      {
+        user: { displayName: "  Ada L. ", timeZone: "america/new_york", weekStart: 7 },
+        updateMask: { paths: ["time_zone", "week_start"] },
+      },
+      auth(up.accessToken),
+    );
+    expect(res.user?.timeZone).toBe("America/New_York");
+    expect(res.user?.weekStart).toBe(7);
+    expect(res.user?.displayName).toBe("profile"); // not in the mask: unchanged
+    const principal = await tokens.verify(res.accessToken);
+    expect(principal).toMatchObject({ timeZone: "America/New_York", weekStart: 7 });
+    expect(principal.sessionId).toBe((await tokens.verify(up.accessToken)).sessionId as string);
+    const again = await client.signIn({ email: "profile@example.com", password: "a patient otter" });
+    expect(again.user).toMatchObject({ timeZone: "America/New_York", weekStart: 7 });
+    const named = await client.updateUser(
+      { user: { displayName: "  Ada L. " }, updateMask: { paths: ["display_name"] } },
+      auth(res.accessToken),
+    );
+    expect(named.user).toMatchObject({ displayName: "Ada L.", weekStart: 7 });
+  });
+
+  test("bad values and masks are INVALID_ARGUMENT naming the field, and change nothing", async () => {
+    const up = await client.signUp({ email: "badprofile@example.com", password: "a restless heron" });
+    const cases: [Parameters<typeof client.updateUser>[0], string][] = [
+      { user: { timeZone: "Mars/Olympus" }, updateMask: { paths: ["time_zone"] } },
+      { user: { weekStart: 8 }, updateMask: { paths: ["week_start"] } },
+      { user: { weekStart: 0 }, updateMask: { paths: ["week_start"] } },
+      { user: { displayName: "   " }, updateMask: { paths: ["display_name"] } },
+      { user: { email: "x@example.com" }, updateMask: { paths: ["email"] } },
+      { user: {}, updateMask: { paths: [] } },
+    ].map((req, i) => [
+      req,
+      [
+        "user.time_zone",
+        "user.week_start",
+        "user.week_start",
+        "user.display_name",
+        "update_mask",
+        "update_mask",
+      ][i] as string,
+    ]);
+    for (const [req, field] of cases) {
+      const err = await rejection(client.updateUser(req, auth(up.accessToken)));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field))).toEqual(
+        [field],
+      );
+    }
+    const me = await client.getCurrentUser({}, auth(up.accessToken));
+    expect(me.user).toMatchObject({ email: "badprofile@example.com", timeZone: "UTC", weekStart: 1 });
+  });
+
+  test("needs a token with a session", async () => {
+    const up = await client.signUp({ email: "actingprofile@example.com", password: "a curious badger" });
+    const acting = await signer.issue({
+      userId: up.user?.id as string,
+      email: "actingprofile@example.com",
+      timeZone: "UTC",
+    });
+    const err = await rejection(
+      client.updateUser(
+        { user: { weekStart: 3 }, updateMask: { paths: ["week_start"] } },
+        auth(acting.token),
+      ),
+    );
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(
+      (await rejection(client.updateUser({ user: {}, updateMask: { paths: ["week_start"] } }))).code,
+    ).toBe(Code.Unauthenticated);
+  });
+});

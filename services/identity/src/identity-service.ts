@@ -15,7 +15,7 @@ import { canonicalTimeZone, createLogger, principalOf, type TokenService } from 
 import type { SessionCheck } from "@todo/platform/serving";
 import { clientAddress } from "@todo/platform/serving";
 import type { LimitKey, RateLimiter, RateLimitSettings } from "./rate-limit";
-import type { IdentityStore, UserRow } from "./store";
+import type { IdentityStore, ProfilePatch, UserRow } from "./store";
 
 /** What the service needs. */
 export interface IdentityServiceDeps {
@@ -40,6 +40,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     displayName: row.display_name,
     timeZone: row.time_zone,
+    weekStart: row.week_start,
     createTime: timestampFromDate(row.create_time),
   });
 }
@@ -64,11 +65,12 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
   };
   const addressOf = (ctx: HandlerContext) => clientAddress(ctx.values, ctx.requestHeader, hops);
   /** A token for a new session of `row`. */
-  const session = async (row: UserRow, sessionId: string) => {
+  const session = async (row: UserRow, sessionId: string | undefined) => {
     const { token, expireTime } = await deps.tokens.issue({
       userId: row.id,
       email: row.email,
       timeZone: row.time_zone,
+      weekStart: row.week_start,
       sessionId,
     });
     return { accessToken: token, user: toUser(row), expireTime: timestampFromDate(expireTime) };
@@ -99,7 +101,7 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
         time_zone: timeZone,
       };
       // The session row lasts as long as its token; issue first to learn the expiry.
-      const res = await session({ ...user, create_time: new Date() }, sessionId);
+      const res = await session({ ...user, week_start: 1, create_time: new Date() }, sessionId);
       const row = await deps.store.insertUser(user, { id: sessionId, expireTime: expiryOf(res) });
       if (!row)
         throw new ConnectError("an account with this e-mail address already exists", Code.AlreadyExists);
@@ -142,6 +144,29 @@ export function createAuthService(deps: IdentityServiceDeps): ServiceImpl<typeof
       if (!row)
         throw new ConnectError("the account of this access token no longer exists", Code.Unauthenticated);
       return { user: toUser(row) };
+    },
+    async updateUser(req, ctx) {
+      const principal = principalOf(ctx);
+      // A service's short-lived acting-as token must not be turned into a full-length one.
+      if (!principal.sessionId) {
+        throw new ConnectError(
+          "this access token has no session (a service issued it to act for you); sign in to change your profile",
+          Code.FailedPrecondition,
+        );
+      }
+      const paths = new Set(req.updateMask?.paths ?? []);
+      const user = req.user;
+      // The validation interceptor has checked the mask and the values (validation.ts).
+      const patch: ProfilePatch = {
+        ...(paths.has("display_name") ? { display_name: user?.displayName.trim() } : {}),
+        ...(paths.has("time_zone") ? { time_zone: canonicalTimeZone(user?.timeZone.trim() ?? "") } : {}),
+        ...(paths.has("week_start") ? { week_start: user?.weekStart } : {}),
+      };
+      const row = await deps.store.updateProfile(principal.userId, patch);
+      if (!row)
+        throw new ConnectError("the account of this access token no longer exists", Code.Unauthenticated);
+      const { accessToken, expireTime } = await session(row, principal.sessionId);
+      return { user: toUser(row), accessToken, expireTime };
     },
     async signOut(req, ctx) {
       const principal = principalOf(ctx);

@@ -9,7 +9,16 @@ export interface UserRow {
   password_hash: string;
   display_name: string;
   time_zone: string;
+  /** ISO weekday the user's week starts on, 1 (Monday) to 7 (Sunday). */
+  week_start: number;
   create_time: Date;
+}
+
+/** The profile fields AuthService.UpdateUser may change; absent ones stay as they are. */
+export interface ProfilePatch {
+  readonly display_name?: string;
+  readonly time_zone?: string;
+  readonly week_start?: number;
 }
 
 /** Reads and writes accounts and their sessions. */
@@ -19,11 +28,13 @@ export interface IdentityStore {
    * address is taken.
    */
   insertUser(
-    user: Omit<UserRow, "create_time">,
+    user: Omit<UserRow, "create_time" | "week_start">,
     session: { id: string; expireTime: Date },
   ): Promise<UserRow | undefined>;
   findByEmail(email: string): Promise<UserRow | undefined>;
   findById(id: string): Promise<UserRow | undefined>;
+  /** Changes the profile fields in `patch`; returns the account after, undefined when it is gone. */
+  updateProfile(id: string, patch: ProfilePatch): Promise<UserRow | undefined>;
   /** Records a session of `userId` that lasts until `expireTime`. */
   insertSession(session: { id: string; userId: string; expireTime: Date }): Promise<void>;
   /**
@@ -67,6 +78,17 @@ export function createIdentityStore(sql: Sql): IdentityStore {
     },
     async findById(id) {
       const rows = await sql<UserRow[]>`select * from identity.users where id = ${id}`;
+      return rows[0];
+    },
+    async updateProfile(id, patch) {
+      if (!UUID.test(id)) return undefined;
+      const rows = await sql<UserRow[]>`
+        update identity.users set
+          display_name = coalesce(${patch.display_name ?? null}, display_name),
+          time_zone = coalesce(${patch.time_zone ?? null}, time_zone),
+          week_start = coalesce(${patch.week_start ?? null}::smallint, week_start)
+        where id = ${id}
+        returning *`;
       return rows[0];
     },
     async insertSession(s) {

@@ -19,6 +19,11 @@ export interface Principal {
   /** The user's IANA time zone: the default for their tasks and for reading the dates they type. */
   readonly timeZone: string;
   /**
+   * The ISO weekday the user's week starts on, 1 (Monday) to 7 (Sunday), from the `wk` claim;
+   * absent in tokens issued before the claim existed (read as Monday).
+   */
+  readonly weekStart?: number | undefined;
+  /**
    * The session the token belongs to (its `sid` claim), ended by AuthService.SignOut. Tokens that a
    * service issues to act for a user (clients.ts `createActingAs`) have none.
    */
@@ -62,6 +67,7 @@ export function createTokenService(options: TokenOptions): TokenService {
       const claims = {
         email: principal.email,
         tz: principal.timeZone,
+        ...(principal.weekStart ? { wk: principal.weekStart } : {}),
         ...(principal.sessionId ? { sid: principal.sessionId } : {}),
       };
       const token = await new SignJWT(claims)
@@ -84,16 +90,23 @@ export function createTokenService(options: TokenOptions): TokenService {
         audience: options.audience,
         requiredClaims: ["sub", "exp"],
       });
-      const { sub, email, tz, sid } = payload;
+      const { sub, email, tz, sid, wk } = payload;
       if (
         typeof sub !== "string" ||
         typeof email !== "string" ||
         typeof tz !== "string" ||
-        (sid !== undefined && typeof sid !== "string")
+        (sid !== undefined && typeof sid !== "string") ||
+        (wk !== undefined && !(Number.isInteger(wk) && (wk as number) >= 1 && (wk as number) <= 7))
       ) {
         throw new joseErrors.JWTClaimValidationFailed("missing claims", payload);
       }
-      const principal: Principal = { userId: sub, email, timeZone: tz, ...(sid ? { sessionId: sid } : {}) };
+      const principal: Principal = {
+        userId: sub,
+        email,
+        timeZone: tz,
+        ...(wk !== undefined ? { weekStart: wk as number } : {}),
+        ...(sid ? { sessionId: sid } : {}),
+      };
       if (verified.size >= VERIFIED_CACHE_SIZE) {
         const oldest = verified.keys().next().value;
         if (oldest !== undefined) verified.delete(oldest);

@@ -43,6 +43,14 @@ export interface Session {
   readonly token: Accessor<string | undefined>;
   /** The account's time zone — the one the server reads `today` and dates in. */
   readonly timeZone: Accessor<string>;
+  /** The first day of the account's week, ISO numbering (1 Monday … 7 Sunday). */
+  readonly weekStart: Accessor<number>;
+  /**
+   * Changes the account's display name, time zone or week start (`AuthService.UpdateUser`) and
+   * switches to the fresh token it answers with (which carries the new values). Rejects with the API
+   * error (INVALID_ARGUMENT naming the field).
+   */
+  updateProfile(changes: ProfileChanges): Promise<void>;
   /** Why the last sign-out happened, if one did in this window. */
   readonly signOutReason: Accessor<SignOutReason | undefined>;
   /** After a `not-ended` sign-out: when the token would have expired (from its `exp` claim). */
@@ -58,6 +66,22 @@ export interface Session {
    * under way share it.
    */
   signOut(reason?: SignOutReason): Promise<void>;
+}
+
+/** The profile fields {@link Session.updateProfile} changes; absent ones stay as they are. */
+export interface ProfileChanges {
+  readonly displayName?: string;
+  readonly timeZone?: string;
+  readonly weekStart?: number;
+}
+
+/** The `update_mask` paths of `changes`. */
+export function profileMask(changes: ProfileChanges): string[] {
+  const paths: string[] = [];
+  if (changes.displayName !== undefined) paths.push("display_name");
+  if (changes.timeZone !== undefined) paths.push("time_zone");
+  if (changes.weekStart !== undefined) paths.push("week_start");
+  return paths;
 }
 
 /** When `token` (a JWT) expires, from its `exp` claim; undefined when it cannot be read. */
@@ -88,6 +112,7 @@ function toSessionUser(u: User | undefined, fallbackEmail = ""): SessionUser {
     email: u?.email ?? fallbackEmail,
     displayName: u?.displayName || (u?.email ?? fallbackEmail).split("@")[0] || "",
     timeZone: u?.timeZone || "UTC",
+    weekStart: u?.weekStart || 1,
   };
 }
 
@@ -190,6 +215,16 @@ export function SessionProvider(props: SessionProviderProps): JSX.Element {
     user,
     token,
     timeZone: () => user()?.timeZone || browserTimeZone(),
+    weekStart: () => user()?.weekStart || 1,
+    async updateProfile(changes) {
+      const started = token();
+      const res = await (await auth()).updateUser({
+        user: changes,
+        updateMask: { paths: profileMask(changes) },
+      });
+      // Signed out (or in as someone else) meanwhile: the answer is for a session that is gone.
+      if (token() === started) save({ token: res.accessToken, user: toSessionUser(res.user) });
+    },
     signOutReason: reason,
     notEndedUntil,
     async signIn(email, password) {

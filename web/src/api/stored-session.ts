@@ -13,6 +13,8 @@ export interface SessionUser {
   readonly email: string;
   readonly displayName: string;
   readonly timeZone: string;
+  /** ISO weekday the user's week starts on (1 Monday … 7 Sunday); absent in sessions stored before it existed. */
+  readonly weekStart?: number;
 }
 
 /** What is stored under {@link SESSION_KEY}. */

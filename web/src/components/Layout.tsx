@@ -100,9 +100,9 @@ export function Layout(props: LayoutProps): JSX.Element {
           </Show>
         </button>
         <div class="account">
-          <span class="account__email" title={session.user()?.email}>
+          <A href="/settings" class="account__email" title={`Settings of ${session.user()?.email ?? ""}`}>
             {session.user()?.email}
-          </span>
+          </A>
           <button
             type="button"
             class="button button--quiet account__signout"
@@ -151,6 +151,16 @@ export function Layout(props: LayoutProps): JSX.Element {
                 <Show when={props.notifications.unread() > 0}>
                   <span class="sidebar__count">{props.notifications.unread()}</span>
                 </Show>
+              </a>
+            </li>
+            <li>
+              <a
+                href="/settings"
+                class="sidebar__link"
+                aria-current={location.pathname === "/settings" ? "page" : undefined}
+              >
+                <CalendarIcon size={18} />
+                <span>Settings</span>
               </a>
             </li>
           </ul>

@@ -5,8 +5,8 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { User } from "./user_pb";
 import { file_todo_identity_v1_user } from "./user_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file todo/identity/v1/auth_service.proto.
  */
 export const file_todo_identity_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0b2RvL2lkZW50aXR5L3YxL2F1dGhfc2VydmljZS5wcm90bxIQdG9kby5pZGVudGl0eS52MSJtCg1TaWduVXBSZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIZCgxkaXNwbGF5X25hbWUYAyABKAlCA+BBARIWCgl0aW1lX3pvbmUYBCABKAlCA+BBASKMAQoOU2lnblVwUmVzcG9uc2USGQoMYWNjZXNzX3Rva2VuGAEgASgJQgPgQQMSKQoEdXNlchgCIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDEjQKC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIjoKDVNpZ25JblJlcXVlc3QSEgoFZW1haWwYASABKAlCA+BBAhIVCghwYXNzd29yZBgCIAEoCUID4EECIowBCg5TaWduSW5SZXNwb25zZRIZCgxhY2Nlc3NfdG9rZW4YASABKAlCA+BBAxIpCgR1c2VyGAIgASgLMhYudG9kby5pZGVudGl0eS52MS5Vc2VyQgPgQQMSNAoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IkMKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USKQoEdXNlchgBIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDIisKDlNpZ25PdXRSZXF1ZXN0EhkKDGFsbF9zZXNzaW9ucxgBIAEoCEID4EEBIi4KD1NpZ25PdXRSZXNwb25zZRIbCg5lbmRlZF9zZXNzaW9ucxgBIAEoBUID4EEDMtwCCgtBdXRoU2VydmljZRJLCgZTaWduVXASHy50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlcXVlc3QaIC50b2RvLmlkZW50aXR5LnYxLlNpZ25VcFJlc3BvbnNlEksKBlNpZ25JbhIfLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVxdWVzdBogLnRvZG8uaWRlbnRpdHkudjEuU2lnbkluUmVzcG9uc2USYwoOR2V0Q3VycmVudFVzZXISJy50b2RvLmlkZW50aXR5LnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBooLnRvZG8uaWRlbnRpdHkudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZRJOCgdTaWduT3V0EiAudG9kby5pZGVudGl0eS52MS5TaWduT3V0UmVxdWVzdBohLnRvZG8uaWRlbnRpdHkudjEuU2lnbk91dFJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_todo_identity_v1_user]);
+  fileDesc("CiN0b2RvL2lkZW50aXR5L3YxL2F1dGhfc2VydmljZS5wcm90bxIQdG9kby5pZGVudGl0eS52MSJtCg1TaWduVXBSZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIZCgxkaXNwbGF5X25hbWUYAyABKAlCA+BBARIWCgl0aW1lX3pvbmUYBCABKAlCA+BBASKMAQoOU2lnblVwUmVzcG9uc2USGQoMYWNjZXNzX3Rva2VuGAEgASgJQgPgQQMSKQoEdXNlchgCIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDEjQKC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIjoKDVNpZ25JblJlcXVlc3QSEgoFZW1haWwYASABKAlCA+BBAhIVCghwYXNzd29yZBgCIAEoCUID4EECIowBCg5TaWduSW5SZXNwb25zZRIZCgxhY2Nlc3NfdG9rZW4YASABKAlCA+BBAxIpCgR1c2VyGAIgASgLMhYudG9kby5pZGVudGl0eS52MS5Vc2VyQgPgQQMSNAoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IkMKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USKQoEdXNlchgBIAEoCzIWLnRvZG8uaWRlbnRpdHkudjEuVXNlckID4EEDIisKDlNpZ25PdXRSZXF1ZXN0EhkKDGFsbF9zZXNzaW9ucxgBIAEoCEID4EEBIi4KD1NpZ25PdXRSZXNwb25zZRIbCg5lbmRlZF9zZXNzaW9ucxgBIAEoBUID4EEDInQKEVVwZGF0ZVVzZXJSZXF1ZXN0EikKBHVzZXIYASABKAsyFi50b2RvLmlkZW50aXR5LnYxLlVzZXJCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBAiKQAQoSVXBkYXRlVXNlclJlc3BvbnNlEikKBHVzZXIYASABKAsyFi50b2RvLmlkZW50aXR5LnYxLlVzZXJCA+BBAxIZCgxhY2Nlc3NfdG9rZW4YAiABKAlCA+BBAxI0CgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAzK1AwoLQXV0aFNlcnZpY2USSwoGU2lnblVwEh8udG9kby5pZGVudGl0eS52MS5TaWduVXBSZXF1ZXN0GiAudG9kby5pZGVudGl0eS52MS5TaWduVXBSZXNwb25zZRJLCgZTaWduSW4SHy50b2RvLmlkZW50aXR5LnYxLlNpZ25JblJlcXVlc3QaIC50b2RvLmlkZW50aXR5LnYxLlNpZ25JblJlc3BvbnNlEmMKDkdldEN1cnJlbnRVc2VyEicudG9kby5pZGVudGl0eS52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaKC50b2RvLmlkZW50aXR5LnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USTgoHU2lnbk91dBIgLnRvZG8uaWRlbnRpdHkudjEuU2lnbk91dFJlcXVlc3QaIS50b2RvLmlkZW50aXR5LnYxLlNpZ25PdXRSZXNwb25zZRJXCgpVcGRhdGVVc2VyEiMudG9kby5pZGVudGl0eS52MS5VcGRhdGVVc2VyUmVxdWVzdBokLnRvZG8uaWRlbnRpdHkudjEuVXBkYXRlVXNlclJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_todo_identity_v1_user]);
 
 /**
  * The request of AuthService.SignUp.
@@ -242,6 +242,70 @@ export const SignOutResponseSchema: GenMessage<SignOutResponse> = /*@__PURE__*/
   messageDesc(file_todo_identity_v1_auth_service, 7);
 
 /**
+ * The request of AuthService.UpdateUser. The user is taken from the access token.
+ *
+ * @generated from message todo.identity.v1.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<"todo.identity.v1.UpdateUserRequest"> & {
+  /**
+   * The new values; only the fields named in `update_mask` are read (`id`, `email` and
+   * `create_time` cannot be changed here).
+   *
+   * @generated from field: todo.identity.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * Which fields to change: any of `display_name`, `time_zone`, `week_start`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message todo.identity.v1.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
+ */
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
+  messageDesc(file_todo_identity_v1_auth_service, 8);
+
+/**
+ * The response of AuthService.UpdateUser.
+ *
+ * @generated from message todo.identity.v1.UpdateUserResponse
+ */
+export type UpdateUserResponse = Message<"todo.identity.v1.UpdateUserResponse"> & {
+  /**
+   * The account after the change.
+   *
+   * @generated from field: todo.identity.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * A new access token for the same session, carrying the new time zone and week start.
+   *
+   * @generated from field: string access_token = 2;
+   */
+  accessToken: string;
+
+  /**
+   * When the new access token stops being accepted.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message todo.identity.v1.UpdateUserResponse.
+ * Use `create(UpdateUserResponseSchema)` to create a new message.
+ */
+export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> = /*@__PURE__*/
+  messageDesc(file_todo_identity_v1_auth_service, 9);
+
+/**
  * Creates accounts and issues access tokens. SignUp and SignIn are the only RPCs of the whole
  * API that need no `authorization: Bearer <access_token>` header.
  *
@@ -302,6 +366,21 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof SignOutRequestSchema;
     output: typeof SignOutResponseSchema;
+  },
+  /**
+   * Changes the signed-in user's profile: the fields named in `update_mask` (`display_name`,
+   * `time_zone`, `week_start`) are set from `user`. An unknown or unsettable path in the mask, an
+   * empty mask, a time zone that is not an IANA zone or a week start outside 1..7 is
+   * INVALID_ARGUMENT naming the field. The answer carries a fresh access token for the same
+   * session: the time zone and week start travel in the token, so services read the new values
+   * from the new token (tokens issued earlier keep the old ones until they expire).
+   *
+   * @generated from rpc todo.identity.v1.AuthService.UpdateUser
+   */
+  updateUser: {
+    methodKind: "unary";
+    input: typeof UpdateUserRequestSchema;
+    output: typeof UpdateUserResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_todo_identity_v1_auth_service, 0);

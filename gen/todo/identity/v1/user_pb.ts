@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file todo/identity/v1/user.proto.
  */
 export const file_todo_identity_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("Cht0b2RvL2lkZW50aXR5L3YxL3VzZXIucHJvdG8SEHRvZG8uaWRlbnRpdHkudjEilAEKBFVzZXISDwoCaWQYASABKAlCA+BBAxISCgVlbWFpbBgCIAEoCUID4EECEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUID4EEBEhYKCXRpbWVfem9uZRgEIAEoCUID4EEBEjQKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("Cht0b2RvL2lkZW50aXR5L3YxL3VzZXIucHJvdG8SEHRvZG8uaWRlbnRpdHkudjEirQEKBFVzZXISDwoCaWQYASABKAlCA+BBAxISCgVlbWFpbBgCIAEoCUID4EECEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUID4EEBEhYKCXRpbWVfem9uZRgEIAEoCUID4EEBEjQKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhcKCndlZWtfc3RhcnQYBiABKAVCA+BBAWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A person who uses Todo. Every task, tag and notification belongs to exactly one user.
@@ -56,6 +56,15 @@ export type User = Message<"todo.identity.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * The first day of the user's week, ISO 8601 numbering: 1 = Monday … 7 = Sunday. 0 (not set) is
+   * read as 1, Monday. It decides which days "this week" and "next week" cover when the assistant
+   * reads them. Set with AuthService.UpdateUser; values outside 0..7 are INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 week_start = 6;
+   */
+  weekStart: number;
 };
 
 /**
