@@ -1,6 +1,7 @@
 /**
  * The reduced fault suite (`bun run chaos --quick`): in the services mode a `kill -9` of each of task,
- * scheduler, notification, tag and the edge and a restart of the (private) Kafka broker, in the Dapr
+ * scheduler, notification, tag and the edge and a restart of the (private) Kafka broker and PostgreSQL
+ * (which once killed services: patches/postgres@3.4.9.patch), in the Dapr
  * mode a `kill -9` of the scheduler's daprd, each under load; then a poison message. Every
  * acknowledged write must be there, every due reminder in the inbox exactly once and never early,
  * WatchTasks clients must have reconnected and show what the server holds, and the poison must be
@@ -20,7 +21,7 @@ describe("bun run chaos --quick", () => {
       console.log(`\n${report.mode}\n${table}`);
       const { phases, watchDiverged } = report.verification;
       const faults = phases.slice(1, -1);
-      expect(faults.length).toBe(report.mode === "services" ? 6 : 1);
+      expect(faults.length).toBe(report.mode === "services" ? 7 : 1);
       // The load really ran through every fault, and reminders really came due.
       expect(report.totalAcked).toBeGreaterThan(100);
       expect(phases.reduce((n, p) => n + p.remindersOnce, 0)).toBeGreaterThan(20);

@@ -11,6 +11,9 @@
  *   bun run chaos --mode services       one mode (`services` or `dapr`)
  *   bun run chaos --quick               the reduced set the test runs (scripts/chaos.test.ts)
  *   bun run chaos --no-write            do not touch docs/reliability.md
+ *   bun run chaos --only notification --repeat 5
+ *                                       only the faults whose name contains a word given (`none`: the
+ *                                       baseline alone), each 5 times; never writes the doc
  *
  * Exits 0 when every count is what docs/reliability.md promises, 1 otherwise, 2 on a usage error.
  * Needs PostgreSQL server binaries, Java 17 and the cached Kafka jars (as `infra:up` does), and for
@@ -19,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { startPrivateInfra } from "./lib/chaos-infra.ts";
 import { writeReliabilityDoc } from "./lib/chaos-report.ts";
-import { DEFAULT_RUN, formatTable, type ModeReport, runFaults } from "./lib/chaos-run.ts";
+import { DEFAULT_RUN, formatTable, type ModeReport, type RunOptions, runFaults } from "./lib/chaos-run.ts";
 import { type ChaosTarget, daprTarget, servicesTarget } from "./lib/chaos-targets.ts";
 
 /** The quick variant's pacing: shorter phases (the test and `--quick`). */
@@ -30,6 +33,7 @@ export async function runChaos(
   modes: readonly ChaosTarget["mode"][],
   quick: boolean,
   log: (message: string) => void = (m) => console.error(`[chaos] ${m}`),
+  pick: Pick<RunOptions, "only" | "repeat"> = {},
 ): Promise<ModeReport[]> {
   const infra = await startPrivateInfra(log);
   const onSignal = () => infra.killNow();
@@ -49,7 +53,7 @@ export async function runChaos(
           ? await servicesTarget(infra, targetOptions)
           : await daprTarget(infra, targetOptions);
       try {
-        const report = await runFaults(target, { ...(quick ? QUICK_RUN : DEFAULT_RUN), log });
+        const report = await runFaults(target, { ...(quick ? QUICK_RUN : DEFAULT_RUN), ...pick, log });
         reports.push(report);
         console.log(`\n## ${mode}\n\n${formatTable(report)}\n`);
       } finally {
@@ -75,16 +79,25 @@ if (import.meta.main) {
       mode: { type: "string" },
       quick: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
+      only: { type: "string", multiple: true },
+      repeat: { type: "string" },
     },
   });
+  const repeat = Number(values.repeat ?? "1");
   const mode = values.mode ?? "all";
-  if (!["all", "services", "dapr"].includes(mode)) {
-    console.error("usage: bun run chaos [--mode services|dapr] [--quick] [--no-write]");
+  if (!["all", "services", "dapr"].includes(mode) || !Number.isInteger(repeat) || repeat < 1) {
+    console.error(
+      "usage: bun run chaos [--mode services|dapr] [--quick] [--no-write] [--only <fault word>]... [--repeat <n>]",
+    );
     process.exit(2);
   }
   const modes: ChaosTarget["mode"][] = mode === "all" ? ["services", "dapr"] : [mode as ChaosTarget["mode"]];
-  const reports = await runChaos(modes, values.quick);
-  if (!values["no-write"]) {
+  const partial = values.only !== undefined || repeat > 1;
+  const reports = await runChaos(modes, values.quick, undefined, {
+    ...(values.only ? { only: values.only } : {}),
+    repeat,
+  });
+  if (!values["no-write"] && !partial) {
     const command = `bun run chaos${values.quick ? " --quick" : ""}${mode === "all" ? "" : ` --mode ${mode}`}`;
     const file = await writeReliabilityDoc(reports, command);
     console.error(`[chaos] wrote the tables into ${file}`);

@@ -10,7 +10,7 @@
  * a reminder), so each acknowledged one must reach the inbox exactly once.
  */
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
@@ -28,7 +28,20 @@ export interface Op {
   readonly start: number;
   end: number;
   ok: boolean;
+  /** The Connect code of a failed call (`deadline_exceeded`, `unavailable`, …). */
+  code?: string;
+  /** The error's message, without the code prefix. */
   error?: string;
+}
+
+/** Records why `op` failed: the Connect code (snake case, as on the wire) and the message. */
+export function recordFailure(op: Op, err: unknown): void {
+  const connect = ConnectError.from(err);
+  op.code = (Code[connect.code] ?? String(connect.code)).replace(
+    /[A-Z]/g,
+    (c, i) => (i ? "_" : "") + c.toLowerCase(),
+  );
+  op.error = connect.rawMessage;
 }
 
 /** A user of the load: its token, and what its WatchTasks client saw. */
@@ -194,7 +207,7 @@ export function startLoad(
           await tasks.completeTask({ id: taskId }, { timeoutMs: options.callTimeoutMs });
           op.ok = true;
         } catch (err) {
-          op.error = String(err instanceof Error ? err.message : err);
+          recordFailure(op, err);
         }
         op.end = Date.now();
       } else {
@@ -227,7 +240,7 @@ export function startLoad(
           op.ok = true;
           if (!reminderAt) mine.push(task.id);
         } catch (err) {
-          op.error = String(err instanceof Error ? err.message : err);
+          recordFailure(op, err);
         }
         op.end = Date.now();
       }

@@ -4,9 +4,11 @@
  * that reminders come due across it), send a poison message, stop the load, wait until every
  * reminder is due and the watchers have caught up, then count (scripts/lib/chaos-verify.ts).
  */
+
+import { type Evidence, evidenceSummary } from "./chaos-evidence.ts";
 import { DEFAULT_LOAD, Ledger, type LoadOptions, type LoadUser, startLoad } from "./chaos-load.ts";
-import type { ChaosTarget, PoisonOutcome } from "./chaos-targets.ts";
-import { type PhaseMark, phasePassed, type Verification, verify } from "./chaos-verify.ts";
+import type { ChaosTarget, Fault, PoisonOutcome } from "./chaos-targets.ts";
+import { type FailureGroup, type PhaseMark, phasePassed, type Verification, verify } from "./chaos-verify.ts";
 
 /** How a run is paced. */
 export interface RunOptions {
@@ -16,7 +18,18 @@ export interface RunOptions {
   /** The load after each recovery, before the next fault, ms. */
   readonly holdMs: number;
   readonly load: LoadOptions;
+  /** Only the faults whose name contains one of these (none matches `none`: the baseline alone). */
+  readonly only?: readonly string[];
+  /** Injects each chosen fault this many times in a row (default 1). */
+  readonly repeat?: number;
   readonly log: (message: string) => void;
+}
+
+/** The faults of `target` a run injects, in order: filtered by `only`, each `repeat` times. */
+export function chosenFaults(target: ChaosTarget, options: Pick<RunOptions, "only" | "repeat">): Fault[] {
+  const only = options.only;
+  const picked = only ? target.faults.filter((f) => only.some((o) => f.name.includes(o))) : target.faults;
+  return picked.flatMap((f) => Array.from({ length: Math.max(1, options.repeat ?? 1) }, () => f));
 }
 
 /** Default pacing: 4 users, 15 s baseline, 20 s after each fault. */
@@ -36,8 +49,26 @@ export interface ModeReport {
   readonly poison: PoisonOutcome;
   readonly totalCalls: number;
   readonly totalAcked: number;
+  /** What was kept about missing reminders (scripts/lib/chaos-evidence.ts), when any were missing. */
+  readonly evidence?: Evidence;
   /** Whether every count is what the targets ask for. */
   readonly passed: boolean;
+}
+
+/**
+ * `fn`, tried again every 5 s for a minute while it throws (reading back through the edge fails while
+ * a service is still coming back); the last error is thrown.
+ */
+async function retrying<T>(fn: () => Promise<T>, log: (message: string) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 12) throw err;
+      log(`counting failed (${String(err instanceof Error ? err.message : err)}); again in 5 s`);
+      await Bun.sleep(5000);
+    }
+  }
 }
 
 /** Runs the faults of `target` under load and counts. */
@@ -51,7 +82,7 @@ export async function runFaults(target: ChaosTarget, options: RunOptions): Promi
   let poison: PoisonOutcome;
   try {
     await Bun.sleep(options.baselineMs);
-    for (const fault of target.faults) {
+    for (const fault of chosenFaults(target, options)) {
       const mark: PhaseMark = { name: fault.name, startedAt: Date.now() };
       marks.push(mark);
       ledger.phase = marks.length - 1;
@@ -67,6 +98,14 @@ export async function runFaults(target: ChaosTarget, options: RunOptions): Promi
       mark.restoredAt = Date.now();
       options.log(`${target.mode}: ${fault.name}: back after ${mark.restoredAt - mark.startedAt} ms`);
       await Bun.sleep(options.holdMs);
+      // A fault must not take anything else down with it (a process that died stays dead here).
+      const crashed = target.crashed();
+      if (crashed.length > 0) {
+        mark.error = `${crashed.join(", ")} after the fault`;
+        options.log(`${target.mode}: ${fault.name}: ${mark.error}; starting it again to count`);
+        await target.revive();
+        break;
+      }
     }
     marks.push({ name: "poison message on reminders", startedAt: Date.now() });
     ledger.phase = marks.length - 1;
@@ -80,11 +119,17 @@ export async function runFaults(target: ChaosTarget, options: RunOptions): Promi
   const stoppedAt = Date.now();
   const lastReminder = Math.max(0, ...ledger.ops.map((o) => o.reminderAt ?? 0));
   await Bun.sleep(Math.max(0, lastReminder + 15_000 - Date.now()));
-  let verification = await verify(target.edgeUrl, users, ledger, load.watchers, marks, stoppedAt);
+  const count = () => verify(target.edgeUrl, users, ledger, load.watchers, marks, stoppedAt);
+  let verification = await retrying(count, options.log);
   // A slow consumer may still be catching up on the last changes; give it a few more seconds.
   for (let i = 0; i < 6 && !verification.phases.every(phasePassed); i++) {
     await Bun.sleep(5000);
-    verification = await verify(target.edgeUrl, users, ledger, load.watchers, marks, stoppedAt);
+    verification = await retrying(count, options.log);
+  }
+  let evidence: Evidence | undefined;
+  if (verification.missing.length > 0) {
+    evidence = await target.evidence(verification.missing);
+    for (const line of evidenceSummary(evidence)) options.log(`${target.mode}: ${line}`);
   }
   const passed =
     marks.every((m) => m.error === undefined) &&
@@ -100,11 +145,21 @@ export async function runFaults(target: ChaosTarget, options: RunOptions): Promi
     poison,
     totalCalls: ledger.ops.length,
     totalAcked: ledger.ops.filter((o) => o.ok).length,
+    ...(evidence ? { evidence } : {}),
     passed,
   };
 }
 
 const s = (msValue: number | undefined) => (msValue === undefined ? "–" : (msValue / 1000).toFixed(1));
+
+/** `count × code "message"` for each group (the three commonest, then how many more). */
+export function formatFailures(groups: readonly FailureGroup[], shown = 3): string {
+  const parts = groups
+    .slice(0, shown)
+    .map((g) => `${g.count} × \`${g.code}\` “${g.message.slice(0, 160).replaceAll("|", "\\|")}”`);
+  const rest = groups.slice(shown).reduce((n, g) => n + g.count, 0);
+  return rest > 0 ? `${parts.join("; ")}; ${rest} other` : parts.join("; ");
+}
 
 /** The faults × outcome table of one run, as Markdown. */
 export function formatTable(report: ModeReport): string {
@@ -142,6 +197,11 @@ export function formatTable(report: ModeReport): string {
   );
   const { poison, verification } = report;
   const lines = [head, rule, ...rows.map((r) => `| ${r} |`)];
+  const failing = report.verification.phases.filter((p) => p.failures.length > 0);
+  if (failing.length > 0) {
+    lines.push("", "Failed calls, by code and message:", "");
+    for (const p of failing) lines.push(`- ${p.name}: ${formatFailures(p.failures)}`);
+  }
   lines.push(
     "",
     `Poison message on \`reminders\`: ${poison.deadLettered ? "in `reminders.dlq`" : "**not in the DLQ**"}, ` +
@@ -152,5 +212,7 @@ export function formatTable(report: ModeReport): string {
     `${report.totalCalls} calls, ${report.totalAcked} acknowledged, in ${s(report.durationMs)} s; ` +
       `verdict: ${report.passed ? "**pass**" : "**FAIL**"}.`,
   );
+  if (report.evidence)
+    lines.push("", "Missing reminders:", "", "```", ...evidenceSummary(report.evidence, 2), "```");
   return lines.join("\n");
 }

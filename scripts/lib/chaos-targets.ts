@@ -6,6 +6,7 @@
  * scripts/lib/chaos-infra.ts. A target says which faults it can inject; each fault kills something
  * and brings it back, resolving once it is ready again.
  */
+import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { DaprTestSystem } from "../../tests/integration/dapr-system.ts";
@@ -17,6 +18,7 @@ import {
   type ServiceName,
   TestSystem,
 } from "../../tests/integration/system.ts";
+import { collectEvidence, type Evidence, evidenceSource, type MissingReminder } from "./chaos-evidence.ts";
 import type { PrivateInfra } from "./chaos-infra.ts";
 import type { LoadUser } from "./chaos-load.ts";
 
@@ -45,12 +47,21 @@ export interface ChaosTarget {
   signUp(): Promise<LoadUser>;
   /** Sends a poison message onto `reminders`, then a good reminder for `user` behind it. */
   poison(user: LoadUser): Promise<PoisonOutcome>;
+  /** The services whose process exited by itself (a crash the fault caused), e.g. `task exited with 1`. */
+  crashed(): string[];
+  /** Starts the crashed services again (as a pod's restart would), so that the run can still count. */
+  revive(): Promise<void>;
+  /** Reads and keeps what every stage says about `missing` reminders (before `close`). */
+  evidence(missing: readonly MissingReminder[]): Promise<Evidence>;
   close(): Promise<void>;
 }
 
 /** How the faults are chosen and paced. */
 export interface TargetOptions {
-  /** Only the reduced set: each service once and a broker restart (services), one sidecar (Dapr). */
+  /**
+   * Only the reduced set: each service once, the edge, a broker and a PostgreSQL restart (services),
+   * one sidecar (Dapr).
+   */
   readonly quick: boolean;
   /** How long a killed process stays down before it is started again, ms. */
   readonly downMs: number;
@@ -61,7 +72,7 @@ const BACKENDS: readonly ServiceName[] = ["task", "scheduler", "notification", "
 
 /**
  * The faults both modes share: `kill -9` of the edge (started again on its port), a broker restart,
- * and — except in the quick set — a PostgreSQL restart.
+ * and a PostgreSQL restart (not in the Dapr mode's quick set, which has only a sidecar fault).
  */
 function sharedFaults(
   system: { killEdge(): Promise<void>; startEdge(): Promise<string> },
@@ -78,7 +89,9 @@ function sharedFaults(
       },
     },
     { name: "restart Kafka broker", inject: () => infra.restartKafka() },
-    ...(options.quick ? [] : [{ name: "restart PostgreSQL", inject: () => infra.restartPostgres() }]),
+    ...(options.quick && system instanceof DaprTestSystem
+      ? []
+      : [{ name: "restart PostgreSQL", inject: () => infra.restartPostgres() }]),
   ];
 }
 
@@ -119,6 +132,7 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
       await system.start(name);
     await system.kafka.detectNamespace();
     const dlq = await system.kafka.collect("reminders.dlq");
+    const reminders = await system.kafka.collect("reminders");
     const edgeUrl = await system.startEdge();
     const restart = (name: ServiceName): Fault => ({
       name: `kill -9 ${name}`,
@@ -128,11 +142,41 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
         await system.start(name);
       },
     });
-    const faults: Fault[] = [...BACKENDS.map(restart), ...sharedFaults(system, infra, options)];
+    // The notification service killed within 150 ms of a reminder reaching `reminders`: while it
+    // handles the record or commits its offset (a reminder once went missing after a kill -9).
+    const onReminder: Fault = {
+      name: "kill -9 notification as a reminder arrives",
+      async inject() {
+        const seen = reminders.records.length;
+        await eventually("a reminder on the topic", async () => reminders.records.length > seen, 30_000, 5);
+        await Bun.sleep(Math.floor(Math.random() * 150));
+        await restart("notification").inject();
+      },
+    };
+    const faults: Fault[] = [
+      ...BACKENDS.map(restart),
+      ...(options.quick ? [] : [onReminder]),
+      ...sharedFaults(system, infra, options),
+    ];
     return {
       mode: "services",
       edgeUrl,
       faults,
+      crashed: () =>
+        (["identity", ...BACKENDS] as const).flatMap((name) => {
+          const proc = system.service(name).proc;
+          return proc.exitCode !== null || proc.signalCode !== null
+            ? [`${name} exited with ${proc.exitCode ?? proc.signalCode}`]
+            : [];
+        }),
+      async revive() {
+        for (const name of ["identity", ...BACKENDS] as const) {
+          const proc = system.service(name).proc;
+          if (proc.exitCode === null && proc.signalCode === null) continue;
+          await system.kill(name);
+          await system.start(name);
+        }
+      },
       signUp: () => system.signUp(),
       async poison(user) {
         const taskId = crypto.randomUUID();
@@ -151,6 +195,8 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
         ]);
         return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(marker), 60_000);
       },
+      evidence: (missing) =>
+        collectEvidence(evidenceSource("services", system, system.logDir, { reminders, dlq }), missing),
       close: () => system.close(),
     };
   } catch (error) {
@@ -165,6 +211,7 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
   try {
     await system.startAll();
     const dlq = await system.kafka.collect("reminders.dlq");
+    const reminders = await system.kafka.collect("reminders");
     const edgeUrl = await system.startEdge();
     const restartApp = (name: (typeof BACKENDS)[number]): Fault => ({
       name: `kill -9 ${name}`,
@@ -202,6 +249,13 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
       mode: "dapr",
       edgeUrl,
       faults,
+      crashed: () => BACKENDS.filter((name) => !system.appRunning(name)).map((name) => `${name} exited`),
+      async revive() {
+        for (const name of BACKENDS.filter((n) => !system.appRunning(n))) {
+          system.forgetExitedApp(name);
+          await system.startApp(name);
+        }
+      },
       signUp: () => system.signUp(),
       async poison(user) {
         const taskId = crypto.randomUUID();
@@ -238,6 +292,11 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
         await publish(crypto.randomUUID(), good.value);
         return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(poisonId), 90_000);
       },
+      evidence: (missing) =>
+        collectEvidence(
+          evidenceSource("dapr", system, join(system.runDir, "logs"), { reminders, dlq }),
+          missing,
+        ),
       close: () => system.close(),
     };
   } catch (error) {

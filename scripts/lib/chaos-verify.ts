@@ -22,6 +22,7 @@ import type { Notification } from "@todo/gen/todo/notification/v1/notification_p
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { connectTransport } from "../../tests/integration/system.ts";
+import type { MissingReminder } from "./chaos-evidence.ts";
 import {
   expectedChange,
   type Ledger,
@@ -66,8 +67,43 @@ export interface PhaseOutcome {
   readonly maxLateMs: number;
   readonly watchReconnects: number;
   readonly watchMissed: number;
+  /** The failed calls grouped by code and message, commonest first. */
+  readonly failures: FailureGroup[];
   /** A few ids behind the non-zero defect counts, for the logs. */
   readonly examples: string[];
+}
+
+/** Failed calls with one code and (ids masked) one message. */
+export interface FailureGroup {
+  readonly code: string;
+  readonly message: string;
+  readonly count: number;
+  /** The first and last such call's start, ms since the epoch. */
+  readonly first: number;
+  readonly last: number;
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** Groups failed `ops` by code and message (UUIDs masked as `<id>`), commonest first. */
+export function groupFailures(ops: readonly Op[]): FailureGroup[] {
+  const groups = new Map<
+    string,
+    { code: string; message: string; count: number; first: number; last: number }
+  >();
+  for (const op of ops) {
+    if (op.ok) continue;
+    const code = op.code ?? "unknown";
+    const message = (op.error ?? "").replace(UUID, "<id>");
+    const key = `${code}\n${message}`;
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      g.first = Math.min(g.first, op.start);
+      g.last = Math.max(g.last, op.start);
+    } else groups.set(key, { code, message, count: 1, first: op.start, last: op.start });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.first - b.first);
 }
 
 /** The whole run's counts. */
@@ -76,6 +112,8 @@ export interface Verification {
   /** Tasks whose state differs between a watcher's view and the server, over all watchers. */
   readonly watchDiverged: number;
   readonly watchersChecked: number;
+  /** Every acknowledged reminder counted as missing, with what the server says of its task. */
+  readonly missing: MissingReminder[];
 }
 
 /** All of `user`'s notifications, page by page. */
@@ -118,10 +156,13 @@ export async function verify(
   const byTask = new Map<string, Notification[]>();
   for (const n of inboxes.flat()) byTask.set(n.taskId, [...(byTask.get(n.taskId) ?? []), n]);
 
+  const missingReminders: MissingReminder[] = [];
   const acked = ledger.ops.filter((o): o is Op & { taskId: string } => o.ok && o.taskId !== undefined);
   const phases = marks.map((mark, i): PhaseOutcome => {
     const ops = ledger.ops.filter((o) => o.phase === i);
-    const failed = ops.filter((o) => !o.ok);
+    // A failure belongs to the phase in force when it failed: a call still in flight when the next
+    // fault lands fails because of that fault, not of the phase it started in.
+    const failed = ledger.ops.filter((o) => !o.ok && phaseAt(marks, o.end) === i);
     const examples: string[] = [];
     let lost = 0;
     let watchMissed = 0;
@@ -155,6 +196,17 @@ export async function verify(
       } else if (got.length === 0) {
         missing++;
         examples.push(`reminder missing ${op.taskId}`);
+        const task = state[op.user]?.get(op.taskId);
+        missingReminders.push({
+          phase: mark.name,
+          taskId: op.taskId,
+          userId: users[op.user]?.userId ?? "?",
+          reminderAt: at,
+          callStart: op.start,
+          callEnd: op.end,
+          ...(created ? { createTime: ms(created) } : {}),
+          ...(task?.dueTime ? { dueTime: ms(task.dueTime) } : {}),
+        });
       } else if (got.length > 1) {
         duplicated++;
         examples.push(`reminder ×${got.length} ${op.taskId}`);
@@ -188,6 +240,7 @@ export async function verify(
       maxLateMs,
       watchReconnects: watchers.reduce((n, w) => n + w.reconnectPhases.filter((p) => p === i).length, 0),
       watchMissed,
+      failures: groupFailures(failed),
       examples: examples.slice(0, 5),
     };
   });
@@ -198,7 +251,7 @@ export async function verify(
       if (w.view.get(id)?.status !== task.status) watchDiverged++;
     }
   });
-  return { phases, watchDiverged, watchersChecked: watchers.length };
+  return { phases, watchDiverged, watchersChecked: watchers.length, missing: missingReminders };
 }
 
 /** Whether a phase shows no defect. */

@@ -66,7 +66,7 @@ interface Layout {
 }
 
 /** A PostgreSQL installation's server binaries. */
-interface PgBin {
+export interface PgBin {
   readonly dir: string;
   readonly major: number;
   readonly version: string;
@@ -182,7 +182,7 @@ async function probeBinDir(dir: string): Promise<PgBin | null> {
  * `pg_config --bindir`, and `pg_ctl` on PATH. With `major`, only that major version is accepted
  * (a data directory can only be run by the major version that created it); otherwise the highest.
  */
-async function findBin(major?: number): Promise<PgBin> {
+export async function findBin(major?: number): Promise<PgBin> {
   const dirs: string[] = [];
   const override = process.env.PG_BINDIR?.trim();
   if (override) {

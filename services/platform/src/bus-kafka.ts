@@ -2,7 +2,8 @@
  * The Apache Kafka `EventBus` (services mode), on kafkajs.
  *
  * Producing: one idempotent producer per bus (`idempotent: true`, one request in flight, `acks=-1`),
- * so a retried send never duplicates or reorders a record. The record key is the key given to
+ * so a retried send never duplicates or reorders a record; replaced by a new one when the broker
+ * refuses its sequence numbers (kafka-producer-renewal.ts). The record key is the key given to
  * `publish` (the task or tag id): Kafka's default (murmur2) partitioner puts one key on one
  * partition, which keeps one task's events in order. Events travel in CloudEvents binary content
  * mode (`kafka-envelope.ts`): the value is the Protobuf data, the attributes are `ce_*` headers.
@@ -38,7 +39,6 @@ import {
   logLevel as KafkaLogLevel,
   type LogEntry,
   Partitioners,
-  type Producer,
   type RecordMetadata,
 } from "kafkajs";
 import { envInt, envString } from "./config";
@@ -53,6 +53,7 @@ import {
   Topics,
 } from "./events";
 import { fromKafkaRecord, MalformedEventError, toKafkaHeaders } from "./kafka-envelope";
+import { renewingProducer } from "./kafka-producer-renewal";
 import { createLogger, type Logger } from "./logger";
 import {
   type ConsumerMetrics,
@@ -191,12 +192,16 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       return partition;
     };
   };
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner,
-  });
+  const producer = renewingProducer(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner,
+      }),
+    log,
+  );
   const consumers = new Set<Consumer>();
   /** Topics known to exist (or being created), so each is looked up once per bus. */
   const ensured = new Map<string, Promise<void>>();
@@ -287,7 +292,9 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     try {
       await ensureTopic(topic);
       const message = record(key, traced?.event ?? event);
-      const response = await producer.send({ topic: onBroker(topic), acks: -1, messages: [message] });
+      const response = await producer.use((p) =>
+        p.send({ topic: onBroker(topic), acks: -1, messages: [message] }),
+      );
       endSendSpan(traced, undefined, traced && positionsOf(response, onBroker(topic), [message])[0]);
     } catch (err) {
       endSendSpan(traced, err);
@@ -320,10 +327,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     let response: RecordMetadata[];
     try {
       await Promise.all([...byTopic.keys()].map(ensureTopic));
-      response = await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: onBroker(topic), messages })),
-      });
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic: onBroker(topic), messages }));
+      response = await producer.use((p) => p.sendBatch({ acks: -1, topicMessages }));
     } catch (err) {
       for (const list of spans?.values() ?? []) for (const traced of list) endSendSpan(traced, err);
       throw err;
@@ -413,11 +418,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       if (first !== undefined) headers[name] = first;
     }
     for (const [name, value] of Object.entries(extra)) headers[`ce_${name}`] = value;
-    await producer.send({
-      topic: onBroker(target),
-      acks: -1,
-      messages: [{ key: message.key, value: message.value, headers }],
-    });
+    const messages = [{ key: message.key, value: message.value, headers }];
+    await producer.use((p) => p.send({ topic: onBroker(target), acks: -1, messages }));
     metrics.deadLettered();
   };
 

@@ -9,6 +9,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
+import { runScript } from "./testing";
 
 test("a Kafka bus publishes and closes without kafkajs's TimeoutNegativeWarning", async () => {
   const brokers = requireKafkaBrokers();
@@ -24,18 +25,10 @@ test("a Kafka bus publishes and closes without kafkajs's TimeoutNegativeWarning"
     await bus.close();
     console.log("published");
   `;
-  const child = Bun.spawn([process.execPath, "-e", script], {
-    cwd: import.meta.dir,
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+  const { code, stdout, stderr } = await runScript(script, import.meta.dir, {
+    ...process.env,
+    LOG_LEVEL: "warn",
   });
-  const [code, stdout, stderr] = await Promise.all([
-    child.exited,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
   expect({ code, stdout: stdout.trim() }).toEqual({ code: 0, stdout: "published" });
   expect(stderr).not.toContain("TimeoutNegativeWarning");
 }, 30_000);

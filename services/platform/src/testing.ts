@@ -72,3 +72,28 @@ export function memoryLogger() {
   const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
   return { logger, lines };
 }
+
+/**
+ * Runs `script` (TypeScript, as `bun -e`) in a fresh Bun process with its working directory `cwd`
+ * (so that it resolves this package's dependencies); resolves with its exit code and output. For
+ * tests of what happens once per process, or of a crash that would take the test runner down.
+ */
+export async function runScript(
+  script: string,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn([process.execPath, "-e", script], {
+    cwd,
+    env: { ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([
+    child.exited,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  return { code, stdout, stderr };
+}

@@ -179,6 +179,23 @@ describe("reminder jobs follow the task", () => {
     const jobs = await reminderJobs(t.id);
     expect(jobs.map((j) => j.name)).toEqual([`reminder/${t.id}/${t.reminders[2]?.id}`]);
   });
+
+  test("a reminder in the future when set is scheduled even if its event is stamped after it", async () => {
+    // The task service may stamp the event later than the task's update_time (a write retried
+    // across a database restart): "past when set" goes by the task's own time. A user of its own,
+    // so the recurrence tests' counts of bob's tasks stay as they are.
+    const t = await create(env.user("UTC"), {
+      title: "Late event",
+      reminders: [{ trigger: { case: "at", value: ts(Date.now() + HOUR) } }],
+    });
+    const [created] = eventsOf(t.id, EventTypes.taskCreated);
+    if (!created) throw new Error("no created event");
+    await env.sql`delete from scheduler.jobs where name like ${`reminder/${t.id}/%`}`;
+    await env.sql`delete from scheduler.reminders where task_id = ${t.id}`;
+    await env.sql`delete from scheduler.tasks where task_id = ${t.id}`;
+    await env.handleTaskEvent({ ...created, id: crypto.randomUUID(), time: new Date(Date.now() + 2 * HOUR) });
+    expect((await reminderJobs(t.id)).map((j) => j.name)).toEqual([`reminder/${t.id}/${t.reminders[0]?.id}`]);
+  });
 });
 
 describe("firing", () => {

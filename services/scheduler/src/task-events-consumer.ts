@@ -8,7 +8,7 @@
  *   (the job is replaced), a removed reminder's job is cancelled, and an occurrence that already
  *   fired is never scheduled again;
  * - **an occurrence already in the past when it was set is not scheduled**: a reminder whose moment
- *   lies before the event's time (say, a task created with a reminder for yesterday, or reopened
+ *   lies before the change's time (the task's `update_time`, else the event's time; say, a task created with a reminder for yesterday, or reopened
  *   after its reminder time) would only produce a stale notification. One that was in the future
  *   when set but has passed by the time the event is processed (the scheduler was down) is
  *   scheduled and fires at once;
@@ -113,7 +113,10 @@ class TaskEventApplier {
       // Fired occurrences stay, so a reopen does not fire them again.
       await tx`delete from scheduler.reminders where task_id = ${task.id} and not fired`;
     } else {
-      await this.syncReminders(tx, userId, task, event.time, note);
+      // "Already past when set" is judged at the change's own time, the task's update_time (what
+      // its owner was told), not the event's: the event may be stamped later (a write retried
+      // across a database restart), which dropped a reminder set in the future (bun run chaos).
+      await this.syncReminders(tx, userId, task, updateTime, note);
     }
   }
 
