@@ -55,6 +55,8 @@ import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import postgres from "postgres";
 import { searchTsQueries } from "../services/task/src/list-tasks";
 import { searchTerms } from "../services/task/src/search-query";
+import { intOption, printHelpAndExit } from "./lib/options";
+import { createFreshDatabase, processTicks } from "./lib/system";
 import { measureMetricsOverhead, type OverheadRound, overheadReport } from "./metrics-overhead";
 
 const root = resolve(import.meta.dir, "..");
@@ -86,19 +88,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-if (flags.help) {
-  const source = readFileSync(import.meta.path, "utf8");
-  console.log(/\/\*\*([\s\S]*?)\*\//.exec(source)?.[1]?.replace(/^ \* ?/gm, "") ?? "");
-  process.exit(0);
-}
-
-function intOption(flag: string | undefined, env: string, fallback: number, min: number): number {
-  const raw = flag ?? process.env[env];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${env} must be an integer ≥ ${min} (got ${raw})`);
-  return n;
-}
+if (flags.help) printHelpAndExit(import.meta.path);
 
 function fractionOption(flag: string | undefined, env: string, fallback: number): number {
   const raw = flag ?? process.env[env];
@@ -491,16 +481,6 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-function procTicks(pid: number | string): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return 0;
-  }
-}
-
 /** Busy ticks of the whole machine (all CPUs), from /proc/stat. */
 function machineTicks(): number {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
@@ -521,7 +501,7 @@ function postgresTicks(dbName: string): number {
       if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
       const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
       const clientBackend = /\(\d+\)/.test(title);
-      if (!clientBackend || title.includes(dbName)) total += procTicks(pid);
+      if (!clientBackend || title.includes(dbName)) total += processTicks(pid);
     } catch {
       // The process ended while we looked.
     }
@@ -533,9 +513,9 @@ function cpuProbe(serverPid: number, dbName: string): CpuProbe | undefined {
   if (!existsSync("/proc/self/stat")) return undefined;
   const sample = (): CpuSample => ({
     at: performance.now(),
-    server: procTicks(serverPid),
+    server: processTicks(serverPid),
     postgres: postgresTicks(dbName),
-    bench: procTicks(process.pid),
+    bench: processTicks(process.pid),
     total: machineTicks(),
   });
   return {
@@ -558,33 +538,7 @@ function cpuProbe(serverPid: number, dbName: string): CpuProbe | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The database
-
-async function createBenchDatabase(
-  adminUrl: string,
-): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `todo_bench_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end({ timeout: 5 });
-      }
-    },
-  };
-}
+// Phase: raw INSERTs (the database's own ceiling)
 
 async function rawInserts(url: string, dbName: string): Promise<PhaseResult> {
   const sql = postgres(url, { max: options.concurrency, onnotice: () => {} });
@@ -981,7 +935,7 @@ async function runMetricsOverhead(): Promise<OverheadRound[]> {
     scrapeIntervalMs: options.scrapeIntervalS * 1000,
     log,
     async start(metrics) {
-      const runDb = await createBenchDatabase(options.databaseUrl as string);
+      const runDb = await createFreshDatabase(options.databaseUrl as string, "todo_bench");
       const runDir = mkdtempSync(join(os.tmpdir(), "todo-bench-metrics-"));
       const runSessions: Http2SessionManager[] = [];
       let runServer: Server | undefined;
@@ -1032,7 +986,7 @@ async function runMetricsOverhead(): Promise<OverheadRound[]> {
 const started = new Date();
 const machine = machineInfo();
 log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}`);
-const db = await createBenchDatabase(options.databaseUrl);
+const db = await createFreshDatabase(options.databaseUrl, "todo_bench");
 log(`database ${db.name}`);
 const dataDir = mkdtempSync(join(os.tmpdir(), "todo-bench-"));
 const profileDir = options.profile ? mkdtempSync(join(os.tmpdir(), "todo-bench-profile-")) : undefined;

@@ -69,8 +69,10 @@ import { daprVersion } from "../scripts/lib/dapr-binaries.ts";
 import { DaprTestSystem } from "../tests/integration/dapr-system";
 import type { CollectedRecord, KafkaProbe } from "../tests/integration/kafka-probe";
 import { bearer, TestSystem } from "../tests/integration/system";
-import { ms, type Summary, summarize, table } from "./lib-events-stats";
-import { CpuMeter, type CpuReport, type MachineInfo, machineInfo } from "./lib-events-system";
+import { paced, pooled, waitUntil } from "./lib/load";
+import { intOption, numberOption, printHelpAndExit } from "./lib/options";
+import { ms, type Summary, summarize, table } from "./lib/stats";
+import { CpuMeter, type CpuReport, type MachineInfo, machineInfo } from "./lib/system";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -96,27 +98,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-if (flags.help) {
-  const source = readFileSync(import.meta.path, "utf8");
-  console.log(/\/\*\*([\s\S]*?)\*\//.exec(source)?.[1]?.replace(/^ \* ?/gm, "") ?? "");
-  process.exit(0);
-}
-
-function numberOption(flag: string | undefined, env: string, fallback: number, min: number, max = 1e9) {
-  const raw = flag ?? process.env[env];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`${env} must be a number from ${min} to ${max} (got ${raw})`);
-  }
-  return n;
-}
-
-function intOption(flag: string | undefined, env: string, fallback: number, min: number, max = 1e9) {
-  const n = numberOption(flag, env, fallback, min, max);
-  if (!Number.isInteger(n)) throw new Error(`${env} must be an integer (got ${n})`);
-  return n;
-}
+if (flags.help) printHelpAndExit(import.meta.path);
 
 const PHASES = ["invocation", "pubsub"] as const;
 type Phase = (typeof PHASES)[number];
@@ -160,41 +142,6 @@ for (const [signal, code] of [
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Runs `count` calls of `op` with at most `concurrency` in flight (closed loop). */
-async function pooled(count: number, concurrency: number, op: () => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        next++;
-        await op();
-      }
-    }),
-  );
-}
-
-/** Starts `op(i)` for i < `count` at `rate` per second (open loop: a slow call does not delay the next). */
-async function paced(count: number, rate: number, op: (i: number) => Promise<void>): Promise<void> {
-  const interval = 1000 / rate;
-  const t0 = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const wait = t0 + i * interval - performance.now();
-    if (wait > 1) await Bun.sleep(wait);
-    pending.push(op(i));
-  }
-  await Promise.all(pending);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await Bun.sleep(50);
-  }
-  return true;
-}
 
 /** Clock ticks per second of /proc/stat (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;

@@ -47,6 +47,9 @@
  *   --outbox-warmup / BENCH_OUTBOX_WARMUP (5000)     events relayed first, unmeasured (a fresh broker's JIT)
  *   --outbox-timeout / BENCH_OUTBOX_TIMEOUT (90)     seconds before a relay run is cut short
  *   --outbox-compare DIR                             a second relay run with DIR's outbox.ts/bus-kafka.ts
+ *   --kafka-clients LIST                             only the client comparison (bench/events/kafka-clients.ts):
+ *                                                    kafkajs,platformatic (or `all`); prints its table, writes nothing
+ *   --kafka-clients-messages / BENCH_KAFKA_CLIENTS_MESSAGES (20000)   records per client (batches of 100)
  *   --services-root DIR (this checkout)              run the services from DIR (a patched scratch copy)
  *   --quiet-wait / BENCH_QUIET_WAIT (0)              before each phase, wait up to this many seconds for
  *                                                    other work on the machine to use under half a core
@@ -65,15 +68,18 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ReminderDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
-import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { ChangeType, type TaskChange } from "@todo/gen/todo/task/v1/task_change_pb";
-import { Priority, RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import { RecurrenceAnchor } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { type EventBus, EventTypes, toCloudEvent } from "@todo/platform";
+import type { EventBus } from "@todo/platform";
 import { Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
-import { ms, type Summary, summarize, table } from "./lib-events-stats";
+import { KAFKA_CLIENTS, kafkaClientsPhase, kafkaClientsTable } from "./events/kafka-clients";
+import { benchChange } from "./lib/bench-change";
+import { paced, pooled, waitUntil } from "./lib/load";
+import { intOption, numberOption, printHelpAndExit } from "./lib/options";
+import { ms, type Summary, summarize, table } from "./lib/stats";
 import {
   type BenchDatabase,
   type BenchKafka,
@@ -84,7 +90,7 @@ import {
   type ServiceProcess,
   startPrivateKafka,
   startService,
-} from "./lib-events-system";
+} from "./lib/system";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -112,6 +118,8 @@ const { values: flags } = parseArgs({
     "outbox-warmup": { type: "string" },
     "outbox-compare": { type: "string" },
     "services-root": { type: "string" },
+    "kafka-clients": { type: "string" },
+    "kafka-clients-messages": { type: "string" },
     "quiet-wait": { type: "string" },
     kafka: { type: "string" },
     "database-url": { type: "string" },
@@ -122,33 +130,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-if (flags.help) {
-  const source = readFileSync(import.meta.path, "utf8");
-  console.log(/\/\*\*([\s\S]*?)\*\//.exec(source)?.[1]?.replace(/^ \* ?/gm, "") ?? "");
-  process.exit(0);
-}
-
-function numberOption(
-  flag: string | undefined,
-  env: string,
-  fallback: number,
-  min: number,
-  max = 1e9,
-): number {
-  const raw = flag ?? process.env[env];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`${env} must be a number from ${min} to ${max} (got ${raw})`);
-  }
-  return n;
-}
-
-const intOption = (flag: string | undefined, env: string, fallback: number, min: number, max = 1e9) => {
-  const n = numberOption(flag, env, fallback, min, max);
-  if (!Number.isInteger(n)) throw new Error(`${env} must be an integer (got ${n})`);
-  return n;
-};
+if (flags.help) printHelpAndExit(import.meta.path);
 
 function infraEnv(): Record<string, string> {
   const file = join(root, ".infra", "env");
@@ -304,38 +286,6 @@ function openWatcher(
   return { replica, close: () => abort.abort(), done };
 }
 
-/** Runs `count` calls of `op(i)` at `rate` per second (open loop: a slow call does not delay the next). */
-async function paced(count: number, rate: number, op: (i: number) => Promise<void>): Promise<void> {
-  const interval = 1000 / rate;
-  const t0 = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const wait = t0 + i * interval - performance.now();
-    if (wait > 1) await Bun.sleep(wait);
-    pending.push(op(i));
-  }
-  await Promise.all(pending);
-}
-
-/** Runs `count` calls of `op(i)` with at most `concurrency` in flight (closed loop). */
-async function pooled(count: number, concurrency: number, op: (i: number, worker: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async (_, worker) => {
-      for (let i = next++; i < count; i = next++) await op(i, worker);
-    }),
-  );
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await Bun.sleep(stepMs);
-  }
-  return check();
-}
-
 /**
  * Waits (at most `--quiet-wait` seconds) until processes other than this run's use under half a core
  * over 3 s, so that a phase starts on a machine that is not crowded by other people's work. The report
@@ -455,36 +405,6 @@ function timedBus(bus: EventBus) {
     };
   }
   return { bus: wrapped as unknown as EventBus, stats };
-}
-
-/** A realistic `task-updates` event (a TaskChanged with a full task snapshot, ~300 bytes of data). */
-function benchChange(key: string, i: number, now: Date) {
-  return toCloudEvent(
-    TaskChangedSchema,
-    {
-      userId: "0197a0b0-0000-7000-8000-000000000001",
-      change: {
-        eventId: crypto.randomUUID(),
-        type: ChangeType.UPDATED,
-        task: {
-          id: key,
-          title: `Review the quarterly report for the team #${i}`,
-          description: "Check the numbers with Anna before Friday, then send the draft.",
-          status: TaskStatus.OPEN,
-          priority: Priority.HIGH,
-          tags: ["work", "finance"],
-          dueTime: timestampFromDate(new Date(now.getTime() + 86_400_000)),
-          timeZone: "Europe/Berlin",
-          createTime: timestampFromDate(now),
-          updateTime: timestampFromDate(now),
-          etag: `"${i}"`,
-        },
-        updateMask: { paths: ["title"] },
-        changeTime: timestampFromDate(now),
-      },
-    },
-    { source: "/todo/bench", type: EventTypes.taskChanged, subject: key },
-  );
 }
 
 async function outboxPhase(
@@ -1468,6 +1388,30 @@ try {
     broker = { brokers: sharedBrokers as string, pid: undefined, private: false, stop: async () => {} };
   }
   log(`Kafka at ${broker.brokers}`);
+  if (flags["kafka-clients"]) {
+    const raw = flags["kafka-clients"] === "all" ? KAFKA_CLIENTS.join(",") : flags["kafka-clients"];
+    const clients = raw.split(",").map((c) => {
+      if (!(KAFKA_CLIENTS as readonly string[]).includes(c)) {
+        throw new Error(`unknown Kafka client ${c} (known: ${KAFKA_CLIENTS.join(", ")})`);
+      }
+      return c as (typeof KAFKA_CLIENTS)[number];
+    });
+    const n = intOption(flags["kafka-clients-messages"], "BENCH_KAFKA_CLIENTS_MESSAGES", 20_000, 100);
+    const partitions = Number(process.env.KAFKA_PARTITIONS ?? 3);
+    const results = await kafkaClientsPhase(
+      broker.brokers.split(","),
+      clients,
+      n,
+      100,
+      partitions,
+      topicPrefix,
+      log,
+    );
+    console.log(`## Kafka clients (${n} records each, ${partitions} partitions, acks=all, batches of 100)\n`);
+    console.log(kafkaClientsTable(results));
+    await cleanup();
+    process.exit(0);
+  }
   const db = await createFreshDatabase(adminUrl, "todo_bench_events");
   log(`database ${db.name}`);
   if (!options.keep) cleanups.push(() => db.drop());

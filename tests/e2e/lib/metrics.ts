@@ -1,6 +1,6 @@
 /**
  * Measurements taken in the page, shared by the budget test (`layout.e2e.ts`) and the web
- * benchmark (`tests/e2e/bench-web.ts`).
+ * benchmark (`bench/web.ts`).
  */
 import { gzipSync } from "node:zlib";
 import type { Page, Response } from "playwright-core";

@@ -30,12 +30,12 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createTasks, signUpApi, type UserApi } from "./lib/api.ts";
-import { emailBox, rowTitles, searchBox, signInUi, taskList } from "./lib/app.ts";
-import { launchChromium } from "./lib/chromium.ts";
-import { kb, measurePageJs, type PageJs } from "./lib/metrics.ts";
-import { benchQueries, benchTask } from "./lib/seed.ts";
-import { repoRoot, startTodoServer, type TodoServer } from "./lib/server.ts";
+import { createTasks, signUpApi, type UserApi } from "../tests/e2e/lib/api.ts";
+import { emailBox, rowTitles, searchBox, signInUi, taskList } from "../tests/e2e/lib/app.ts";
+import { launchChromium } from "../tests/e2e/lib/chromium.ts";
+import { kb, measurePageJs, type PageJs } from "../tests/e2e/lib/metrics.ts";
+import { benchQueries, benchTask } from "../tests/e2e/lib/seed.ts";
+import { repoRoot, startTodoServer, type TodoServer } from "../tests/e2e/lib/server.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -422,7 +422,7 @@ async function main(): Promise<void> {
     const lines: string[] = [
       "# Web app benchmarks",
       "",
-      "The issue 4 targets, measured by `bun run bench:web` (`tests/e2e/bench-web.ts`) in headless Debian",
+      "The issue 4 targets, measured by `bun run bench:web` (`bench/web.ts`) in headless Debian",
       "Chromium against `bun start` (one process, embedded PGlite database) on the same machine. This",
       "file is rewritten by the benchmark.",
       "",

@@ -10,9 +10,9 @@ import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import postgres from "postgres";
-import type { InfraContext } from "../scripts/lib/infra-component.ts";
-import { KAFKA_VERSION, kafka } from "../scripts/lib/kafka.ts";
+import type { InfraContext } from "../../scripts/lib/infra-component.ts";
+import { KAFKA_VERSION, kafka } from "../../scripts/lib/kafka.ts";
+import { createDatabase, dropDatabase } from "../../tests/integration/system.ts";
 
 /** Progress for humans, on stderr. */
 export type Log = (message: string) => void;
@@ -43,26 +43,8 @@ export interface BenchDatabase {
  */
 export async function createFreshDatabase(adminUrl: string, prefix: string): Promise<BenchDatabase> {
   const name = `${prefix}_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end({ timeout: 5 });
-      }
-    },
-  };
+  const url = await createDatabase(adminUrl, name);
+  return { url, name, drop: () => dropDatabase(adminUrl, name) };
 }
 
 /** A Kafka broker to run against. */
@@ -85,7 +67,7 @@ export interface BenchKafka {
 export async function startPrivateKafka(log: Log): Promise<BenchKafka> {
   const stateDir = mkdtempSync(join(os.tmpdir(), "todo-bench-kafka-"));
   const ctx: InfraContext = {
-    repoRoot: join(import.meta.dir, ".."),
+    repoRoot: join(import.meta.dir, "..", ".."),
     stateDir,
     log: (m) => log(m.replace(/^kafka: /, "private kafka: ")),
   };
@@ -192,7 +174,8 @@ export async function startService(
 
 const TICKS_PER_SECOND = 100;
 
-function processTicks(pid: number): number {
+/** CPU ticks (user + system, USER_HZ) that process `pid` has used so far; 0 once it has ended. */
+export function processTicks(pid: number | string): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces) start after the last ')'.
