@@ -52,9 +52,8 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import type { Priority } from "@todo/gen/todo/task/v1/task_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { searchTerms, searchTsQueries } from "@todo/task";
 import postgres from "postgres";
-import { searchTsQueries } from "../services/task/src/list-tasks";
-import { searchTerms } from "../services/task/src/search-query";
 import { intOption, printHelpAndExit } from "./lib/options";
 import { createFreshDatabase, processTicks } from "./lib/system";
 import { measureMetricsOverhead, type OverheadRound, overheadReport } from "./metrics-overhead";

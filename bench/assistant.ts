@@ -14,8 +14,8 @@
  *   --target-ms / BENCH_TARGET_MS (20)    the p99 budget per message
  */
 import { parseArgs } from "node:util";
-import { CORPUS, CORPUS_CONTEXT } from "../services/assistant/src/corpus";
-import { interpret } from "../services/assistant/src/interpreter";
+import { interpret } from "@todo/assistant";
+import { CORPUS, CORPUS_CONTEXT } from "@todo/assistant/corpus";
 
 const { values: flags } = parseArgs({
   options: {

@@ -9,12 +9,10 @@
  */
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { Health } from "@todo/gen/grpc/health/v1/health_pb";
+import { createHealthRegistry, createHealthService } from "@todo/platform/serving";
+import { createMetricsInterceptor, instrumentPostgres, platformInstruments } from "@todo/platform/telemetry";
+import { useTestMetrics } from "@todo/platform/testing";
 import postgres from "postgres";
-import { createHealthRegistry, createHealthService } from "../services/platform/src/health";
-import { instrumentPostgres } from "../services/platform/src/metrics-db";
-import { platformInstruments } from "../services/platform/src/metrics-instruments";
-import { createMetricsInterceptor } from "../services/platform/src/metrics-rpc";
-import { useTestMetrics } from "../services/platform/src/metrics-testing";
 
 const CALLS = 200_000;
 const RECORDS = 2_000_000;

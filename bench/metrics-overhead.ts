@@ -12,7 +12,7 @@
  * starts first alternates); the report gives both servers' throughput and CPU time per call per
  * round, and the overhead of the means. docs/benchmarks.md keeps it under "Metrics overhead".
  */
-import { parsePrometheusText, sumOf } from "../services/platform/src/metrics-testing";
+import { parsePrometheusText, sumOf } from "@todo/platform/testing";
 
 /** One server's result in a round. */
 export interface LoadResult {

@@ -15,12 +15,16 @@
  * --new-sizes (1000,10000,50000,100000).
  */
 import { parseArgs } from "node:util";
+import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
+import {
+  enqueueEvent,
+  ensureOutbox,
+  outboxClaimStatement,
+  startOutboxRelay,
+  toCloudEvent,
+} from "@todo/platform/events";
+import { createTestDatabase } from "@todo/platform/testing";
 import postgres from "postgres";
-import { TagDeletedSchema } from "../gen/todo/events/v1/tag_events_pb";
-import { toCloudEvent } from "../services/platform/src/events";
-import { enqueueEvent, ensureOutbox, startOutboxRelay } from "../services/platform/src/outbox";
-import { outboxClaimStatement } from "../services/platform/src/outbox-claim";
-import { createTestDatabase } from "../services/platform/src/testing";
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,7 @@
 /** The task service: the caller's tasks, with filtering, search, sorting and paging. */
 
+export { searchTsQueries } from "./list-tasks";
+export { searchTerms } from "./search-query";
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
 export { emitTaskEvent } from "./task-events";
