@@ -9,7 +9,7 @@
  *   invocation  In a `DaprTestSystem` (the Dapr scheduler and every service beside a real `daprd`):
  *               a unary `TaskService.GetTask` of an existing task, authenticated as its owner, over
  *               three paths, with the same client (connect-node's gRPC transport, built by
- *               `@todo/platform/clients` exactly as the services build theirs):
+ *               `@todo/platform/serving` (clients.ts) exactly as the services build theirs):
  *                 direct         h2c to the task app's gRPC port;
  *                 one sidecar    the task app's own sidecar's gRPC API with `dapr-app-id: task`
  *                                (sidecar → app), to split the cost per hop;
@@ -63,7 +63,7 @@ import { TaskChangedSchema } from "@todo/gen/todo/events/v1/task_updates_pb";
 import { ChangeType } from "@todo/gen/todo/task/v1/task_change_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { fromCloudEvent, isEventOf, Topics } from "@todo/platform";
-import { fromKafkaRecord } from "@todo/platform/kafka-envelope";
+import { fromKafkaRecord } from "@todo/platform/adapters";
 import { createRemoteTransport, daprServiceTarget } from "@todo/platform/serving";
 import { daprVersion } from "../scripts/lib/dapr-binaries.ts";
 import { DaprTestSystem } from "../tests/integration/dapr-system";
@@ -777,7 +777,7 @@ const METHOD = [
     "same consumers of the change's events as under Dapr; the assistant, idle here, is not started). " +
     "Tracing off in both (Dapr sampling rate 0, no OTLP endpoint for the services).",
   `- *Invocation*: \`GetTask\` of one existing task, bearer token of its owner, connect-node's gRPC ` +
-    "transport from `@todo/platform/clients` (`createRemoteTransport`, and `daprServiceTarget` for the " +
+    "transport from `@todo/platform/serving` (clients.ts) (`createRemoteTransport`, and `daprServiceTarget` for the " +
     "sidecar paths: `dapr-app-id: task`, `dapr-api-token`), one HTTP/2 connection per path. " +
     `${options.warmup} unmeasured calls per path and load first; then ${fmtInt(options.calls)} sequential ` +
     `calls per path, then ${fmtInt(options.concurrentCalls)} with ${options.concurrency} in flight (closed ` +

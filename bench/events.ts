@@ -374,8 +374,8 @@ interface OutboxResult {
 // ---------------------------------------------------------------------------------------------
 // Phase: outbox relay throughput
 
-type OutboxModule = typeof import("@todo/platform/outbox");
-type BusKafkaModule = typeof import("@todo/platform/bus-kafka");
+type OutboxModule = typeof import("@todo/platform/events");
+type BusKafkaModule = typeof import("@todo/platform/adapters");
 
 /** Wraps every `publish*` method of `bus`, timing the calls and the time any of them is in flight. */
 function timedBus(bus: EventBus) {
@@ -417,10 +417,10 @@ async function outboxPhase(
 ): Promise<OutboxResult> {
   const outbox: OutboxModule = platformDir
     ? await import(join(platformDir, "outbox.ts"))
-    : await import("@todo/platform/outbox");
+    : await import("@todo/platform/events");
   const busKafka: BusKafkaModule = platformDir
     ? await import(join(platformDir, "bus-kafka.ts"))
-    : await import("@todo/platform/bus-kafka");
+    : await import("@todo/platform/adapters");
   const schema = `bench_outbox_${run}`;
   const topic = `bench.outbox-relay.${process.pid}.${run}`;
   const sql = postgres(db.url, { max: 10, onnotice: () => {} });

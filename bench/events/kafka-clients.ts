@@ -12,7 +12,7 @@
  * user+system CPU over the run, producer and consumer together, divided by N).
  */
 import type { CloudEvent } from "@todo/platform";
-import { toKafkaHeaders } from "@todo/platform/kafka-envelope";
+import { toKafkaHeaders } from "@todo/platform/adapters";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { benchChange } from "../lib/bench-change";
 import { ms, type Summary, summarize, table } from "../lib/stats";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { type Edge, startEdge } from "@todo/edge";
-import { bodyMaxBytes } from "@todo/platform/request-limits";
+import { bodyMaxBytes } from "@todo/platform/serving";
 import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import { connectHttp } from "./test-support";
 import { TOOL_NAMES } from "./tools";

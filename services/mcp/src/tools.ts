@@ -15,7 +15,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { createLogger } from "@todo/platform/logger";
+import { createLogger } from "@todo/platform/telemetry";
 import { errorText, MCP_TOOL_NAMES, mcpTool, type OperationEnv, type ToolAnswer } from "@todo/tools";
 
 /** The tools every Todo MCP server offers, in the order `tools/list` returns them. */

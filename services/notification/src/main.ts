@@ -4,7 +4,7 @@
  */
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
-import { createEventBus } from "@todo/platform/bus";
+import { createEventBus } from "@todo/platform/adapters";
 import { notificationConfigFromEnv } from "./config";
 import { createDeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer } from "./mailer";

@@ -6,9 +6,8 @@
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
-import { createEventBus } from "@todo/platform/bus";
+import { createEventBus, createJobScheduler } from "@todo/platform/adapters";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
-import { createJobScheduler } from "@todo/platform/jobs-factory";
 import { createActingAs, createServiceClient, serviceTargetFromEnv } from "@todo/platform/serving";
 import { createSchedulerJobHandler } from "./scheduler-jobs";
 import { createSchedulerService } from "./scheduler-service";

@@ -1,7 +1,7 @@
 /** The tag service as its own process (see runService; `KAFKA_BROKERS` selects the Kafka bus). */
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { defineService, runService, Topics } from "@todo/platform";
-import { createEventBus } from "@todo/platform/bus";
+import { createEventBus } from "@todo/platform/adapters";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
 import { createTagStore, migrateTags } from "./store";
 import { createTagService } from "./tag-service";

@@ -6,10 +6,9 @@
 
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import { defineService, envInt, envString, runService, Topics } from "@todo/platform";
-import { createEventBus } from "@todo/platform/bus";
+import { createDaprState, createEventBus } from "@todo/platform/adapters";
 import { type OutboxRelay, startOutboxRelay } from "@todo/platform/events";
 import { daprCallbacks } from "@todo/platform/serving";
-import { createDaprState } from "@todo/platform/state-dapr";
 import { createDigestTrigger, DEFAULT_DIGEST_HOUR, DIGEST_BINDING } from "./digest";
 import { createTaskStore, migrateTasks } from "./store";
 import { createTagEventsHandler } from "./tag-events-consumer";

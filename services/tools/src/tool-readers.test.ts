@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "@todo/gen/google/rpc/error_details_pb";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
 import { priorityName, priorityOf } from "@todo/language/priority";
-import { invalidArgument } from "@todo/platform/errors";
+import { invalidArgument } from "@todo/platform";
 import {
   cleanTags,
   codeName,
