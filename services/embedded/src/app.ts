@@ -17,6 +17,7 @@ import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_
 import { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import {
+  AUTH_PUBLIC_METHODS,
   authValidators,
   createAuthService,
   createIdentitySessionCheck,
@@ -194,7 +195,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     httpPort: config.httpPort,
     grpcPort: config.grpcPort,
     tokens,
-    publicMethods: ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"],
+    publicMethods: AUTH_PUBLIC_METHODS,
     services: [
       defineService(
         AuthService,

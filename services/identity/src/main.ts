@@ -3,6 +3,7 @@ import { AuthService } from "@todo/gen/todo/identity/v1/auth_service_pb";
 import { defineService, runService } from "@todo/platform";
 import { trustedProxyHopsFromEnv } from "@todo/platform/serving";
 import { createAuthService, createIdentitySessionCheck } from "./identity-service";
+import { AUTH_PUBLIC_METHODS } from "./public-methods";
 import { createRateLimiter, rateLimitSettingsFromEnv } from "./rate-limit";
 import { createIdentityStore, migrateIdentity } from "./store";
 import { authValidators } from "./validation";
@@ -26,7 +27,7 @@ await runService("identity", {
           authValidators,
         ),
       ],
-      publicMethods: ["todo.identity.v1.AuthService.SignUp", "todo.identity.v1.AuthService.SignIn"],
+      publicMethods: AUTH_PUBLIC_METHODS,
     };
   },
 });
