@@ -12,6 +12,7 @@
  * interceptors in tracing-rpc.ts, the bus, jobs, outbox and database spans from the platform itself.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { isDatabaseUnavailable } from "./db-unavailable";
 import { startLogExport, stopLogExport } from "./log-export";
 import { createLogger } from "./logger";
 import { type RunningMetrics, startMetrics } from "./metrics";
@@ -87,7 +88,8 @@ function exportWanted(env: Readonly<Record<string, string | undefined>>, signal:
 
 /**
  * Turns anything that is not a `ConnectError` into INTERNAL with a message free of internals, keeping
- * the original as `cause` and in the log.
+ * the original as `cause` and in the log — except a database that cannot be reached for now
+ * (db-unavailable.ts), which is UNAVAILABLE so that clients know a retry may succeed.
  */
 export function createErrorInterceptor(serviceName: string): Interceptor {
   const log = createLogger(serviceName);
@@ -97,6 +99,16 @@ export function createErrorInterceptor(serviceName: string): Interceptor {
     } catch (err) {
       if (err instanceof ConnectError) throw err;
       if (err instanceof Error && err.name === "AbortError") throw ConnectError.from(err);
+      if (isDatabaseUnavailable(err)) {
+        log.warn("database unavailable", { rpc: `${req.service.typeName}/${req.method.name}`, err });
+        throw new ConnectError(
+          "the database is not reachable right now; try again",
+          Code.Unavailable,
+          undefined,
+          undefined,
+          err,
+        );
+      }
       log.error("unexpected error", { rpc: `${req.service.typeName}/${req.method.name}`, err });
       throw new ConnectError("internal error", Code.Internal, undefined, undefined, err);
     }

@@ -3,6 +3,7 @@
  * directories, time zones.
  */
 export * from "../db";
+export * from "../db-unavailable";
 export * from "../migrate";
 export * from "../private-dir";
 export * from "../sql-verbs";
