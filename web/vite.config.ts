@@ -172,14 +172,14 @@ export default defineConfig({
         // runtime, Connect and the generated code of the calls the first screen makes — in one
         // chunk beside the app's own, so the HTML loads two scripts (and the libraries keep
         // their file name, and their place in the HTTP cache, while the app's code changes). The
-        // priority vocabulary (`@todo/language/priority`) goes there too: the lazily loaded parser
-        // shares it, and on its own it would be a third script.
+        // priority vocabulary (`@todo/language/priority`, with its word-table.ts) goes there too:
+        // the lazily loaded parser shares it, and on its own it would be a third script.
         codeSplitting: {
           groups: [
             {
               name: "vendor",
               tags: ["$initial"],
-              test: /node_modules|[\\/]gen[\\/]|[\\/]services[\\/]language[\\/]src[\\/]priority\.ts$/,
+              test: /node_modules|[\\/]gen[\\/]|[\\/]services[\\/]language[\\/]src[\\/](priority|word-table)\.ts$/,
             },
           ],
         },

@@ -55,3 +55,12 @@ test("the matcher is strict where it matters", () => {
   expect(matches({ due: null }, { due: null })).toBe(true);
   expect(matches({ due: null }, {})).toBe(false);
 });
+
+test("words every JavaScript object has are words, not table entries (word-table.ts)", () => {
+  for (const word of ["constructor", "toString", "__proto__"]) {
+    const actual = interpret(`add fix ${word} bug`, CORPUS_CONTEXT);
+    expect(matches([{ kind: "create", task: { title: `fix ${word} bug` } }], actual)).toBe(true);
+    const task = (actual as readonly { task?: Record<string, unknown> }[])[0]?.task;
+    expect(task?.priority).toBeUndefined();
+  }
+});

@@ -3,17 +3,17 @@
  * name, durations, tag lists, and — through the quick-add parser `@todo/language` — dates,
  * recurrences and reminders, in the user's zone.
  */
-import { parseQuickAdd, type QuickAddResult } from "@todo/language";
+import { parseQuickAdd, type QuickAddResult, wordTable } from "@todo/language";
 import { PRIORITY_WORDS } from "@todo/language/priority";
 import type { DueSpec, InterpretContext, PriorityName, RecurrenceSpec, ReminderSpec } from "./intent";
 
 /** Priority words to priority names. */
-export const PRIORITY_ALIASES: Record<string, PriorityName> = {
+export const PRIORITY_ALIASES: Readonly<Record<string, PriorityName>> = wordTable({
   ...PRIORITY_WORDS,
   "low-priority": "low",
   top: "urgent",
   asap: "urgent",
-};
+});
 
 /** The priority words, as a regular-expression group. */
 export const PRIORITY_WORD = "(low|medium|med|normal|high|important|top|urgent|critical|asap)";
@@ -22,17 +22,17 @@ const PRIORITY_PHRASE = new RegExp(
 );
 
 /** Duration units to milliseconds. */
-export const UNIT_MS: Record<string, number> = {
+export const UNIT_MS: Readonly<Record<string, number>> = wordTable({
   minute: 60_000,
   min: 60_000,
   hour: 3_600_000,
   hr: 3_600_000,
   day: 86_400_000,
   week: 7 * 86_400_000,
-};
+});
 
 /** Small numbers in words. */
-export const NUMBER_WORDS: Record<string, number> = {
+export const NUMBER_WORDS: Readonly<Record<string, number>> = wordTable({
   a: 1,
   an: 1,
   one: 1,
@@ -46,10 +46,10 @@ export const NUMBER_WORDS: Record<string, number> = {
   couple: 2,
   "a couple of": 2,
   few: 3,
-};
+});
 
 /** Weekday names to ISO weekday numbers (Monday = 1). */
-export const WEEKDAY_INDEX: Record<string, number> = {
+export const WEEKDAY_INDEX: Readonly<Record<string, number>> = wordTable({
   monday: 1,
   tuesday: 2,
   wednesday: 3,
@@ -57,7 +57,7 @@ export const WEEKDAY_INDEX: Record<string, number> = {
   friday: 5,
   saturday: 6,
   sunday: 7,
-};
+});
 
 /** Normalises a message: one line, single spaces, curly quotes and apostrophes made plain. */
 export function normalise(message: string): string {

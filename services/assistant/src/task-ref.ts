@@ -1,8 +1,10 @@
 /** Reading which task a message is about: "it", a position ("the second one"), or title words. */
+
+import { wordTable } from "@todo/language";
 import type { TaskRef } from "./intent";
 
 /** Ordinal words and numerals to 1-based positions (-1 = the last). */
-export const ORDINALS: Record<string, number> = {
+export const ORDINALS: Readonly<Record<string, number>> = wordTable({
   first: 1,
   "1st": 1,
   one: 1,
@@ -29,7 +31,7 @@ export const ORDINALS: Record<string, number> = {
   tenth: 10,
   "10th": 10,
   last: -1,
-};
+});
 
 /** Reads a reference to a task: "it", "the second one", or title words. */
 export function parseTaskRef(raw: string): TaskRef | undefined {

@@ -16,3 +16,4 @@ export {
   type QuickAddSpanKind,
   REMINDER_DEFAULT_TIME,
 } from "./quick-add.ts";
+export { newWordTable, wordTable } from "./word-table.ts";

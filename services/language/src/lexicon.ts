@@ -1,5 +1,7 @@
 /** The English words the quick-add grammar knows: weekdays, months, numbers, ordinals, units. */
 
+import { newWordTable, wordTable } from "./word-table.ts";
+
 /** RFC 5545 weekday codes in ISO order: index 0 is Monday (ISO weekday 1). */
 export const WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
 export type WeekdayCode = (typeof WEEKDAY_CODES)[number];
@@ -20,7 +22,7 @@ export const MONTH_NAMES = [
   "December",
 ];
 
-const WEEKDAY_WORDS: Record<string, number> = {};
+const WEEKDAY_WORDS = newWordTable<number>();
 [
   ["monday", "mon"],
   ["tuesday", "tue", "tues"],
@@ -60,7 +62,7 @@ export function weekdayWord(lower: string): WeekdayWord | undefined {
   return undefined;
 }
 
-const MONTH_WORDS: Record<string, number> = {};
+const MONTH_WORDS = newWordTable<number>();
 [
   ["january", "jan"],
   ["february", "feb"],
@@ -105,8 +107,8 @@ const SMALL_NUMBERS = [
   "eighteen",
   "nineteen",
 ];
-const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, ninety: 90 };
-const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, couple: 2, few: 3, dozen: 12 };
+const TENS = wordTable<number>({ twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, ninety: 90 });
+const NUMBER_WORDS = Object.assign(newWordTable<number>(), { a: 1, an: 1, couple: 2, few: 3, dozen: 12 });
 SMALL_NUMBERS.forEach((w, i) => {
   NUMBER_WORDS[w] = i;
 });
@@ -148,7 +150,7 @@ const ORDINAL_UNITS = [
   "eighteenth",
   "nineteenth",
 ];
-const ORDINAL_WORDS: Record<string, number> = { twentieth: 20, thirtieth: 30 };
+const ORDINAL_WORDS = Object.assign(newWordTable<number>(), { twentieth: 20, thirtieth: 30 });
 ORDINAL_UNITS.forEach((w, i) => {
   if (i > 0) ORDINAL_WORDS[w] = i;
 });
@@ -176,7 +178,7 @@ export function ordinalSuffix(n: number): string {
 /** A unit of time a duration or an interval can be given in. */
 export type Unit = "minute" | "hour" | "day" | "week" | "fortnight" | "month" | "quarter" | "year";
 
-const UNIT_WORDS: Record<string, Unit> = {};
+const UNIT_WORDS = newWordTable<Unit>();
 (
   [
     ["minute", ["m", "min", "mins", "minute", "minutes", "mn"]],
@@ -208,12 +210,14 @@ export const UNIT_MS: Partial<Record<Unit, number>> = {
 };
 
 /** Default times for the parts of the day. */
-export const PART_OF_DAY: Record<string, { hour: number; minute: number; pm: boolean }> = {
-  morning: { hour: 9, minute: 0, pm: false },
-  noon: { hour: 12, minute: 0, pm: true },
-  midday: { hour: 12, minute: 0, pm: true },
-  afternoon: { hour: 15, minute: 0, pm: true },
-  evening: { hour: 18, minute: 0, pm: true },
-  night: { hour: 20, minute: 0, pm: true },
-  tonight: { hour: 20, minute: 0, pm: true },
-};
+export const PART_OF_DAY: Readonly<Record<string, { hour: number; minute: number; pm: boolean }>> = wordTable(
+  {
+    morning: { hour: 9, minute: 0, pm: false },
+    noon: { hour: 12, minute: 0, pm: true },
+    midday: { hour: 12, minute: 0, pm: true },
+    afternoon: { hour: 15, minute: 0, pm: true },
+    evening: { hour: 18, minute: 0, pm: true },
+    night: { hour: 20, minute: 0, pm: true },
+    tonight: { hour: 20, minute: 0, pm: true },
+  },
+);

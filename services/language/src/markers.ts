@@ -7,6 +7,7 @@ import { PRIORITY_CONNECTORS } from "./connectors.ts";
 import { type PriorityName, priorityWord } from "./priority.ts";
 import type { Scanner } from "./scanner.ts";
 import type { Token } from "./tokenize.ts";
+import { wordTable } from "./word-table.ts";
 
 /**
  * Tags: `#name` tokens whose name (outer `-`, `/`, `_` trimmed) has a letter and at most 64
@@ -30,10 +31,10 @@ export function readTags(tokens: readonly Token[], take: Take): string[] {
 }
 
 /** "!!", "!!!", "!!!!": medium, high, urgent. */
-const BANGS: Record<string, PriorityName> = { "!!": "medium", "!!!": "high", "!!!!": "urgent" };
+const BANGS = wordTable<PriorityName>({ "!!": "medium", "!!!": "high", "!!!!": "urgent" });
 
 /** Todoist's numbered priorities, a word of their own: p1 is the most urgent, p4 the least. */
-const TODOIST: Record<string, PriorityName> = { p1: "urgent", p2: "high", p3: "medium", p4: "low" };
+const TODOIST = wordTable<PriorityName>({ p1: "urgent", p2: "high", p3: "medium", p4: "low" });
 
 /**
  * Priorities: by name ("!high", "!!!", "p:high", "priority: high", "high priority") and Todoist's

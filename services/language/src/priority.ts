@@ -8,6 +8,7 @@
  * catalogue and MCP name priorities exactly as the quick-add box does.
  */
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
+import { wordTable } from "./word-table.ts";
 
 /** The priority names, lowest first. */
 export const PRIORITY_NAMES = ["low", "medium", "high", "urgent"] as const;
@@ -74,7 +75,7 @@ export const PRIORITY_LABELS: readonly PriorityLabel[] = [
  * The words the quick-add grammar reads as a priority ("!urgent", "priority: high", "critical"),
  * lowercase. Wider readers (the assistant's "top", "asap") extend this table rather than copy it.
  */
-export const PRIORITY_WORDS: Readonly<Record<string, PriorityName>> = {
+export const PRIORITY_WORDS: Readonly<Record<string, PriorityName>> = wordTable({
   low: "low",
   medium: "medium",
   med: "medium",
@@ -83,7 +84,7 @@ export const PRIORITY_WORDS: Readonly<Record<string, PriorityName>> = {
   important: "high",
   urgent: "urgent",
   critical: "urgent",
-};
+});
 
 /** The priority a lowercase word names, or undefined. */
 export function priorityWord(lower: string): PriorityName | undefined {

@@ -98,3 +98,25 @@ describe("describeRecurrence of the table's rules", () => {
     }
   });
 });
+
+describe("words that every JavaScript object has", () => {
+  // Object.prototype's keys are not words of any table (word-table.ts): "constructor" once lost its
+  // place in the title and came back as a function for a priority.
+  for (const word of ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf"]) {
+    test(`"fix ${word} bug" keeps every word of its title`, () => {
+      const r = parseQuickAdd(`fix ${word} bug`, { now: NOW, timeZone: ZONE });
+      expect(r.title).toBe(`fix ${word} bug`);
+      expect(r.priority).toBeUndefined();
+      expect(r.due).toBeUndefined();
+      expect(r.tags).toEqual([]);
+      expect(r.recurrence).toBeUndefined();
+    });
+  }
+
+  test("a real marker beside one is still read", () => {
+    const r = parseQuickAdd("constructor review p1 tomorrow", { now: NOW, timeZone: ZONE });
+    expect(r.title).toBe("constructor review");
+    expect(r.priority).toBe("urgent");
+    expect(r.due?.hasTime).toBe(false);
+  });
+});

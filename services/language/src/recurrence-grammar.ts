@@ -8,6 +8,7 @@ import { ordinalList, weekdayList } from "./day-lists.ts";
 import { monthWord, ordinalWord, unitWord } from "./lexicon.ts";
 import type { RuleSpec } from "./rule.ts";
 import type { Scanner, TimeAtom } from "./scanner.ts";
+import { wordTable } from "./word-table.ts";
 
 /** A recurrence phrase: the rule, and the default time it implies ("every morning" → 09:00). */
 export interface RecurrencePhrase {
@@ -95,7 +96,7 @@ export function recurrenceAt(s: Scanner, i: number): RecurrencePhrase | undefine
     if (!body) return undefined;
     return { start: i, completion, ...body };
   }
-  const simple: Record<string, RuleSpec> = {
+  const simple = wordTable<RuleSpec>({
     daily: { freq: "DAILY", interval: 1 },
     nightly: { freq: "DAILY", interval: 1 },
     weekly: { freq: "WEEKLY", interval: 1 },
@@ -109,7 +110,7 @@ export function recurrenceAt(s: Scanner, i: number): RecurrencePhrase | undefine
     yearly: { freq: "YEARLY", interval: 1 },
     annually: { freq: "YEARLY", interval: 1 },
     hourly: { freq: "HOURLY", interval: 1 },
-  };
+  });
   const base = simple[w];
   if (base) {
     const body = continuation(s, i + 1, { ...base });
