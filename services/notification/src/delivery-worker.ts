@@ -4,11 +4,13 @@
  * LOCKED` and a lease (`claimed_until`), sends without holding a transaction (PGlite runs one at a
  * time), and records the outcome only while it still holds the claim. A worker that dies mid-send
  * loses its lease, and the row is sent again after it — so a receiver may see a delivery twice and
- * should drop repeats by the delivery id.
+ * should drop repeats by the delivery id. The loop is the platform's lease worker
+ * (`createLeaseWorker`); this file keeps the claim and record statements and the sending.
  *
  * Success is a 2xx answer (webhook) or acceptance by the SMTP server (e-mail). Anything else — another
  * status, a refused or unreachable target, a timeout — is retried after `backoffBaseMs`, doubling each
- * time (capped at `backoffMaxMs`), until `maxAttempts` attempts were made; then the delivery is FAILED.
+ * time (capped at `backoffMaxMs`; the platform's `backoffDelay`), until `maxAttempts` attempts were
+ * made; then the delivery is FAILED.
  *
  * With tracing on, each attempt is a CLIENT span continuing the trace the delivery was queued in
  * (delivery-tracing.ts), and a webhook request carries that span's `traceparent`.
@@ -16,6 +18,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { NotificationSchema } from "@todo/gen/todo/notification/v1/notification_pb";
 import { createLogger, type Logger, type Sql } from "@todo/platform";
+import { type BackoffPolicy, backoffDelay, createLeaseWorker, type Lease } from "@todo/platform/jobs";
 import { instrumentsFor, observeRefreshing } from "@todo/platform/telemetry";
 import { startDeliverySpan } from "./delivery-tracing";
 import type { Mailer } from "./mailer";
@@ -55,7 +58,7 @@ export interface DeliveryWorker {
   wake(): void;
   /** Runs one claim-and-send round and returns how many deliveries it attempted (tests, tools). */
   runOnce(): Promise<number>;
-  /** Stops after the round in progress. */
+  /** Stops after the round in progress (a claim still running in PostgreSQL is cancelled). */
   stop(): Promise<void>;
 }
 
@@ -134,18 +137,15 @@ function deliveryInstruments() {
 /** The outcome label of an attempt that left the delivery in `state`. */
 const OUTCOMES = { succeeded: "succeeded", pending: "retrying", failed: "failed" } as const;
 
-/** The wait before retry number `attempts` (1 = after the first failed attempt). */
-export function backoffDelay(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
-
 /** Creates the worker; call `start()` to run it. */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { sql, mailer } = options;
   const allowPrivate = options.allowPrivateTargets ?? false;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
-  const backoffBase = options.backoffBaseMs ?? 10_000;
-  const backoffMax = options.backoffMaxMs ?? 3_600_000;
+  const retry: BackoffPolicy = {
+    minMs: options.backoffBaseMs ?? 10_000,
+    maxMs: options.backoffMaxMs ?? 3_600_000,
+  };
   const timeoutMs = options.timeoutMs ?? 10_000;
   const pollMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 16;
@@ -163,8 +163,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return attrs;
   };
 
-  const claim = (token: string) =>
-    sql.unsafe<ClaimedDelivery[]>(
+  const claim = async (lease: Lease) => {
+    const query = sql.unsafe<ClaimedDelivery[]>(
       `with due as (
          select d.id from notification.deliveries d
          join notification.channels c on c.id = d.channel_id and c.enabled
@@ -181,9 +181,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
          n.id as n_id, n.user_id as n_user_id, n.occurrence_key as n_occurrence_key, n.task_id as n_task_id,
          n.reminder_id as n_reminder_id, n.title as n_title, n.body as n_body, n.fire_time as n_fire_time,
          n.create_time as n_create_time, n.read_time as n_read_time`,
-      [batchSize, token, leaseMs],
+      [batchSize, lease.token, lease.leaseMs],
       { prepare: true },
     );
+    const untrack = lease.track(query);
+    try {
+      return await query;
+    } finally {
+      untrack();
+    }
+  };
 
   const attempt = async (d: ClaimedDelivery, traceparent: string | undefined): Promise<Outcome> => {
     const notification = notificationOf(d);
@@ -228,7 +235,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       metrics.deliveries.add(1, attrs);
       metrics.duration.record(seconds, attrs);
     }
-    const delay = state === "pending" ? backoffDelay(attempts, backoffBase, backoffMax) : null;
+    const delay = state === "pending" ? backoffDelay(attempts, retry) : null;
     await sql.unsafe(
       `update notification.deliveries
        set state = $3, attempts = $4, last_status_code = $5, last_error = $6,
@@ -251,63 +258,35 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   };
 
-  const runOnce = async (): Promise<number> => {
-    const token = crypto.randomUUID();
-    const claimed = await claim(token);
+  /** Sends the claimed deliveries concurrently, recording each outcome while the claim holds. */
+  const send = async (claimed: readonly ClaimedDelivery[], lease: Lease) => {
     await Promise.all(
       claimed.map(async (d) => {
         const started = performance.now();
         const span = startDeliverySpan(d, mailer);
         const outcome = await attempt(d, span?.traceparent);
         span?.end({ ...outcome, outcome: OUTCOMES[stateAfter(d, outcome)] });
-        await record(d, token, outcome, (performance.now() - started) / 1000);
+        await record(d, lease.token, outcome, (performance.now() - started) / 1000);
       }),
     );
-    return claimed.length;
   };
 
-  let started = false;
-  let stopped = false;
-  let woken = false;
-  let interrupt: (() => void) | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopped || woken) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        interrupt = undefined;
-        resolve();
-      }
-      interrupt = done;
-    });
-
-  const loop = async () => {
-    let failures = 0;
-    while (!stopped) {
-      woken = false;
-      let attempted = 0;
-      try {
-        attempted = await runOnce();
-        failures = 0;
-      } catch (err) {
-        if (stopped) break;
-        failures++;
-        log.error("delivery round failed", { err });
-      }
-      if (stopped) break;
-      if (attempted >= batchSize) continue;
-      await pause(failures > 0 ? Math.min(30_000, pollMs * 2 ** failures) : pollMs);
-    }
-  };
+  const worker = createLeaseWorker<ClaimedDelivery>({
+    claim,
+    handle: send,
+    batchSize,
+    leaseMs,
+    pollIntervalMs: pollMs,
+    // A failed round (the database) waits 2 × pollIntervalMs, doubling up to 30 s.
+    backoff: { minMs: Math.min(2 * pollMs, 30_000), maxMs: 30_000 },
+    logger: log,
+    roundFailedMessage: "delivery round failed",
+  });
 
   let unobserve = () => {};
   return {
     start() {
-      if (started || stopped) return;
-      started = true;
+      if (worker.started || worker.stopped) return;
       if (metrics) {
         unobserve = observeRefreshing(
           metrics.meter,
@@ -324,18 +303,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           { logger: log, name: "notification.deliveries pending" },
         );
       }
-      running = loop();
+      worker.start();
     },
-    wake() {
-      woken = true;
-      interrupt?.();
-    },
-    runOnce,
+    wake: () => worker.wake(),
+    runOnce: () => worker.runOnce(),
     async stop() {
-      stopped = true;
       unobserve();
-      interrupt?.();
-      await running;
+      await worker.stop();
     },
   };
 }

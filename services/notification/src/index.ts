@@ -1,7 +1,6 @@
 /** The notification service: the inbox fed by `reminders`, its live stream, and webhook/e-mail delivery. */
 export { type NotificationConfig, notificationConfigFromEnv } from "./config";
 export {
-  backoffDelay,
   createDeliveryWorker,
   type DeliveryWorker,
   type DeliveryWorkerOptions,

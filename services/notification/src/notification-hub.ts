@@ -16,6 +16,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createLogger, type Logger, type Sql } from "@todo/platform";
+import { createSleeper } from "@todo/platform/jobs";
 import { NOTIFICATION_CHANNEL, type NotificationRow } from "./store";
 
 /** How new inbox rows reach the hub: LISTEN/NOTIFY (real PostgreSQL) or in-process (embedded). */
@@ -152,17 +153,18 @@ export function createNotificationHub(options: NotificationHubOptions): Notifica
       const buffer: NotificationRow[] = [];
       let ended = closed;
       let overflow = false;
-      let wake: (() => void) | undefined;
+      // Woken by a new row, the end of the hub and the abort; a wake while busy is remembered.
+      const sleeper = createSleeper();
       const unsubscribe = subscribe({
         userId,
         push(row) {
           if (buffer.length >= maxBuffered) overflow = true;
           else buffer.push(row);
-          wake?.();
+          sleeper.wake();
         },
         end() {
           ended = true;
-          wake?.();
+          sleeper.wake();
         },
       });
       // Released on abort itself, not only when the generator resumes: a transport may never resume
@@ -170,30 +172,12 @@ export function createNotificationHub(options: NotificationHubOptions): Notifica
       const onAbort = () => {
         unsubscribe();
         buffer.length = 0;
-        wake?.();
+        sleeper.wake();
       };
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) onAbort();
-      /** Waits until something happens or `ms` passed; true when it timed out. */
-      const pause = (ms: number) =>
-        new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            wake = undefined;
-            resolve(true);
-          }, ms);
-          wake = () => {
-            clearTimeout(timer);
-            wake = undefined;
-            resolve(false);
-          };
-        });
       try {
-        await Promise.race([
-          listening,
-          new Promise<void>((resolve) => {
-            wake = resolve;
-          }),
-        ]).catch((cause) => {
+        await Promise.race([listening, sleeper.sleep(Number.POSITIVE_INFINITY)]).catch((cause) => {
           throw new ConnectError(
             "live notifications are unavailable right now; try again",
             Code.Unavailable,
@@ -202,7 +186,6 @@ export function createNotificationHub(options: NotificationHubOptions): Notifica
             cause,
           );
         });
-        wake = undefined;
         if (signal.aborted || ended) return;
         yield null;
         while (!signal.aborted) {
@@ -218,10 +201,11 @@ export function createNotificationHub(options: NotificationHubOptions): Notifica
             continue;
           }
           if (ended) return;
-          const quiet = await pause(keepAliveMs);
+          const quiet = await sleeper.sleep(keepAliveMs);
           if (quiet && !signal.aborted && !ended) yield null;
         }
       } finally {
+        sleeper.close();
         signal.removeEventListener("abort", onAbort);
         unsubscribe();
       }

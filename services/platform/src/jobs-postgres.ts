@@ -17,21 +17,25 @@
  *    exponentially. Nothing is ever lost, and nothing fires before `due_time`, which `run_time` never
  *    precedes.
  *
- * Waking: the loop keeps one timer for the earliest pending job (read after every round), shortened
- * by `wake(at)` hints and by NOTIFY on `<schema>_jobs` (sent by `schedule`, carrying the due time, so
- * other replicas re-arm without a query), and polls every `pollIntervalMs` as a fallback. LISTEN/NOTIFY
- * does not cross PGlite's socket; there `schedule` and `wake` keep the timer right in-process.
+ * Waking: the loop (a lease worker, lease-worker.ts) keeps one timer for the earliest pending job
+ * (read after every round), shortened by `wake(at)` hints and by NOTIFY on `<schema>_jobs` (sent by
+ * `schedule`, carrying the due time, so other replicas re-arm without a query), and polls every
+ * `pollIntervalMs` as a fallback. LISTEN/NOTIFY does not cross PGlite's socket; there `schedule` and
+ * `wake` keep the timer right in-process. A round that fails as a whole (the database) is retried
+ * after the lease worker's backoff (100 ms doubling to 10 s).
+ *
+ * The round itself (claim, prepare, fire, put back) is in jobs-postgres-round.ts, the metrics in
+ * jobs-postgres-metrics.ts.
  */
 import type { Sql, TxSql } from "./db";
-import type { Job, JobFireFunction, JobHandler, JobScheduler } from "./jobs";
+import type { JobFireFunction, JobHandler, JobScheduler } from "./jobs";
+import { jobMetrics } from "./jobs-postgres-metrics";
+import { createJobRound, type JobRow } from "./jobs-postgres-round";
+import { createLeaseWorker } from "./lease-worker";
 import { createLogger, type Logger } from "./logger";
-import { jobKind, MetricAttributes } from "./metric-names";
-import { platformInstruments } from "./metrics-instruments";
-import { observeRefreshing } from "./metrics-refresh";
 import { checkSchema, withSchemaLock } from "./migrate";
 import { queueTableSettings } from "./queue-tables";
 import { traceparentOf, tracingEnabled } from "./tracing";
-import { type JobSpans, startJobSpans } from "./tracing-jobs";
 
 const PREPARED = { prepare: true } as const;
 
@@ -113,29 +117,6 @@ export interface PostgresJobScheduler extends JobScheduler {
   fireDue(): Promise<number>;
 }
 
-interface JobRow {
-  name: string;
-  due_time: Date;
-  run_time: Date;
-  payload: Uint8Array;
-  attempts: number;
-  traceparent: string | null;
-}
-
-interface Ready {
-  readonly job: Job;
-  readonly prepared: unknown;
-}
-
-interface Failure {
-  readonly job: Job;
-  readonly error: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
 /** Escapes `%`, `_` and `\` for a LIKE pattern. */
 function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -153,320 +134,52 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
   const schema = checkSchema(options.schema);
   const table = `${schema}.jobs`;
   const channel = jobsChannel(schema);
-  const pollMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
-  const leaseMs = options.leaseMs ?? 30_000;
-  const minBackoff = options.minBackoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 60_000;
-  const log = options.logger ?? createLogger(`jobs.${schema}`);
-
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  let unlisten: (() => Promise<void>) | undefined;
-
-  // The sleep between rounds: a timer to `deadline`, cut short by `wake`.
-  let wakeNow = false;
-  let hintAt: number | undefined;
-  let deadline = Number.POSITIVE_INFINITY;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let resume: (() => void) | undefined;
-
-  const endPause = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    const r = resume;
-    resume = undefined;
-    r?.();
-  };
-  const arm = (at: number) => {
-    deadline = at;
-    clearTimeout(timer);
-    // No timer at all for "until woken" (setTimeout would take Infinity as 1 ms).
-    if (Number.isFinite(at))
-      timer = setTimeout(endPause, Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
-  };
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopped || wakeNow) return resolve();
-      resume = resolve;
-      arm(Math.min(Date.now() + ms, hintAt ?? Number.POSITIVE_INFINITY));
-    });
-
   const externalTimer = options.externalTimer ?? false;
-  const wake = (at?: Date) => {
-    const t = at?.getTime();
-    if (t === undefined || Number.isNaN(t) || t <= Date.now()) {
-      wakeNow = true;
-      endPause();
-      return;
-    }
-    if (externalTimer) return;
-    if (hintAt === undefined || t < hintAt) hintAt = t;
-    if (resume && t < deadline) arm(t);
-  };
+  const log = options.logger ?? createLogger(`jobs.${schema}`);
+  const metrics = jobMetrics();
+  const jobRound = createJobRound({
+    sql,
+    table,
+    batchSize,
+    retry: { minMs: options.minBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 60_000 },
+    metrics,
+    log,
+  });
 
-  const claim = (token: string) =>
-    sql.unsafe<JobRow[]>(
-      `with due as (
-         select name from ${table}
-         where run_time <= now() and (claimed_until is null or claimed_until < now())
-         order by run_time
-         limit $1
-         for update skip locked)
-       update ${table} j set claim = $2, claimed_until = now() + $3 * interval '1 millisecond'
-       from due where j.name = due.name
-       returning j.name, j.due_time, j.run_time, j.payload, j.attempts, j.traceparent`,
-      [batchSize, token, leaseMs],
-      PREPARED,
-    );
-
-  /** Milliseconds until the earliest job (or expired claim) can be claimed; undefined when none. */
-  const nextWait = async (): Promise<number | undefined> => {
-    const [row] = await sql.unsafe<{ wait_ms: number | null }[]>(
-      `select ceil(extract(epoch from (least(
-           (select run_time from ${table} where claimed_until is null order by run_time limit 1),
-           (select min(claimed_until) from ${table} where claimed_until is not null)
-         ) - clock_timestamp())) * 1000)::float8 as wait_ms`,
-      [],
-      PREPARED,
-    );
-    return row?.wait_ms ?? undefined;
-  };
-
-  const deleteClaimed = (tx: TxSql, token: string, names: string[]) =>
-    tx.unsafe<{ name: string }[]>(
-      `delete from ${table} where claim = $1 and name = any($2::text[]) returning name`,
-      [token, names],
-      PREPARED,
-    );
-
-  const inst = platformInstruments();
-  const kindAttributes = new Map<string, { [MetricAttributes.jobKind]: string }>();
-  const kindOf = (name: string) => {
-    const kind = jobKind(name);
-    let attrs = kindAttributes.get(kind);
-    if (!attrs) {
-      attrs = { [MetricAttributes.jobKind]: kind };
-      kindAttributes.set(kind, attrs);
-    }
-    return attrs;
-  };
-
-  const notifyCommitted = (h: JobHandler, fired: Job[]) => {
-    if (inst && fired.length > 0) {
-      // Fired − due: the firing transaction has just committed.
-      const now = Date.now();
-      for (const job of fired) {
-        inst.jobLateness.record(Math.max(0, now - job.dueTime.getTime()) / 1000, kindOf(job.name));
-      }
-    }
-    if (fired.length === 0 || !h.committed) return;
-    try {
-      h.committed(fired);
-    } catch (err) {
-      log.warn("the committed hook of a job handler threw", { err });
-    }
-  };
-
-  /** Fires the whole batch in one transaction; throws (committing nothing) if any job fails. */
-  const fireBatch = async (h: JobHandler, token: string, ready: Ready[], spans: JobSpans | undefined) => {
-    const fired: Job[] = [];
-    await sql.begin(async (tx) => {
-      const names = ready.map((r) => r.job.name);
-      const gone = new Set((await deleteClaimed(tx, token, names)).map((r) => r.name));
-      const firing = ready.filter((r) => gone.has(r.job.name));
-      // Started together, the handlers' queries are pipelined on the transaction's connection.
-      const results = await Promise.allSettled(
-        firing.map((r) =>
-          spans ? spans.run(r.job, () => h.fire(tx, r.job, r.prepared)) : h.fire(tx, r.job, r.prepared),
-        ),
-      );
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) throw failed.reason;
-      fired.push(...firing.map((r) => r.job));
-    });
-    notifyCommitted(h, fired);
-  };
-
-  /** Fires each job under its own savepoint; returns the ones that failed. */
-  const fireEach = async (
-    h: JobHandler,
-    token: string,
-    ready: Ready[],
-    spans: JobSpans | undefined,
-  ): Promise<Failure[]> => {
-    const failures: Failure[] = [];
-    const fired: Job[] = [];
-    await sql.begin(async (tx) => {
-      for (const r of ready) {
-        try {
-          await tx.savepoint(async (sp) => {
-            const gone = await deleteClaimed(sp, token, [r.job.name]);
-            if (gone.length === 0) return;
-            if (spans) await spans.run(r.job, () => h.fire(sp, r.job, r.prepared));
-            else await h.fire(sp, r.job, r.prepared);
-            fired.push(r.job);
-          });
-        } catch (err) {
-          spans?.fail(r.job, err);
-          failures.push({ job: r.job, error: errorText(err) });
-        }
-      }
-    });
-    notifyCommitted(h, fired);
-    return failures;
-  };
-
-  /** Puts failed jobs back for a later attempt, each after its own backoff. */
-  const putBack = async (token: string, failures: Failure[]) => {
-    for (const f of failures) {
-      inst?.jobFailures.add(1, kindOf(f.job.name));
-      log.warn("job failed; it will be retried", {
-        job: f.job.name,
-        attempts: f.job.attempts + 1,
-        err: f.error,
-      });
-    }
-    await sql.unsafe(
-      `update ${table} j set attempts = j.attempts + 1, last_error = f.error,
-         run_time = greatest(j.due_time,
-           now() + least($3::float8, $2::float8 * power(2, least(j.attempts, 30))) * interval '1 millisecond'),
-         claim = null, claimed_until = null, update_time = now()
-       from unnest($4::text[], $5::text[]) as f(name, error)
-       where j.name = f.name and j.claim = $1`,
-      [token, minBackoff, maxBackoff, failures.map((f) => f.job.name), failures.map((f) => f.error)],
-      PREPARED,
-    );
-  };
-
-  /** Releases whatever this round still holds (after an unexpected error), so nobody waits a lease. */
-  const release = (token: string) =>
-    sql
-      .unsafe(`update ${table} set claim = null, claimed_until = null where claim = $1`, [token], PREPARED)
-      .catch(() => {});
-
-  /** One claim-prepare-fire round; returns how many jobs it claimed. */
-  const round = async (h: JobHandler): Promise<number> => {
-    const token = crypto.randomUUID();
-    const rows = await claim(token);
-    if (rows.length === 0) return 0;
-    let spans: JobSpans | undefined;
-    try {
-      rows.sort((a, b) => a.run_time.getTime() - b.run_time.getTime());
-      const jobs: Job[] = rows.map((r) => ({
-        name: r.name,
-        dueTime: r.due_time,
-        payload: new Uint8Array(r.payload),
-        attempts: r.attempts,
-        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
-      }));
-      spans = startJobSpans(jobs);
-      const failures: Failure[] = [];
-      const ready: Ready[] = [];
-      for (const job of jobs) {
-        const prepare = h.prepare?.bind(h);
-        if (!prepare) {
-          ready.push({ job, prepared: undefined });
-          continue;
-        }
-        try {
-          ready.push({ job, prepared: await (spans ? spans.run(job, () => prepare(job)) : prepare(job)) });
-        } catch (err) {
-          spans?.fail(job, err);
-          failures.push({ job, error: errorText(err) });
-        }
-      }
-      if (ready.length > 0) {
-        try {
-          await fireBatch(h, token, ready, spans);
-        } catch {
-          failures.push(...(await fireEach(h, token, ready, spans)));
-        }
-      }
-      if (failures.length > 0) await putBack(token, failures);
-    } catch (err) {
-      spans?.failAll(err);
-      await release(token);
-      throw err;
-    } finally {
-      spans?.end();
-    }
-    return rows.length;
-  };
-
-  const loop = async (h: JobHandler) => {
-    let backoff = 0;
-    while (!stopped) {
-      wakeNow = false;
-      if (hintAt !== undefined && hintAt <= Date.now()) hintAt = undefined;
-      let claimed: number;
-      try {
-        claimed = await round(h);
-        backoff = 0;
-      } catch (err) {
-        if (stopped) break;
-        log.error("job round failed", { err });
-        backoff = backoff === 0 ? 100 : Math.min(10_000, backoff * 2);
-        await pause(backoff);
-        continue;
-      }
-      if (stopped) break;
-      if (claimed >= batchSize) continue;
-      if (externalTimer) {
-        await pause(Number.POSITIVE_INFINITY);
-        continue;
-      }
-      let wait = pollMs;
-      try {
-        const next = await nextWait();
-        if (next !== undefined) wait = Math.min(pollMs, Math.max(0, next));
-      } catch (err) {
-        log.warn("reading the next job time failed", { err });
-      }
-      await pause(wait);
-    }
-  };
-
-  /** `todo.job.pending` and `todo.job.due` by kind: one grouped query per METRICS_REFRESH_SECONDS. */
-  const observePending = () =>
-    inst
-      ? observeRefreshing(
-          inst.meter,
-          [inst.jobPending, inst.jobDue],
-          () =>
-            sql.unsafe<{ kind: string; pending: number; due: number }[]>(
-              `select case when strpos(name, '/') > 1 then split_part(name, '/', 1) else 'other' end as kind,
-                 count(*)::int as pending,
-                 (count(*) filter (where run_time <= now()))::int as due
-               from ${table} group by 1`,
-              [],
-              PREPARED,
-            ),
-          (result, rows) => {
-            for (const row of rows) kindOf(`${row.kind}/`);
-            // Every kind seen so far is reported, at 0 once none are pending.
-            const byKind = new Map(rows.map((r) => [r.kind, r]));
-            for (const [kind, attrs] of kindAttributes) {
-              const row = byKind.get(kind);
-              result.observe(inst.jobPending, row?.pending ?? 0, attrs);
-              result.observe(inst.jobDue, row?.due ?? 0, attrs);
-            }
+  let handler: JobHandler | undefined;
+  let stopped = false;
+  const worker = createLeaseWorker<JobRow>({
+    claim: jobRound.claim,
+    handle: (rows, lease) => {
+      if (!handler) throw new Error(`the job scheduler of ${schema} is not started`);
+      return jobRound.fire(handler, rows, lease);
+    },
+    release: jobRound.release,
+    batchSize,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    nextWaitMs: jobRound.nextWaitMs,
+    untilWoken: externalTimer,
+    ...((options.listen ?? true) && !externalTimer
+      ? {
+          listen: {
+            sql,
+            channel,
+            wakeAt: (payload: string) => (payload === "" ? undefined : new Date(Number(payload))),
           },
-          { logger: log, name: `${table} pending` },
-        )
-      : () => {};
+        }
+      : {}),
+    logger: log,
+    roundFailedMessage: "job round failed",
+  });
+  const wake = (at?: Date) => worker.wake(at);
   let unobserve = () => {};
 
-  let started: JobHandler | undefined;
   return {
     async fireDue() {
-      if (!started) throw new Error(`the job scheduler of ${schema} is not started`);
-      let total = 0;
-      for (;;) {
-        const claimed = await round(started);
-        total += claimed;
-        if (claimed < batchSize) return total;
-      }
+      if (!handler) throw new Error(`the job scheduler of ${schema} is not started`);
+      return worker.drain();
     },
     async schedule(tx, name, dueTime, payload) {
       if (Number.isNaN(dueTime.getTime())) throw new Error(`job ${name}: invalid due time`);
@@ -507,26 +220,12 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     },
 
     start(h) {
-      if (running) throw new Error(`the job scheduler of ${schema} is already started`);
+      if (worker.started) throw new Error(`the job scheduler of ${schema} is already started`);
       if (stopped) throw new Error(`the job scheduler of ${schema} was stopped`);
-      const handler: JobHandler =
+      handler =
         typeof h === "function" ? { fire: (tx, job) => (h as JobFireFunction)(tx, job) } : (h as JobHandler);
-      started = handler;
-      unobserve = observePending();
-      if ((options.listen ?? true) && !externalTimer) {
-        sql
-          .listen(
-            channel,
-            (payload) => wake(payload === "" ? undefined : new Date(Number(payload))),
-            () => wake(),
-          )
-          .then(async (meta) => {
-            if (stopped) await meta.unlisten();
-            else unlisten = () => meta.unlisten();
-          })
-          .catch((err) => log.warn("LISTEN failed; relying on polling", { err }));
-      }
-      running = loop(handler);
+      unobserve = metrics.observePending(sql, table, log);
+      worker.start();
     },
 
     wake,
@@ -534,9 +233,7 @@ export function createPostgresJobScheduler(options: PostgresJobSchedulerOptions)
     async stop() {
       stopped = true;
       unobserve();
-      endPause();
-      await running;
-      await unlisten?.().catch(() => {});
+      await worker.stop();
     },
   };
 }

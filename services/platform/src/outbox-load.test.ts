@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { type CloudEvent, type EventBus, fromCloudEvent, toCloudEvent } from "./events";
 import { enqueueEvent, ensureOutbox, startOutboxRelay } from "./outbox";
 import { outboxClaimStatement } from "./outbox-claim";
-import { createTestDatabase, memoryLogger, type TestDatabase } from "./testing";
+import { createTestDatabase, memoryLogger, stopWhileLocked, type TestDatabase } from "./testing";
 
 const SCHEMA = "load";
 const TABLE = `${SCHEMA}.outbox`;
@@ -211,35 +211,10 @@ test("a claim stuck behind a lock times out and is retried, and stop() leaves no
   await db.sql.begin((tx) =>
     enqueueEvent(tx, SCHEMA, { topic: "t", key: "later", event: event("later", 0) }),
   );
-  const second = await db.sql.reserve();
-  await second.unsafe("begin");
-  await second.unsafe(`lock table ${TABLE} in access exclusive mode`);
-  const stuck = startOutboxRelay({
-    sql: db.sql,
-    schema: SCHEMA,
-    bus,
-    listen: false,
-    logger: memoryLogger().logger,
-  });
-  try {
-    const waiting = async () =>
-      (
-        await db.sql`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and query like '%for update skip locked%'`
-      )[0]?.n as number;
-    const until = Date.now() + 5000;
-    while ((await waiting()) === 0 && Date.now() < until) await Bun.sleep(20);
-    expect(await waiting()).toBe(1);
-    const started = Date.now();
-    await stuck.stop();
-    expect(Date.now() - started).toBeLessThan(2000);
-    const gone = Date.now() + 2000;
-    while ((await waiting()) > 0 && Date.now() < gone) await Bun.sleep(20);
-    expect(await waiting()).toBe(0);
-  } finally {
-    await second.unsafe("rollback");
-    second.release();
-  }
+  const took = await stopWhileLocked(db.sql, TABLE, "%for update skip locked%", () =>
+    startOutboxRelay({ sql: db.sql, schema: SCHEMA, bus, listen: false, logger: memoryLogger().logger }),
+  );
+  expect(took).toBeLessThan(2000);
   expect(await pending()).toBe(1);
   await db.sql.unsafe(`delete from ${TABLE}`);
 });

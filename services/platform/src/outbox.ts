@@ -17,6 +17,7 @@
 
 import type { Sql, TxSql } from "./db";
 import type { CloudEvent, EventBus, PublishEntry } from "./events";
+import { createLeaseWorker, type HandleOutcome, type Lease } from "./lease-worker";
 import { createLogger, type Logger } from "./logger";
 import { MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
@@ -164,66 +165,37 @@ function errorText(err: unknown): string {
 }
 
 /**
- * Starts publishing `<schema>.outbox` on `bus`: woken by NOTIFY (real PostgreSQL), by `wake()`, and
- * every `pollIntervalMs` as a fallback; it backs off exponentially while publishing or the database
- * fails. A row is deleted only after `bus.publish` resolved for it.
+ * Starts publishing `<schema>.outbox` on `bus`: a lease worker (lease-worker.ts) woken by NOTIFY
+ * (real PostgreSQL), by `wake()`, and every `pollIntervalMs` as a fallback; it backs off
+ * exponentially while publishing or the database fails, and a wake does not cut that short. A row
+ * is deleted only after `bus.publish` resolved for it.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { sql, bus } = options;
   const schema = checkSchema(options.schema);
   const table = `${schema}.outbox`;
-  const pollMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
-  const leaseMs = options.leaseMs ?? 30_000;
-  const minBackoff = options.minBackoffMs ?? 100;
-  const maxBackoff = options.maxBackoffMs ?? 10_000;
   const log = options.logger ?? createLogger(`outbox-relay.${schema}`);
   const claimTimeoutMs = options.claimTimeoutMs ?? 10_000;
   const slowClaimMs = options.slowClaimMs ?? 1000;
-
-  let stopped = false;
-  let woken = false;
-  let interrupt: (() => void) | undefined;
-  let unlisten: (() => Promise<void>) | undefined;
-
-  /** Waits `ms`, or less when woken (if `wakeable`) or stopped. */
-  const pause = (ms: number, wakeable: boolean) =>
-    new Promise<void>((resolve) => {
-      if (stopped || (wakeable && woken)) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        interrupt = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      interrupt = () => {
-        if (stopped || wakeable) done();
-      };
-    });
-
-  const wake = () => {
-    woken = true;
-    interrupt?.();
-  };
-
-  /** The claim in flight, cancelled by `stop()` so nothing keeps running in PostgreSQL. */
-  let inflight: { cancel(): void } | undefined;
   const claimTimer = claimMetrics(schema);
 
   /** Claims up to `batchSize` heads of their keys (outbox-claim.ts), timing it and logging it when slow. */
-  const claim = async (token: string): Promise<OutboxRow[]> => {
+  const claim = async (lease: Lease): Promise<OutboxRow[]> => {
     const started = performance.now();
     let rows: OutboxRow[] | undefined;
     let failure: unknown;
+    let untrack: (() => void) | undefined;
     try {
       rows = await claimOutboxRows<OutboxRow>(sql, {
         table,
         batchSize,
-        token,
-        leaseMs,
+        token: lease.token,
+        leaseMs: lease.leaseMs,
         timeoutMs: claimTimeoutMs,
         onQuery: (query) => {
-          inflight = query;
+          untrack?.();
+          untrack = query ? lease.track(query) : undefined;
         },
       });
       return rows;
@@ -233,7 +205,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     } finally {
       const ms = performance.now() - started;
       claimTimer(ms, failure);
-      if (ms >= slowClaimMs && !stopped) {
+      if (ms >= slowClaimMs && !lease.stopping) {
         log.warn("outbox claim was slow", {
           schema,
           duration_ms: Math.round(ms),
@@ -244,12 +216,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
-  /** Publishes one claimed batch; returns how many rows it claimed and whether any publish failed. */
-  const round = async (): Promise<{ claimed: number; failed: boolean }> => {
-    const token = crypto.randomUUID();
-    const rows = await claim(token);
-    if (rows.length === 0) return { claimed: 0, failed: false };
-    rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  /** Publishes one claimed batch and settles it; `failed` when any publish failed. */
+  const publish = async (claimed: readonly OutboxRow[], lease: Lease): Promise<HandleOutcome> => {
+    const rows = [...claimed].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
     const published: string[] = [];
     const failures: { seq: string; error: string }[] = [];
     if (bus.publishBatch) {
@@ -295,61 +264,36 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     await settleOutboxClaim(sql, {
       table,
-      token,
+      token: lease.token,
       claimed: rows.map((row) => row.seq),
       published,
       failures,
       timeoutMs: claimTimeoutMs,
     });
-    return { claimed: rows.length, failed: failures.length > 0 };
+    return { failed: failures.length > 0 };
   };
 
-  let backoff = 0;
-  const loop = async () => {
-    while (!stopped) {
-      woken = false;
-      let outcome: { claimed: number; failed: boolean };
-      try {
-        outcome = await round();
-      } catch (err) {
-        if (stopped) break;
-        log.error("outbox relay round failed", { err });
-        outcome = { claimed: 0, failed: true };
-      }
-      if (stopped) break;
-      if (outcome.failed) {
-        backoff = backoff === 0 ? minBackoff : Math.min(maxBackoff, backoff * 2);
-        await pause(backoff, false);
-        continue;
-      }
-      backoff = 0;
-      if (outcome.claimed >= batchSize) continue;
-      await pause(pollMs, true);
-    }
-  };
-
+  const worker = createLeaseWorker<OutboxRow>({
+    claim,
+    handle: publish,
+    batchSize,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    backoff: { minMs: options.minBackoffMs ?? 100, maxMs: options.maxBackoffMs ?? 10_000 },
+    // Every commit wakes an in-process relay: a failing bus would be retried per write otherwise.
+    wakeDuringBackoff: false,
+    ...((options.listen ?? true) ? { listen: { sql, channel: outboxChannel(schema) } } : {}),
+    logger: log,
+    roundFailedMessage: "outbox relay round failed",
+  });
   const unobserve = observeBacklog(sql, schema, log);
-  if (options.listen ?? true) {
-    sql
-      .listen(outboxChannel(schema), wake, wake)
-      .then(async (meta) => {
-        if (stopped) await meta.unlisten();
-        else unlisten = () => meta.unlisten();
-      })
-      .catch((err) => log.warn("LISTEN failed; relying on polling", { err }));
-  }
-  const running = loop();
+  worker.start();
 
   return {
-    wake,
+    wake: () => worker.wake(),
     async stop() {
-      if (stopped) return running;
-      stopped = true;
-      unobserve();
-      interrupt?.();
-      inflight?.cancel();
-      await running;
-      await unlisten?.().catch(() => {});
+      if (!worker.stopped) unobserve();
+      await worker.stop();
     },
   };
 }

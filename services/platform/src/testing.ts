@@ -61,6 +61,54 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * How many statements of `sql`'s database whose text is `like` (a LIKE pattern) are waiting on a
+ * lock right now (`pg_stat_activity`).
+ */
+export async function queriesWaitingOnLock(sql: Sql, like: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock' and query like ${like}`;
+  return row?.n ?? 0;
+}
+
+/**
+ * Stops a worker while its query is stuck behind a lock: locks `table` (ACCESS EXCLUSIVE, in a
+ * transaction of its own), calls `start`, waits until a query matching `like` waits on the lock, and
+ * calls the returned `stop`. Resolves with how long `stop` took, once no such query is left; throws
+ * when none got stuck within 10 s, or one is still there 5 s after `stop`. The lock is released
+ * whatever happens.
+ */
+export async function stopWhileLocked(
+  sql: Sql,
+  table: string,
+  like: string,
+  start: () => { stop(): Promise<unknown> },
+): Promise<number> {
+  const locker = await sql.reserve();
+  try {
+    await locker.unsafe("begin");
+    await locker.unsafe(`lock table ${table} in access exclusive mode`);
+    const worker = start();
+    const stuckBy = Date.now() + 10_000;
+    while ((await queriesWaitingOnLock(sql, like)) === 0) {
+      if (Date.now() > stuckBy) throw new Error(`no query like ${like} waited on the lock of ${table}`);
+      await Bun.sleep(20);
+    }
+    const started = Date.now();
+    await worker.stop();
+    const took = Date.now() - started;
+    const goneBy = Date.now() + 5000;
+    while ((await queriesWaitingOnLock(sql, like)) > 0) {
+      if (Date.now() > goneBy) throw new Error(`a query like ${like} still waits 5 s after stop()`);
+      await Bun.sleep(20);
+    }
+    return took;
+  } finally {
+    await locker.unsafe("rollback").catch(() => {});
+    locker.release();
+  }
+}
+
 /** Collects log lines instead of printing them, so tests can assert on what was logged. */
 export function memoryLogger() {
   const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
