@@ -72,6 +72,11 @@ async function tee(
   return tail + decoder.decode();
 }
 
+/** Lists the failed tests under their step's line of the summary, so the log's end says which. */
+function writeFailedNames(counts: BunTestCounts): void {
+  for (const name of counts.failed) process.stdout.write(`        (fail) ${name}\n`);
+}
+
 /** Pass/fail counts of the browser tests, and whether they failed outside any test. */
 interface E2eOutcome {
   readonly counts: BunTestCounts;
@@ -242,6 +247,7 @@ async function main(): Promise<number> {
     `${code === 0 ? "ok  " : "FAIL"}  bun test: ${counts.pass} pass, ${counts.fail} fail${extras ? `, ${extras}` : ""} ` +
       `(exit ${code}, ${seconds(t)})\n`,
   );
+  writeFailedNames(counts);
   if (counts.pass + counts.fail === 0) process.stdout.write("FAIL  bun test ran no tests\n");
   else if (unexplained)
     process.stdout.write("FAIL  bun test failed outside any test (see its output above)\n");
@@ -258,6 +264,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${u + c.fail ? "FAIL" : "ok  "}  e2e: ${c.pass} pass, ${c.fail} fail (${e2e.detail})\n`,
     );
+    writeFailedNames(c);
     if (u) process.stdout.write("FAIL  e2e failed outside any test, or ran none (see its output above)\n");
   }
   process.stdout.write(`total time ${seconds(startedAt)}\n`);

@@ -16,21 +16,37 @@ describe("parseBunTestSummary", () => {
       " 4 expect() calls",
       "Ran 7 tests across 3 files. [6.00ms]",
     ].join("\n");
-    expect(parseBunTestSummary(output)).toEqual({ pass: 3, fail: 2, skip: 1, todo: 1 });
+    expect(parseBunTestSummary(output)).toEqual({ pass: 3, fail: 2, skip: 1, todo: 1, failed: ["bad"] });
   });
 
   test("ignores colour codes and takes the last summary", () => {
     const output = " 9 pass\n 9 fail\n\u001b[32m 12 pass\u001b[0m\n\u001b[31m 0 fail\u001b[0m\nRan 12 tests";
-    expect(parseBunTestSummary(output)).toEqual({ pass: 12, fail: 0, skip: 0, todo: 0 });
+    expect(parseBunTestSummary(output)).toEqual({ pass: 12, fail: 0, skip: 0, todo: 0, failed: [] });
   });
 
   test("gives zeros when there is no summary (no tests found, crash)", () => {
     const output = "The following filters did not match any test files:\n nothing\n";
-    expect(parseBunTestSummary(output)).toEqual({ pass: 0, fail: 0, skip: 0, todo: 0 });
+    expect(parseBunTestSummary(output)).toEqual({ pass: 0, fail: 0, skip: 0, todo: 0, failed: [] });
   });
 
   test("does not mistake test names or log lines for counts", () => {
     const output = "(pass) returns 3 pass tokens\nlog: 5 passes\n 1 pass\n 0 fail\n";
-    expect(parseBunTestSummary(output)).toEqual({ pass: 1, fail: 0, skip: 0, todo: 0 });
+    expect(parseBunTestSummary(output)).toEqual({ pass: 1, fail: 0, skip: 0, todo: 0, failed: [] });
+  });
+
+  test("names each failed test once, without its time, colours or the timeout note", () => {
+    const output = [
+      "\u001b[31m(fail)\u001b[0m outbox > several relays share the work [60001.06ms]",
+      "  ^ this test timed out after 60000ms.",
+      "(fail) a > b [1.20s]",
+      "(pass) a > c [0.10ms]",
+      "",
+      "2 tests failed:",
+      "(fail) outbox > several relays share the work [60001.06ms]",
+      "(fail) a > b [1.20s]",
+      " 1 pass",
+      " 2 fail",
+    ].join("\n");
+    expect(parseBunTestSummary(output).failed).toEqual(["outbox > several relays share the work", "a > b"]);
   });
 });

@@ -14,6 +14,8 @@ export interface BunTestCounts {
   readonly fail: number;
   readonly skip: number;
   readonly todo: number;
+  /** The names of the failed tests, once each, in the order bun first reported them. */
+  readonly failed: readonly string[];
 }
 
 /**
@@ -28,5 +30,15 @@ export function parseBunTestSummary(output: string): BunTestCounts {
     const last = [...text.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\s*$`, "gm"))].at(-1)?.[1];
     return last === undefined ? 0 : Number(last);
   };
-  return { pass: count("pass"), fail: count("fail"), skip: count("skip"), todo: count("todo") };
+  // bun marks each failed test `(fail) <describe> > <name> [time]`, once as it runs and again in the
+  // closing list; a summary without the names sends a reader through 300 000 lines of log.
+  const failed = new Set<string>();
+  for (const m of text.matchAll(/^\(fail\) (.+?)(?: \[[\d.]+m?s\])?\s*$/gm)) failed.add(m[1] as string);
+  return {
+    pass: count("pass"),
+    fail: count("fail"),
+    skip: count("skip"),
+    todo: count("todo"),
+    failed: [...failed],
+  };
 }
