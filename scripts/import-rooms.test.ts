@@ -1,8 +1,7 @@
 /**
  * The rooms hold: no service package imports another, nothing reaches into a package's folder by
  * a relative path or imports a file the package does not export (scripts/lib/import-rooms.ts,
- * docs/architecture.md). The few imports still waiting for a step of issue 14 are listed below by
- * name; the list may only shrink — an entry that no longer breaks the rules must be removed.
+ * docs/architecture.md), with no exceptions.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,17 +9,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "./lib/components.ts";
 import { describeViolation, findImportViolations, isExported } from "./lib/import-rooms.ts";
-
-/**
- * Imports that break the rooms today, each as `file: specifier`, with the step of issue 14 that
- * removes it. The list may only shrink.
- */
-const KNOWN_BREAKS: Readonly<Record<string, string>> = {
-  "services/assistant/src/test-stack.ts: @todo/tag": "§1: the assistant's test stack into the test kit",
-  "services/assistant/src/test-stack.ts: @todo/task": "§1: the assistant's test stack into the test kit",
-  "services/mcp/src/edge.test.ts: @todo/edge": "§1: the edge under test from the test kit",
-  "services/mcp/src/body-limit.test.ts: @todo/edge": "§1: the edge under test from the test kit",
-};
 
 describe("isExported", () => {
   test("reads plain entries and `./*` patterns", () => {
@@ -80,10 +68,8 @@ describe("findImportViolations on a made-up repository", () => {
 });
 
 describe("this repository", () => {
-  test("keeps its rooms, apart from the known breaks, and every known break still exists", async () => {
-    const found = (await findImportViolations(repoRoot)).map((v) => `${v.file}: ${v.specifier}`);
-    const unexpected = found.filter((line) => !(line in KNOWN_BREAKS));
-    const fixed = Object.keys(KNOWN_BREAKS).filter((line) => !found.includes(line));
-    expect({ unexpected, fixed }).toEqual({ unexpected: [], fixed: [] });
+  test("keeps its rooms: no import breaks them", async () => {
+    const found = (await findImportViolations(repoRoot)).map(describeViolation);
+    expect(found).toEqual([]);
   });
 });

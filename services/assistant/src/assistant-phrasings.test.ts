@@ -12,7 +12,7 @@ import { ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
 import type { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { type AssistantTestStack, createAssistantTestStack } from "./test-stack";
+import { type AssistantTestStack, createAssistantTestStack } from "@todo/testkit";
 
 /** The assistant's clock: Wednesday 12 June 2030, 11:00 in New York. */
 const NOW = new Date("2030-06-12T15:00:00Z");
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.db.drop();
+  await stack?.close();
 });
 
 function me(): Promise<CallOptions> {

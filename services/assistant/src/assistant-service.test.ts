@@ -11,9 +11,13 @@ import type { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_ser
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import { Priority, RecurrenceAnchor, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import {
+  type AssistantTestStack,
+  createAssistantTestStack,
+  ASSISTANT_TEST_ZONE as ZONE,
+} from "@todo/testkit";
 import { assistantRequestId } from "./executor";
 import { migrateAssistant } from "./store";
-import { type AssistantTestStack, createAssistantTestStack, ZONE } from "./test-stack";
 
 /** The assistant's clock: Wednesday 12 June 2030, 11:00 in New York. */
 const NOW = new Date("2030-06-12T15:00:00Z");
@@ -36,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.db.drop();
+  await stack?.close();
 });
 
 async function expectCode(promise: Promise<unknown>, code: Code): Promise<void> {

@@ -12,8 +12,12 @@ import type { CallOptions } from "@connectrpc/connect";
 import { ActionType } from "@todo/gen/todo/assistant/v1/action_pb";
 import { Priority } from "@todo/gen/todo/task/v1/task_pb";
 import type { Logger } from "@todo/platform";
+import {
+  type AssistantTestStack,
+  createAssistantTestStack,
+  ASSISTANT_TEST_ZONE as ZONE,
+} from "@todo/testkit";
 import { MODEL_DEFAULTS, type ModelConfig, modelConfigFromEnv } from "./model";
-import { type AssistantTestStack, createAssistantTestStack, ZONE } from "./test-stack";
 import { PRIORITY_NAMES, TOOL_NAMES, toolDefinitions } from "./tools";
 
 /** The assistant's clock: Wednesday 12 June 2030, 11:00 in New York. */
@@ -150,7 +154,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   double?.stop();
-  await stack?.db.drop();
+  await stack?.close();
 });
 
 afterEach(() => {

@@ -2,3 +2,11 @@
 
 export { type App, startApp } from "./app";
 export { type AppConfig, loadAppConfig } from "./config";
+export {
+  createSystem,
+  type ExtraSubscriber,
+  migrateSystem,
+  type System,
+  type SystemOptions,
+  type SystemTuning,
+} from "./system";

@@ -6,15 +6,21 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import net from "node:net";
-import { type Edge, startEdge } from "@todo/edge";
 import { bodyMaxBytes } from "@todo/platform/serving";
-import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
+import {
+  signUpUser,
+  startTestApp,
+  startTestEdge,
+  type TestApp,
+  type TestEdge,
+  type TestUser,
+} from "@todo/testkit";
 import { connectHttp } from "./test-support";
 import { TOOL_NAMES } from "./tools";
 
 let server: TestApp;
 let alice: TestUser;
-let edge: Edge;
+let edge: TestEdge;
 let port: number;
 
 beforeAll(async () => {
@@ -22,15 +28,7 @@ beforeAll(async () => {
   port = Number(new URL(server.httpUrl).port);
   alice = await signUpUser(server, { protocol: "connect", name: "alice" });
   // The edge of `start:services` streams a chunked body on to the process serving `/mcp`.
-  edge = await startEdge({
-    host: "127.0.0.1",
-    port: 0,
-    routes: { "/mcp": server.httpUrl },
-    fallback: (_req, res) => {
-      res.writeHead(404);
-      res.end();
-    },
-  });
+  edge = await startTestEdge(server);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,30 +4,29 @@
  * web fallback all pass through it unchanged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Edge, startEdge } from "@todo/edge";
-import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
+import {
+  signUpUser,
+  startTestApp,
+  startTestEdge,
+  TEST_EDGE_FALLBACK_TEXT,
+  type TestApp,
+  type TestEdge,
+  type TestUser,
+} from "@todo/testkit";
 import type { TaskView } from "@todo/tools";
 import { callTool, connectHttp } from "./test-support";
 import { TOOL_NAMES } from "./tools";
 
 let server: TestApp;
-let edge: Edge;
+let edge: TestEdge;
 let user: TestUser;
 let edgeUrl: string;
 
 beforeAll(async () => {
   server = await startTestApp("pglite");
   user = await signUpUser(server, { protocol: "connect", name: "edge" });
-  edge = await startEdge({
-    host: "127.0.0.1",
-    port: 0,
-    routes: { "/mcp": server.httpUrl, "todo.task.v1.TaskService": server.httpUrl },
-    fallback: (_req, res) => {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("edge fallback\n");
-    },
-  });
-  edgeUrl = `http://127.0.0.1:${edge.port}`;
+  edge = await startTestEdge(server, ["todo.task.v1.TaskService"]);
+  edgeUrl = edge.url;
 }, 60_000);
 
 afterAll(async () => {
@@ -63,6 +62,6 @@ describe("the edge forwards /mcp", () => {
     expect(res.headers.get("www-authenticate")).toStartWith("Bearer ");
     const other = await fetch(`${edgeUrl}/mcp/other`);
     expect(other.status).toBe(404);
-    expect(await other.text()).toBe("edge fallback\n");
+    expect(await other.text()).toBe(TEST_EDGE_FALLBACK_TEXT);
   });
 });

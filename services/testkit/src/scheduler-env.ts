@@ -1,38 +1,30 @@
 /**
- * Test support for the scheduler: the whole embedded-mode pipeline on a fresh PostgreSQL database of
- * its own — a real TaskService (from services/task) whose outbox relay publishes `task-events` on an
- * in-process bus, the scheduler's consumer, its Postgres jobs, its outbox relay publishing
- * `reminders`, and SchedulerService — with the services reached through the in-process client
- * transport (so auth and validation apply). Needs `DATABASE_URL`; without it `createSchedulerTestEnv`
+ * Test support for the scheduler: the whole embedded-mode system (`createSystem`, the one `bun start`
+ * runs) on a fresh PostgreSQL database of its own — TaskService's outbox relay publishing
+ * `task-events` on the in-process bus, the scheduler's consumer, its Postgres jobs, its outbox relay
+ * publishing `reminders`, and SchedulerService — with the services reached through the in-process
+ * client transport (so auth and validation apply), recorders on both topics and a TaskService
+ * client for the timers that fails on request. Needs `DATABASE_URL`; without it `createSchedulerTestEnv`
  * throws, so the tests fail loudly rather than being skipped. With `database: "pglite"` the same
  * pipeline runs on an in-memory PGlite, as `bun start` does (one connection, no LISTEN/NOTIFY).
  */
 import { type CallOptions, type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createSystem, migrateSystem } from "@todo/embedded";
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
-import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
 import {
   type CloudEvent,
   createTokenService,
-  defineService,
   type EventHandler,
   openDatabase,
   type Principal,
   type Sql,
   Topics,
 } from "@todo/platform";
-import { createMemoryBus, startOutboxRelay } from "@todo/platform/events";
 import type { JobScheduler } from "@todo/platform/jobs";
-import { createPostgresJobScheduler } from "@todo/platform/jobs";
 import { createActingAs, createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase } from "@todo/platform/testing";
-import {
-  createSchedulerJobHandler,
-  createSchedulerService,
-  createTaskEventsHandler,
-  migrateScheduler,
-  schedulerValidators,
-} from "@todo/scheduler";
-import { createTaskService, createTaskStore, createWatchHub, migrateTasks, taskValidators } from "@todo/task";
+import { migrateScheduler } from "@todo/scheduler";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -89,11 +81,9 @@ export async function createSchedulerTestEnv(
   options: SchedulerTestEnvOptions = {},
 ): Promise<SchedulerTestEnv> {
   const kind = options.database ?? "postgres";
-  const listen = kind === "postgres";
   const db = await openTestDatabase(kind);
   const { sql } = db;
-  await migrateTasks(sql);
-  await migrateScheduler(sql);
+  await migrateSystem(sql);
   await migrateScheduler(sql); // a second start applies nothing and fails nothing
 
   const tokens = createTokenService({
@@ -102,83 +92,58 @@ export async function createSchedulerTestEnv(
     audience: "todo-api",
     ttlSeconds: 3600,
   });
-  const bus = createMemoryBus({ logger: quiet, maxAttempts: 3, minBackoffMs: 20 });
   const taskEvents: CloudEvent[] = [];
   const reminders: { event: CloudEvent; at: number }[] = [];
 
-  const wakeTaskRelay = { fn: () => {} };
-  const taskService = createTaskService({
-    store: createTaskStore(sql),
-    afterCommit: () => wakeTaskRelay.fn(),
-    hub: createWatchHub(),
-  });
-  const transport = createInProcessTransport({
-    services: [
-      defineService(TaskService, taskService, taskValidators),
-      defineService(SchedulerService, createSchedulerService({ sql }), schedulerValidators),
-    ],
-    tokens,
-  });
-  const tasks = createClient(TaskService, transport);
-  const scheduler = createClient(SchedulerService, transport);
-
   let creates = 0;
   let failures = 0;
-  const flakyTasks = {
-    createTask: async (...args: Parameters<typeof tasks.createTask>) => {
-      creates += 1;
-      if (failures > 0) {
-        failures -= 1;
-        throw new ConnectError("task service unavailable", Code.Unavailable);
-      }
-      return tasks.createTask(...args);
-    },
-  } as unknown as Client<typeof TaskService>;
+  // The scheduler's timers call TaskService through this: it counts the calls and fails on request.
+  const flaky = (tasks: Client<typeof TaskService>) =>
+    ({
+      createTask: async (...args: Parameters<typeof tasks.createTask>) => {
+        creates += 1;
+        if (failures > 0) {
+          failures -= 1;
+          throw new ConnectError("task service unavailable", Code.Unavailable);
+        }
+        return tasks.createTask(...args);
+      },
+    }) as unknown as Client<typeof TaskService>;
 
-  const jobs = createPostgresJobScheduler({
+  const system = await createSystem({
     sql,
-    schema: "scheduler",
-    listen,
-    pollIntervalMs: 500,
-    minBackoffMs: 100,
-    maxBackoffMs: 400,
+    databaseKind: kind,
+    tokens,
     logger: quiet,
-  });
-  const handleTaskEvent = createTaskEventsHandler({ sql, jobs, logger: quiet });
-  const subscriptions = await Promise.all([
-    bus.subscribe(Topics.taskEvents, "scheduler", handleTaskEvent),
-    bus.subscribe(Topics.taskEvents, "recorder", async (e) => {
-      taskEvents.push(e);
-    }),
-    bus.subscribe(Topics.reminders, "recorder", async (e) => {
-      reminders.push({ event: e, at: Date.now() });
-    }),
-  ]);
-  const taskRelay = startOutboxRelay({
-    sql,
-    schema: "task",
-    bus,
-    listen,
-    pollIntervalMs: 200,
-    logger: quiet,
-  });
-  wakeTaskRelay.fn = () => taskRelay.wake();
-  const schedulerRelay = startOutboxRelay({
-    sql,
-    schema: "scheduler",
-    bus,
-    pollIntervalMs: 200,
-    logger: quiet,
+    tuning: {
+      relayPollMs: 200,
+      jobs: { pollIntervalMs: 500, minBackoffMs: 100, maxBackoffMs: 400 },
+      bus: { maxAttempts: 3, minBackoffMs: 20 },
+    },
+    schedulerTasks: flaky,
+    subscribers: [
+      {
+        topic: Topics.taskEvents,
+        group: "recorder",
+        handler: async (e) => {
+          taskEvents.push(e);
+        },
+      },
+      {
+        topic: Topics.reminders,
+        group: "recorder",
+        handler: async (e) => {
+          reminders.push({ event: e, at: Date.now() });
+        },
+      },
+    ],
   });
   const actingAs = createActingAs(tokens);
-  jobs.start(
-    createSchedulerJobHandler({
-      tasks: flakyTasks,
-      actingAs,
-      afterCommit: () => schedulerRelay.wake(),
-      logger: quiet,
-    }),
+  const scheduler = createClient(
+    SchedulerService,
+    createInProcessTransport({ services: system.services, tokens }),
   );
+  const { tasks, jobs } = system;
 
   let users = 0;
   return {
@@ -187,7 +152,7 @@ export async function createSchedulerTestEnv(
     jobs,
     tasks,
     scheduler,
-    handleTaskEvent,
+    handleTaskEvent: system.schedulerTaskEvents,
     taskEvents,
     reminders,
     createCalls: () => creates,
@@ -206,11 +171,7 @@ export async function createSchedulerTestEnv(
       });
     },
     async close() {
-      await jobs.stop();
-      await taskRelay.stop();
-      await schedulerRelay.stop();
-      for (const s of subscriptions) await s.unsubscribe();
-      await bus.close();
+      await system.close();
       await db.drop();
     },
   };
