@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "./lib/components.ts";
-import { describeViolation, findImportViolations, isExported } from "./lib/import-rooms.ts";
+import { describeViolation, findImportViolations, isExported, isTestCode } from "./lib/import-rooms.ts";
 
 describe("isExported", () => {
   test("reads plain entries and `./*` patterns", () => {
@@ -17,6 +17,32 @@ describe("isExported", () => {
     expect(isExported([".", "./*"], "./outbox")).toBe(true);
     expect(isExported(["./due-move"], "./due-move")).toBe(true);
     expect(isExported(["./*"], "./")).toBe(false);
+  });
+});
+
+describe("isTestCode", () => {
+  test("tests, a package's test folder, the platform's testing helpers, the kit and tooling", () => {
+    for (const file of [
+      "services/task/src/store.test.ts",
+      "tests/e2e/undo.e2e.ts",
+      "web/src/components/editor/editor.ct.tsx",
+      "services/mcp/test/mcp-client.ts",
+      "web/test/helper.ts",
+      "services/platform/src/kafka-testing.ts",
+      "services/platform/src/testing.ts",
+      "services/testkit/src/test-edge.ts",
+      "scripts/lib/chart.ts",
+      "bench/api.ts",
+    ])
+      expect([file, isTestCode(file)]).toEqual([file, true]);
+    for (const file of [
+      "services/task/src/store.ts",
+      "services/mcp/src/testing-tools.ts",
+      "services/task/src/test/not-a-test-folder.ts",
+      "web/src/app.tsx",
+      "gen/todo/task/v1/task_pb.ts",
+    ])
+      expect([file, isTestCode(file)]).toEqual([file, false]);
   });
 });
 
@@ -55,6 +81,7 @@ describe("findImportViolations on a made-up repository", () => {
     write("services/testkit/package.json", manifest("@todo/testkit"));
     write("services/tag/src/b.ts", 'import { kit } from "@todo/testkit";\nexport const d = kit;');
     write("services/tag/src/b.test.ts", 'import { kit } from "@todo/testkit";\nexport const e = kit;');
+    write("services/tag/test/helper.ts", 'import { kit } from "@todo/testkit";\nexport const f = kit;'); // a test helper
     write("tests/x.test.ts", 'import { s } from "@todo/task/src/store";\nexport const b = s;');
     write("scripts/ok.ts", 'import { t } from "@todo/task";\nexport const c = t;');
     const found = (await findImportViolations(root)).map(describeViolation);

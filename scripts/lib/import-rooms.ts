@@ -53,14 +53,17 @@ export const MAY_IMPORT: Readonly<Record<Room, readonly Room[]>> = {
 
 /**
  * Whether `file` is test code, which alone may import the test kit: tests (`*.test.ts`, `*.e2e.ts`,
- * `*.ct.tsx`), test helpers (`test-*.ts`, `*-testing.ts`, `*test-support.ts`), and everything
- * outside the packages (scripts, benchmarks, `tests/`).
+ * `*.ct.tsx`), a package's test helpers (in its `test/` folder, beside `src/`; the platform's
+ * `*-testing.ts`, behind its `testing` entry), the test kit itself, and everything outside the
+ * packages (scripts, benchmarks, `tests/`).
  */
 export function isTestCode(file: string): boolean {
   const name = file.split("/").at(-1) ?? "";
   return (
     /\.(test|e2e|ct)\.tsx?$/.test(name) ||
-    /^test-|-testing\.ts$|test-support\.ts$/.test(name) ||
+    /^(services\/[^/]+|web)\/test\//.test(file) ||
+    /(^|-)testing\.ts$|test-support\.tsx?$/.test(name) ||
+    file.startsWith("services/testkit/") ||
     !/^(services\/|web\/|gen\/)/.test(file)
   );
 }

@@ -4,9 +4,9 @@
  * pair without a year ("12/24") as a date — and without a connector neither is a date.
  */
 import { describe, expect, test } from "bun:test";
+import { local, NOW, ZONE } from "../test/fixtures.ts";
 import { DUE_CONNECTORS } from "./connectors.ts";
 import { parseQuickAdd } from "./quick-add.ts";
-import { local, NOW, ZONE } from "./test-support.ts";
 
 const ctx = { now: NOW, timeZone: ZONE };
 

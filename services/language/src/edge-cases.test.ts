@@ -5,9 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { previewOccurrences } from "@todo/recurrence";
 import fc from "fast-check";
+import { local, reminderText, spanProblems } from "../test/fixtures.ts";
 import { CASES } from "./phrase-table.ts";
 import { parseQuickAdd, type QuickAddResult } from "./quick-add.ts";
-import { local, reminderText, spanProblems } from "./test-support.ts";
 
 function parse(text: string, now: string, timeZone: string): QuickAddResult {
   return parseQuickAdd(text, { now: new Date(now), timeZone });

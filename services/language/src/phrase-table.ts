@@ -1,6 +1,6 @@
 /**
  * The phrase table the tests check quick add against: what people type, and exactly what must
- * come out, at one fixed moment — Friday 15 January 2027, 10:30 in New York (test-support.ts).
+ * come out, at one fixed moment — Friday 15 January 2027, 10:30 in New York (../test/fixtures.ts).
  * A due written "2027-01-16" is a date without a time (23:59 that day, hasTime false);
  * "2027-01-16 18:00" has a time (New York wall clock). Reminders: "-30m" is 30 minutes before the
  * due time, "@2027-01-15 08:00" an absolute moment.

@@ -14,9 +14,9 @@ import {
   withinLimit,
 } from "@todo/testkit/fuzz";
 import fc from "fast-check";
+import { spanProblems } from "../test/fixtures.ts";
 import { describeRecurrence } from "./describe.ts";
 import { parseQuickAdd, type QuickAddResult } from "./quick-add.ts";
-import { spanProblems } from "./test-support.ts";
 
 const WORDS = fc.constantFrom(
   ...["every", "each", "other", "day", "days", "week", "weekday", "weekend", "month", "year", "hour"],

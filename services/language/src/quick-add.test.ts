@@ -1,9 +1,9 @@
 /** Quick add against the phrase table (phrase-table.ts), plus the spans of a few phrases in detail. */
 import { describe, expect, test } from "bun:test";
+import { local, NOW, reminderText, spanProblems, ZONE } from "../test/fixtures.ts";
 import { describeRecurrence } from "./describe.ts";
 import { CASES } from "./phrase-table.ts";
 import { parseQuickAdd } from "./quick-add.ts";
-import { local, NOW, reminderText, spanProblems, ZONE } from "./test-support.ts";
 
 describe("the phrase table", () => {
   test("has at least 80 phrases", () => {

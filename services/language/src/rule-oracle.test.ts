@@ -9,9 +9,9 @@
 import { describe, expect, test } from "bun:test";
 import { previewOccurrences, rruleProblem } from "@todo/recurrence";
 import { Temporal } from "temporal-polyfill";
+import { NOW, ZONE } from "../test/fixtures.ts";
 import { CASES } from "./phrase-table.ts";
 import { parseQuickAdd } from "./quick-add.ts";
-import { NOW, ZONE } from "./test-support.ts";
 
 /** The day before `now` at the due's local time of day, in the zone. */
 function dayBeforeAt(due: Date, now: Date, zone: string): Date {

@@ -15,7 +15,7 @@ import {
   type TestEdge,
   type TestUser,
 } from "@todo/testkit";
-import { connectHttp } from "./test-support";
+import { connectHttp } from "../test/mcp-client";
 import { TOOL_NAMES } from "./tools";
 
 let server: TestApp;

@@ -14,7 +14,7 @@ import {
   type TestUser,
 } from "@todo/testkit";
 import type { TaskView } from "@todo/tools";
-import { callTool, connectHttp } from "./test-support";
+import { callTool, connectHttp } from "../test/mcp-client";
 import { TOOL_NAMES } from "./tools";
 
 let server: TestApp;

@@ -10,7 +10,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import { Priority, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import { rejection, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "@todo/tools";
-import { callTool, connectHttp, exerciseEveryTool } from "./test-support";
+import { callTool, connectHttp, exerciseEveryTool } from "../test/mcp-client";
 import { TOOL_NAMES } from "./tools";
 
 let server: TestApp;

@@ -10,7 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { rejection, repoRoot, signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "@todo/tools";
-import { callTool, exerciseEveryTool } from "./test-support";
+import { callTool, exerciseEveryTool } from "../test/mcp-client";
 import { TOOL_NAMES } from "./tools";
 
 const STDIO = join(import.meta.dir, "stdio.ts");

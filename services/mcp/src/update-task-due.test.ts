@@ -12,7 +12,7 @@ import { TaskSchema } from "@todo/gen/todo/task/v1/task_pb";
 import { parseQuickAdd } from "@todo/language";
 import { signUpUser, startTestApp, type TestApp, type TestUser } from "@todo/testkit";
 import type { TaskView } from "@todo/tools";
-import { callTool, connectHttp, wallClock } from "./test-support";
+import { callTool, connectHttp, wallClock } from "../test/mcp-client";
 
 const NY = "America/New_York";
 const BERLIN = "Europe/Berlin";

@@ -17,12 +17,12 @@ import {
 } from "@todo/platform/testing";
 import { eventually } from "@todo/testkit/eventually";
 import { startWebhookReceiver, type WebhookReceiver } from "@todo/testkit/webhook";
+import { type SmtpReceiver, startSmtpReceiver } from "../test/smtp-server";
 import { ALICE, authFor, type CallAuth, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
-import { type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
 
 let tracing: TestTracing;

@@ -1,6 +1,6 @@
 /**
  * The delivery worker against real receivers started by the tests, on 127.0.0.1 only: an HTTP server
- * (Bun.serve) for webhooks and an SMTP server (`smtp-server`, smtp-testing.ts) for e-mail.
+ * (Bun.serve) for webhooks and an SMTP server (`smtp-server`, ../test/smtp-server.ts) for e-mail.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
@@ -9,12 +9,12 @@ import { type Delivery, DeliveryState } from "@todo/gen/todo/notification/v1/cha
 import { type Database, type EventHandler, openDatabase } from "@todo/platform";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { eventually } from "@todo/testkit/eventually";
+import { type CapturedMail, type SmtpReceiver, startSmtpReceiver } from "../test/smtp-server";
 import { ALICE, authFor, type CallAuth, reminderDue, serviceClient } from "../test/support";
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./delivery-worker";
 import { createSmtpMailer, type Mailer } from "./mailer";
 import { createNotificationHub, type NotificationHub } from "./notification-hub";
 import { createRemindersHandler } from "./reminders-consumer";
-import { type CapturedMail, type SmtpReceiver, startSmtpReceiver } from "./smtp-testing";
 import { createNotificationStore, migrateNotifications } from "./store";
 
 interface Received {

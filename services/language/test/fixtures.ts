@@ -3,7 +3,7 @@
  * instants (through Temporal with an explicit zone, never the process's).
  */
 import { Temporal } from "temporal-polyfill";
-import type { QuickAddReminder, QuickAddResult } from "./quick-add.ts";
+import type { QuickAddReminder, QuickAddResult } from "../src/quick-add.ts";
 
 /** Friday 15 January 2027, 10:30 in New York (15:30 UTC). */
 export const NOW = new Date("2027-01-15T15:30:00Z");
