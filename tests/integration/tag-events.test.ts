@@ -9,6 +9,7 @@ import {
   createTokenService,
   EventTypes,
   fromCloudEvent,
+  silentLogger as quiet,
   Topics,
   toCloudEvent,
 } from "@todo/platform";
@@ -25,7 +26,6 @@ import { createTagEventsHandler, emitTaskEvent, migrateTasks, TASK_COLUMNS, type
 
 const ALICE = "0190a000-0000-7000-8000-00000000000a";
 const BOB = "0190b000-0000-7000-8000-00000000000b";
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let db: TestDatabase;
 let handle: (event: CloudEvent) => Promise<void>;

@@ -4,8 +4,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { createEventBus, parseBrokers } from "./bus";
 import { type CloudEvent, toCloudEvent } from "./events";
 import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import { silentLogger as quiet } from "./logger";
 
 function event(name: string): CloudEvent {
   return toCloudEvent(

@@ -2,9 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import type { TxSql } from "./db";
 import { type Job, type JobHandler, type JobScheduler, jobPayloadText } from "./jobs";
 import { createPostgresJobScheduler, ensureJobs, type PostgresJobSchedulerOptions } from "./jobs-postgres";
+import { silentLogger as quiet } from "./logger";
 import { createTestDatabase, type TestDatabase } from "./testing";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let db: TestDatabase;
 let schemas = 0;

@@ -65,3 +65,11 @@ export function createLogger(component: string): Logger {
     error: (m, f) => write("error", m, f),
   };
 }
+
+/** A logger that writes nothing: for tests and benchmarks that provoke failures on purpose. */
+export const silentLogger: Logger = Object.freeze({
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+});

@@ -4,6 +4,7 @@
  * per topic, and consumer lag — the events a group has been given but not finished (in-process) or
  * not committed (Kafka, read with the admin API) — which falls back to zero once they are handled.
  */
+
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
 import { Kafka, logLevel } from "kafkajs";
@@ -11,9 +12,9 @@ import { createKafkaBus } from "./bus-kafka";
 import { createMemoryBus } from "./bus-memory";
 import { type CloudEvent, type EventBus, toCloudEvent } from "./events";
 import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
+import { silentLogger as quiet } from "./logger";
 import { sumOf, type TestMetrics, useTestMetrics } from "./metrics-testing";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let metrics: TestMetrics;
 const buses: EventBus[] = [];
 const previousRefresh = process.env.METRICS_REFRESH_SECONDS;

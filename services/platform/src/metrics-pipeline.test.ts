@@ -4,15 +4,16 @@
  * they are; a job's lateness (fired − due) is recorded when it fires, its failures counted, and the
  * jobs pending and due are reported per kind.
  */
+
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
 import { type EventBus, toCloudEvent } from "./events";
 import { createPostgresJobScheduler, ensureJobs } from "./jobs-postgres";
+import { silentLogger as quiet } from "./logger";
 import { type Exposition, sumOf, type TestMetrics, useTestMetrics } from "./metrics-testing";
 import { enqueueEvent, ensureOutbox, startOutboxRelay } from "./outbox";
 import { createTestDatabase, type TestDatabase } from "./testing";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let metrics: TestMetrics;
 let db: TestDatabase;
 const previousRefresh = process.env.METRICS_REFRESH_SECONDS;

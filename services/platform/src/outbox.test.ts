@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
 import { type CloudEvent, type EventBus, fromCloudEvent, toCloudEvent } from "./events";
+import { silentLogger as quiet } from "./logger";
 import { enqueueEvent, ensureOutbox, startOutboxRelay } from "./outbox";
 import { createTestDatabase, type TestDatabase } from "./testing";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SCHEMA = "svc";
 
 let db: TestDatabase;

@@ -3,16 +3,17 @@
  * whatever fires it; the trigger — here a span around `fireDue`, as the Dapr job callback's — is a
  * link, and the handler's statements are the fire span's children.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type SpanContext, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { TxSql } from "./db";
 import type { Job } from "./jobs";
 import { createPostgresJobScheduler, ensureJobs, type PostgresJobScheduler } from "./jobs-postgres";
+import { silentLogger as quiet } from "./logger";
 import { createTestDatabase, type TestDatabase } from "./testing";
 import { platformTracer, setTracingEnabled } from "./tracing";
 import { isChildOf, type TestTracing, useTestTracing } from "./tracing-testing";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SCHEMA = "trace_jobs";
 
 let tracing: TestTracing;

@@ -4,6 +4,7 @@
  * on the in-process bus and on the Kafka bus against a real broker, with the messaging conventions'
  * attributes.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   type Context,
@@ -21,13 +22,13 @@ import { createMemoryBus } from "./bus-memory";
 import { ensureProcessedEvents, idempotentHandler } from "./consumer";
 import { type CloudEvent, deadLetterTopic, type EventBus, Topics, toCloudEvent } from "./events";
 import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
+import { silentLogger as quiet } from "./logger";
 import { enqueueEvent, ensureOutbox, startOutboxRelay } from "./outbox";
 import { createTestDatabase, type TestDatabase } from "./testing";
 import { contextFromTraceparent, platformTracer, setTracingEnabled } from "./tracing";
 import { traceProcess } from "./tracing-messaging";
 import { isChildOf, type TestTracing, useTestTracing } from "./tracing-testing";
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SCHEMA = "trace_msg";
 const TOPIC = Topics.tagEvents;
 

@@ -3,7 +3,14 @@ import { durationFromMs, timestampDate, timestampFromDate } from "@bufbuild/prot
 import { ReminderDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
 import { TaskCompletedSchema } from "@todo/gen/todo/events/v1/task_events_pb";
 import { Priority, RecurrenceAnchor, type Task } from "@todo/gen/todo/task/v1/task_pb";
-import { type CloudEvent, EventTypes, fromCloudEvent, isEventOf, type Principal } from "@todo/platform";
+import {
+  type CloudEvent,
+  EventTypes,
+  fromCloudEvent,
+  isEventOf,
+  type Principal,
+  silentLogger,
+} from "@todo/platform";
 import type { Job } from "@todo/platform/jobs";
 import { createSchedulerTestEnv, type SchedulerTestEnv, until } from "@todo/testkit";
 import { encodeNextInstancePlan, nextInstanceJobName, planNextInstance } from "./next-instance";
@@ -339,7 +346,7 @@ describe("recurrence", () => {
     const handler = createSchedulerJobHandler({
       tasks: env.tasks,
       actingAs: (user, options) => env.as(user).then((o) => ({ ...options, ...o })),
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      logger: silentLogger,
     });
     const count = await countTasks(alice);
     const again = await handler.prepare?.(job);

@@ -3,11 +3,12 @@
  * a fixed clock. 2026-03-10T12:00Z is 21:00 in Tokyo, 08:00 in New York (EDT), 05:00 in Los Angeles
  * (PDT) and 01:00 the next day in Auckland (NZDT).
  */
+
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type DigestDue, DigestDueSchema } from "@todo/gen/todo/events/v1/reminder_events_pb";
-import { EventTypes, Topics } from "@todo/platform";
+import { EventTypes, silentLogger as quiet, Topics } from "@todo/platform";
 import { createMemoryState, type KeyValueState } from "@todo/platform/data";
 import { createTestDatabase, sumOf, type TestDatabase, useTestMetrics } from "@todo/platform/testing";
 import { createDigestTrigger, type DigestDeps, digestDayAt, digestStateKey, runDigest } from "./digest";
@@ -306,7 +307,6 @@ describe("createDigestTrigger", () => {
       setIf: (key, value, etag) => inner.setIf(key, value, etag),
       deleteIf: (key, etag) => inner.deleteIf(key, etag),
     };
-    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const trigger = createDigestTrigger(deps(state, NOON, { logger: quiet }));
     const first = trigger();
     while (reads === 0) await Bun.sleep(5);
@@ -324,7 +324,6 @@ describe("createDigestTrigger", () => {
     const metrics = useTestMetrics();
     await userWithTasks("UTC", [{ title: "a", due: "2026-03-01T00:00:00Z" }]);
     await userWithTasks("America/Los_Angeles", [{ title: "b", due: "2026-03-01T00:00:00Z" }]);
-    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const before = await metrics.scrape();
     const trigger = createDigestTrigger(deps(createMemoryState(), NOON, { logger: quiet }));
     await trigger();

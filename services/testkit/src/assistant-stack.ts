@@ -4,6 +4,7 @@
  * through the in-process transport (auth and validation apply), and AssistantService instances on
  * top, built with the options a test gives, that call them as the caller. Nothing of ours is mocked.
  */
+
 import { type CallOptions, type Client, createClient } from "@connectrpc/connect";
 import {
   type AssistantServiceDeps,
@@ -16,14 +17,12 @@ import { createSystem, migrateSystem } from "@todo/embedded";
 import { AssistantService } from "@todo/gen/todo/assistant/v1/assistant_service_pb";
 import type { TagService } from "@todo/gen/todo/tag/v1/tag_service_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { createTokenService, defineService, type Principal } from "@todo/platform";
+import { createTokenService, defineService, type Principal, silentLogger as quiet } from "@todo/platform";
 import { createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 
 /** The zone every test user lives in. */
 export const ASSISTANT_TEST_ZONE = "America/New_York";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The services under test and how to call them. */
 export interface AssistantTestStack {

@@ -8,6 +8,7 @@
  * throws, so the tests fail loudly rather than being skipped. With `database: "pglite"` the same
  * pipeline runs on an in-memory PGlite, as `bun start` does (one connection, no LISTEN/NOTIFY).
  */
+
 import { type CallOptions, type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createSystem, migrateSystem } from "@todo/embedded";
 import { SchedulerService } from "@todo/gen/todo/scheduler/v1/scheduler_service_pb";
@@ -18,6 +19,7 @@ import {
   type EventHandler,
   openDatabase,
   type Principal,
+  silentLogger as quiet,
   type Sql,
   Topics,
 } from "@todo/platform";
@@ -25,8 +27,6 @@ import type { JobScheduler } from "@todo/platform/jobs";
 import { createActingAs, createInProcessTransport } from "@todo/platform/serving";
 import { createTestDatabase } from "@todo/platform/testing";
 import { migrateScheduler } from "@todo/scheduler";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Everything a scheduler test needs. */
 export interface SchedulerTestEnv {
