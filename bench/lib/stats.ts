@@ -1,7 +1,6 @@
 /**
- * Small statistics helpers of the event-path benchmark (`bench/events.ts`): nearest-rank percentiles
- * over latency samples and their markdown formatting. Kept apart so the benchmark's phases read as
- * what they measure.
+ * Small statistics helpers of the benchmarks: nearest-rank percentiles over latency samples and
+ * their markdown formatting. Kept apart so the benchmarks' phases read as what they measure.
  */
 
 /** The distribution of one set of samples, in the samples' unit (milliseconds here). */
@@ -20,7 +19,7 @@ export interface Summary {
  * `p` % of the samples do not exceed. Nearest-rank never interpolates, so a reported p99 is a latency
  * some event really had. NaN for no samples.
  */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1] as number;

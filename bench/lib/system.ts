@@ -1,8 +1,8 @@
 /**
- * The system under test of the event-path benchmark (`bench/events.ts`): a fresh PostgreSQL database,
- * optionally a private Apache Kafka broker, the services as separate processes, and a CPU meter that
- * says which process used the machine while a phase ran. Everything started here is stopped by the
- * handle that started it, by process id.
+ * The systems under test of the benchmarks: a fresh PostgreSQL database, optionally a private Apache
+ * Kafka broker, the services as separate processes, a CPU meter that says which process used the
+ * machine while a phase ran (and the /proc readings it is made of), and the machine's facts.
+ * Everything started here is stopped by the handle that started it, by process id.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import postgres from "postgres";
 import type { InfraContext } from "../../scripts/lib/infra-component.ts";
 import { KAFKA_VERSION, kafka } from "../../scripts/lib/kafka.ts";
 import { createDatabase, dropDatabase } from "../../tests/integration/system.ts";
@@ -45,6 +46,19 @@ export async function createFreshDatabase(adminUrl: string, prefix: string): Pro
   const name = `${prefix}_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
   const url = await createDatabase(adminUrl, name);
   return { url, name, drop: () => dropDatabase(adminUrl, name) };
+}
+
+/** PostgreSQL's `server_version` at `url` ("unknown" when it cannot be asked), for the reports. */
+export async function postgresVersion(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ server_version: string }[]>`show server_version`;
+    return row?.server_version ?? "unknown";
+  } catch {
+    return "unknown";
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** A Kafka broker to run against. */
@@ -172,7 +186,8 @@ export async function startService(
   }
 }
 
-const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc (USER_HZ, 100 on Linux). */
+export const TICKS_PER_SECOND = 100;
 
 /** CPU ticks (user + system, USER_HZ) that process `pid` has used so far; 0 once it has ended. */
 export function processTicks(pid: number | string): number {
@@ -186,14 +201,22 @@ export function processTicks(pid: number | string): number {
   }
 }
 
-/** Ticks of the PostgreSQL backends serving database `dbName` (any other database's are not ours). */
-function postgresTicks(dbName: string): number {
+/**
+ * Ticks of the PostgreSQL backends serving database `dbName` (any other database's are not ours);
+ * with `withBackground`, also the server's own background processes (postmaster, checkpointer, WAL
+ * writer …), which work for every database at once.
+ */
+export function postgresTicks(dbName: string, withBackground = false): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmd.startsWith("postgres: ") && cmd.includes(` ${dbName} `)) total += processTicks(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "postgres") continue;
+      const title = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const ours = title.startsWith("postgres: ") && title.includes(` ${dbName} `);
+      // A client backend's title names its client's address and port: "… 127.0.0.1(41234) idle".
+      const background = !/\(\d+\)/.test(title);
+      if (ours || (withBackground && background)) total += processTicks(entry);
     } catch {
       // the process ended meanwhile
     }
@@ -201,12 +224,21 @@ function postgresTicks(dbName: string): number {
   return total;
 }
 
-function machineTicks(): { busy: number; total: number } {
+/** The whole machine's busy and total ticks (all CPUs) so far, from /proc/stat. */
+export function machineTicks(): { busy: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const total = v.reduce((s, x) => s + x, 0);
   return { busy: total - idle, total };
+}
+
+/** The whole machine's busy cores over the next `ms` milliseconds (2.0 = two cores fully busy). */
+export async function machineBusyCores(ms = 2000): Promise<number> {
+  const a = { ...machineTicks(), at: performance.now() };
+  await Bun.sleep(ms);
+  const b = { ...machineTicks(), at: performance.now() };
+  return (b.busy - a.busy) / TICKS_PER_SECOND / ((b.at - a.at) / 1000);
 }
 
 /** CPU seconds per component over an interval, and how busy the whole machine was. */
@@ -233,6 +265,14 @@ export class CpuMeter {
 
   untrack(pid: number): void {
     for (const [key, value] of this.pids) if (value === pid) this.pids.delete(key);
+  }
+
+  /** The cores used by everything but this run (other people's work) over the next `ms` milliseconds. */
+  async otherCores(ms = 3000): Promise<number> {
+    const stop = this.start();
+    await Bun.sleep(ms);
+    const r = stop();
+    return r.seconds > 0 ? r.other / r.seconds : 0;
   }
 
   /** Starts an interval; the returned function ends it and reports. */

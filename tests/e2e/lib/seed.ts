@@ -43,7 +43,7 @@ const TAGS = ["work", "home", "errands", "finance", "health", "travel", "reading
 const PRIORITIES = [Priority.UNSPECIFIED, Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT];
 
 /** A small deterministic generator (mulberry32), so every run seeds the same account. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
