@@ -164,7 +164,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   };
 
   const claim = async (lease: Lease) => {
-    const query = sql.unsafe<ClaimedDelivery[]>(
+    // A connection of its own until a cancel sent by stop() was taken (lease-worker.ts).
+    const conn = await sql.reserve();
+    const query = conn.unsafe<ClaimedDelivery[]>(
       `with due as (
          select d.id from notification.deliveries d
          join notification.channels c on c.id = d.channel_id and c.enabled
@@ -184,11 +186,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       [batchSize, lease.token, lease.leaseMs],
       { prepare: true },
     );
-    const untrack = lease.track(query);
     try {
-      return await query;
+      return await lease.cancellable(query);
     } finally {
-      untrack();
+      conn.release();
     }
   };
 

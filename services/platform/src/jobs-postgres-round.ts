@@ -65,7 +65,9 @@ export function createJobRound(options: JobRoundOptions): JobRound {
   const { sql, table, batchSize, retry, metrics, log } = options;
 
   const claim = async (lease: Lease) => {
-    const query = sql.unsafe<JobRow[]>(
+    // A connection of its own until a cancel sent by stop() was taken (lease-worker.ts).
+    const conn = await sql.reserve();
+    const query = conn.unsafe<JobRow[]>(
       `with due as (
          select name from ${table}
          where run_time <= now() and (claimed_until is null or claimed_until < now())
@@ -78,11 +80,10 @@ export function createJobRound(options: JobRoundOptions): JobRound {
       [batchSize, lease.token, lease.leaseMs],
       PREPARED,
     );
-    const untrack = lease.track(query);
     try {
-      return await query;
+      return await lease.cancellable(query);
     } finally {
-      untrack();
+      conn.release();
     }
   };
 

@@ -36,7 +36,8 @@ async function freshQueue() {
        attempts int not null default 0, claim uuid, claimed_until timestamptz)`,
   );
   const claim = async (lease: Lease, batchSize: number): Promise<Item[]> => {
-    const query = db.sql.unsafe<Item[]>(
+    const conn = await db.sql.reserve();
+    const query = conn.unsafe<Item[]>(
       `with due as (
          select id from ${table}
          where run_time <= now() and (claimed_until is null or claimed_until < now())
@@ -45,11 +46,10 @@ async function freshQueue() {
        from due where i.id = due.id returning i.id, i.attempts`,
       [batchSize, lease.token, lease.leaseMs],
     );
-    const untrack = lease.track(query);
     try {
-      return await query;
+      return await lease.cancellable(query);
     } finally {
-      untrack();
+      conn.release();
     }
   };
   /** Deletes the rows still held by `lease`; returns the ids it deleted. */
@@ -277,7 +277,7 @@ describe("lease worker (real PostgreSQL)", () => {
     expect(await queue.remaining()).toEqual([2]);
   });
 
-  test("stop() at any moment of busy rounds returns, whatever its claim transaction was doing", async () => {
+  test("stop() at any moment of busy rounds returns, whatever its claim transaction was doing, and cancels nobody else's statement", async () => {
     // postgres.js leaves a transaction stuck when a query is cancelled before it was sent; stop()
     // must never do that (lease-worker.ts). 40 stops at random moments of three workers' rounds.
     const queue = await freshQueue();
@@ -293,15 +293,19 @@ describe("lease worker (real PostgreSQL)", () => {
            from due where i.id = due.id returning i.id, i.attempts`,
           [lease.token],
         );
-        const untrack = lease.track(query);
-        try {
-          rows.push(...(await query));
-        } finally {
-          untrack();
-        }
+        rows.push(...(await lease.cancellable(query)));
       });
       return rows;
     };
+    // Bystanders on the same pool: a cancel that reached a connection after the claim it was meant
+    // for had finished would interrupt one of their statements instead.
+    const bystanderErrors: string[] = [];
+    let bystanding = true;
+    const bystanders = [1, 2].map(async () => {
+      while (bystanding) {
+        await db.sql`select pg_sleep(0.002)`.catch((err: Error) => bystanderErrors.push(err.message));
+      }
+    });
     const outcomes: string[] = [];
     for (let i = 0; i < 40; i++) {
       const group = [1, 2, 3].map(() =>
@@ -316,7 +320,40 @@ describe("lease worker (real PostgreSQL)", () => {
         ]),
       );
     }
+    bystanding = false;
+    await Promise.all(bystanders);
     expect(outcomes.filter((o) => o !== "stopped")).toEqual([]);
+    expect(bystanderErrors).toEqual([]);
+  });
+
+  test("a cancelled claim returns only once the server took the cancel, so the connection cannot carry it to a later statement", async () => {
+    // A cancel names a server process, not a query: the claim must keep its connection until the
+    // cancel was taken. Here the claim finishes at once, but the cancel is taken only on `taken`.
+    const queue = await freshQueue();
+    const taken = deferred();
+    const claimFinished = deferred();
+    let claimReturned = false;
+    const w = worker(queue, {
+      claim: async (lease) => {
+        const query = Object.assign(
+          claimFinished.promise.then(() => [] as Item[]),
+          { cancel: () => taken.promise },
+        );
+        const rows = await lease.cancellable(query);
+        claimReturned = true;
+        return rows;
+      },
+    });
+    w.start();
+    await Bun.sleep(20);
+    const stopping = w.stop();
+    await Bun.sleep(20); // stop() sent the cancel
+    claimFinished.resolve();
+    await Bun.sleep(50);
+    expect(claimReturned).toBe(false);
+    taken.resolve();
+    await stopping;
+    expect(claimReturned).toBe(true);
   });
 
   test("wakes on wake(), at a wake(at) time, and on NOTIFY, long before its poll", async () => {

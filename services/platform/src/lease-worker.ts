@@ -19,7 +19,7 @@
  * to `maxMs`, reset by the next good round; otherwise the worker sleeps until `wake()`, a NOTIFY on
  * `listen.channel`, the time `nextWaitMs` reports, or `pollIntervalMs`, whichever comes first.
  *
- * `stop()` ends the sleep, cancels the queries the round registered with `lease.track` (a claim
+ * `stop()` ends the sleep, cancels the queries the round runs through `lease.cancellable` (a claim
  * still running in PostgreSQL), waits for the round to finish and unlistens.
  */
 import { type BackoffPolicy, createBackoff } from "./backoff";
@@ -27,7 +27,10 @@ import type { Sql } from "./db";
 import type { Logger } from "./logger";
 import { createSleeper } from "./sleeper";
 
-/** Something running in the database that `stop()` may cancel (a `postgres` query). */
+/**
+ * Something running in the database that `stop()` may cancel: a `postgres` query, whose `cancel()`
+ * (patched, patches/postgres@3.4.9.patch) settles once the server has taken the cancel request.
+ */
 export interface Cancellable {
   cancel(): unknown;
 }
@@ -39,10 +42,14 @@ export interface Lease {
   /** How long the claim lasts (`claimed_until = now() + leaseMs`). */
   readonly leaseMs: number;
   /**
-   * Registers a query for `stop()` to cancel — call it right where the query is awaited — and
-   * returns the function to call once it settled. A query registered after `stop()` runs to its end.
+   * Awaits `query` — call it right where the query would be awaited — and lets `stop()` cancel it
+   * meanwhile. When a cancel was sent, it settles only once PostgreSQL has taken the cancel request:
+   * a cancel targets the connection's server process, not the query, so one that arrived after the
+   * query finished would interrupt whatever that connection ran next. The caller must therefore hold
+   * the connection until this settles — run the query in a transaction or on a reserved connection
+   * (`sql.reserve()`), never on the pool. A query given after `stop()` runs to its end.
    */
-  track(query: Cancellable): () => void;
+  cancellable<R>(query: PromiseLike<R> & Cancellable): Promise<R>;
   /** True once `stop()` was called. */
   readonly stopping: boolean;
 }
@@ -103,10 +110,31 @@ export interface LeaseWorker {
   runOnce(): Promise<number>;
   /** Runs rounds until one claims less than a full batch; returns the rows claimed in all. */
   drain(): Promise<number>;
-  /** Stops the loop after the round in progress, cancelling its tracked queries; then unlistens. */
+  /** Stops the loop after the round in progress, cancelling its `cancellable` queries; then unlistens. */
   stop(): Promise<void>;
   readonly started: boolean;
   readonly stopped: boolean;
+}
+
+/** A query `stop()` may cancel, and the cancel once sent. */
+interface Tracked {
+  readonly query: Cancellable;
+  cancelled: Promise<unknown> | undefined;
+}
+
+/** The longest wait for the server to take a cancel request (it answers at once when it can). */
+const CANCEL_TAKEN_MAX_MS = 2000;
+
+/** Waits until the server took a cancel request, or failed to, or too long passed. */
+async function untilTaken(cancelled: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    cancelled.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CANCEL_TAKEN_MAX_MS);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** The defaults of `LeaseWorkerOptions`. */
@@ -123,7 +151,7 @@ export function createLeaseWorker<T>(options: LeaseWorkerOptions<T>): LeaseWorke
   const wakeDuringBackoff = options.wakeDuringBackoff ?? true;
   const untilWoken = options.untilWoken ?? false;
   const sleeper = createSleeper();
-  const inflight = new Set<Cancellable>();
+  const inflight = new Set<Tracked>();
 
   let started = false;
   let stopped = false;
@@ -133,9 +161,15 @@ export function createLeaseWorker<T>(options: LeaseWorkerOptions<T>): LeaseWorke
   const newLease = (): Lease => ({
     token: crypto.randomUUID(),
     leaseMs,
-    track(query) {
-      inflight.add(query);
-      return () => inflight.delete(query);
+    async cancellable(query) {
+      const tracked: Tracked = { query, cancelled: undefined };
+      inflight.add(tracked);
+      try {
+        return await query;
+      } finally {
+        inflight.delete(tracked);
+        if (tracked.cancelled) await untilTaken(tracked.cancelled);
+      }
     },
     get stopping() {
       return stopped;
@@ -235,7 +269,7 @@ export function createLeaseWorker<T>(options: LeaseWorkerOptions<T>): LeaseWorke
         // rollback) then waits forever. A query is sent a microtask after it is awaited, so one
         // macrotask later every tracked query is on the wire (or already settled and untracked).
         await new Promise((resolve) => setTimeout(resolve, 0));
-        for (const query of inflight) query.cancel();
+        for (const tracked of inflight) tracked.cancelled = Promise.resolve(tracked.query.cancel());
       }
       await running;
       await unlisten?.().catch(() => {});

@@ -19,12 +19,13 @@
  *   the table's current size (a plan costs well under a millisecond);
  * - `statement_timeout` on every relay statement (`SET LOCAL`), so a claim stuck behind a lock or a
  *   bad plan fails, is logged and retried instead of holding the relay;
- * - the caller gets the running query (`onQuery`) to cancel it when the relay stops, so nothing is
+ * - the claim runs through the caller's `cancellable`, to be cancelled when the relay stops, so nothing is
  *   left running in PostgreSQL after the process goes.
  */
 
 import type { PendingQuery, Row } from "postgres";
 import type { Sql, TxSql } from "./db";
+import type { Lease } from "./lease-worker";
 import { MetricAttributes } from "./metric-names";
 import { platformInstruments } from "./metrics-instruments";
 
@@ -78,25 +79,21 @@ export interface ClaimRequest {
   readonly leaseMs: number;
   /** The longest each statement may run (`statement_timeout`). */
   readonly timeoutMs: number;
-  /** Receives the running claim statement, to `cancel()` it on shutdown. */
-  readonly onQuery?: (query: PendingQuery<Row[]> | undefined) => void;
+  /** Awaits the claim statement so the relay's `stop()` may cancel it (lease-worker.ts). */
+  readonly cancellable?: Lease["cancellable"];
 }
 
 /** Claims a batch (see `outboxClaimStatement`) in a bounded transaction; the lease outlives it. */
 export async function claimOutboxRows<T extends Row>(sql: Sql, request: ClaimRequest): Promise<T[]> {
-  const { table, batchSize, token, leaseMs, timeoutMs, onQuery } = request;
-  try {
-    const rows: T[] = [];
-    await sql.begin(async (tx) => {
-      await boundTransaction(tx, timeoutMs);
-      const query = tx.unsafe<T[]>(outboxClaimStatement(table), [batchSize, token, leaseMs], PREPARED);
-      onQuery?.(query as unknown as PendingQuery<Row[]>);
-      rows.push(...(await query));
-    });
-    return rows;
-  } finally {
-    onQuery?.(undefined);
-  }
+  const { table, batchSize, token, leaseMs, timeoutMs, cancellable } = request;
+  const rows: T[] = [];
+  // In the transaction, so its connection stays ours until a cancel sent for the claim was taken.
+  await sql.begin(async (tx) => {
+    await boundTransaction(tx, timeoutMs);
+    const query = tx.unsafe<T[]>(outboxClaimStatement(table), [batchSize, token, leaseMs], PREPARED);
+    rows.push(...(await (cancellable ? cancellable(query) : query)));
+  });
+  return rows;
 }
 
 /** What a round did with its claimed rows. */

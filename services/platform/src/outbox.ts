@@ -185,7 +185,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const started = performance.now();
     let rows: OutboxRow[] | undefined;
     let failure: unknown;
-    let untrack: (() => void) | undefined;
     try {
       rows = await claimOutboxRows<OutboxRow>(sql, {
         table,
@@ -193,10 +192,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         token: lease.token,
         leaseMs: lease.leaseMs,
         timeoutMs: claimTimeoutMs,
-        onQuery: (query) => {
-          untrack?.();
-          untrack = query ? lease.track(query) : undefined;
-        },
+        cancellable: lease.cancellable,
       });
       return rows;
     } catch (err) {
