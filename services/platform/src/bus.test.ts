@@ -3,7 +3,7 @@ import { TagDeletedSchema } from "@todo/gen/todo/events/v1/tag_events_pb";
 import { Kafka, logLevel } from "kafkajs";
 import { createEventBus, parseBrokers } from "./bus";
 import { type CloudEvent, toCloudEvent } from "./events";
-import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
+import { fetchTopicOffsets, requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
 import { silentLogger as quiet } from "./logger";
 
 function event(name: string): CloudEvent {
@@ -58,7 +58,7 @@ describe("createEventBus", () => {
     const admin = new Kafka({ clientId: "bus-factory-check", brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await fetchTopicOffsets(admin, topic);
       expect(offsets).toHaveLength(2);
       expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(1);
     } finally {

@@ -8,7 +8,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, logLevel, type Producer } from "kafkajs";
 import { isOutOfOrderSequence, renewingProducer } from "./kafka-producer-renewal";
-import { requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
+import { fetchTopicOffsets, requireKafkaBrokers, uniqueKafkaName } from "./kafka-testing";
 import { memoryLogger } from "./testing";
 
 const kafka = new Kafka({
@@ -93,7 +93,7 @@ test("a refused sequence replaces the producer; the next send goes through the n
   await producer.use(() => Promise.reject(new Error("something else"))).catch(() => {});
   expect(producer.renewals).toBe(1);
   await send("three");
-  const ends = await admin.fetchTopicOffsets(topic);
+  const ends = await fetchTopicOffsets(admin, topic);
   expect(ends.map((p) => p.high)).toEqual(["3"]);
   await producer.disconnect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => {});
