@@ -16,7 +16,7 @@ describe("parseBunTestSummary", () => {
       " 4 expect() calls",
       "Ran 7 tests across 3 files. [6.00ms]",
     ].join("\n");
-    expect(parseBunTestSummary(output)).toEqual({ pass: 3, fail: 2, skip: 1, todo: 1, failed: ["bad"] });
+    expect(parseBunTestSummary(output)).toEqual({ pass: 3, fail: 2, skip: 1, todo: 1, failed: ["a.test.ts: bad"] });
   });
 
   test("ignores colour codes and takes the last summary", () => {
@@ -34,19 +34,30 @@ describe("parseBunTestSummary", () => {
     expect(parseBunTestSummary(output)).toEqual({ pass: 1, fail: 0, skip: 0, todo: 0, failed: [] });
   });
 
-  test("names each failed test once, without its time, colours or the timeout note", () => {
+  test("names each failed test once, by file, without its time, colours or the timeout note", () => {
     const output = [
+      "services/platform/src/outbox.test.ts:",
       "\u001b[31m(fail)\u001b[0m outbox > several relays share the work [60001.06ms]",
       "  ^ this test timed out after 60000ms.",
-      "(fail) a > b [1.20s]",
-      "(pass) a > c [0.10ms]",
+      "(pass) outbox > wake() [0.10ms]",
+      "",
+      "scripts/observe.test.ts:",
+      "(fail) (unnamed) [180111.75ms]",
       "",
       "2 tests failed:",
       "(fail) outbox > several relays share the work [60001.06ms]",
-      "(fail) a > b [1.20s]",
+      "(fail) (unnamed) [180111.75ms]",
       " 1 pass",
       " 2 fail",
     ].join("\n");
-    expect(parseBunTestSummary(output).failed).toEqual(["outbox > several relays share the work", "a > b"]);
+    expect(parseBunTestSummary(output).failed).toEqual([
+      "services/platform/src/outbox.test.ts: outbox > several relays share the work",
+      "scripts/observe.test.ts: (unnamed)",
+    ]);
+  });
+
+  test("a failure seen only in the closing list is still named", () => {
+    const output = ["1 test failed:", "(fail) a > b [1.20s]", " 0 pass", " 1 fail"].join("\n");
+    expect(parseBunTestSummary(output).failed).toEqual(["a > b"]);
   });
 });

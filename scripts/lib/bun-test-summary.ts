@@ -30,10 +30,22 @@ export function parseBunTestSummary(output: string): BunTestCounts {
     const last = [...text.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\s*$`, "gm"))].at(-1)?.[1];
     return last === undefined ? 0 : Number(last);
   };
-  // bun marks each failed test `(fail) <describe> > <name> [time]`, once as it runs and again in the
-  // closing list; a summary without the names sends a reader through 300 000 lines of log.
+  // bun marks each failed test `(fail) <describe> > <name> [time]` under its file's `path:` line as
+  // it runs, and again in the closing list (without files); a summary without the names sends a
+  // reader through 300 000 lines of log. A failed hook is "(unnamed)": its file says which.
   const failed = new Set<string>();
-  for (const m of text.matchAll(/^\(fail\) (.+?)(?: \[[\d.]+m?s\])?\s*$/gm)) failed.add(m[1] as string);
+  const seen = new Set<string>();
+  let file = "";
+  let closingList = false;
+  for (const line of text.split("\n")) {
+    if (/^\d+ tests? failed:\s*$/.test(line)) closingList = true;
+    const header = /^(\S+\.(?:test|e2e|spec)\.[cm]?[jt]sx?):\s*$/.exec(line);
+    if (header) file = header[1] as string;
+    const name = /^\(fail\) (.+?)(?: \[[\d.]+m?s\])?\s*$/.exec(line)?.[1];
+    if (name === undefined || (closingList && seen.has(name))) continue;
+    seen.add(name);
+    failed.add(file && !closingList ? `${file}: ${name}` : name);
+  }
   return {
     pass: count("pass"),
     fail: count("fail"),
