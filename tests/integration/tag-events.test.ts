@@ -22,7 +22,14 @@ import {
 } from "@todo/platform/events";
 import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTagService, createTagStore, createTaskEventsHandler, migrateTags } from "@todo/tag";
-import { createTagEventsHandler, emitTaskEvent, migrateTasks, TASK_COLUMNS, type TaskRow } from "@todo/task";
+import {
+  createTagEventsHandler,
+  emitTaskEvent,
+  migrateTasks,
+  rowToTask,
+  TASK_COLUMNS,
+  type TaskRow,
+} from "@todo/task";
 
 const ALICE = "0190a000-0000-7000-8000-00000000000a";
 const BOB = "0190b000-0000-7000-8000-00000000000b";
@@ -221,7 +228,7 @@ describe("rename end to end on the in-process bus", () => {
            values ($1, $2, 'write report', '{work}', '{work}', 'UTC', now(), now()) returning ${TASK_COLUMNS}`,
           [taskId, ALICE],
         );
-        await emitTaskEvent(tx, "created", row as TaskRow);
+        await emitTaskEvent(tx, "created", row as TaskRow, rowToTask(row as TaskRow));
       });
       wakeAll();
       await until(async () => (await counts()).work === 1);

@@ -37,10 +37,10 @@ import {
   Kafka,
   KafkaJSError,
   logLevel as KafkaLogLevel,
-  type LogEntry,
   Partitioners,
   type RecordMetadata,
 } from "kafkajs";
+import { type BackoffPolicy, backoffDelay } from "./backoff";
 import { envInt, envString } from "./config";
 import {
   type CloudEvent,
@@ -53,6 +53,7 @@ import {
   Topics,
 } from "./events";
 import { fromKafkaRecord, MalformedEventError, toKafkaHeaders } from "./kafka-envelope";
+import { kafkaLogCreator, StoppingError } from "./kafka-log";
 import { renewingProducer } from "./kafka-producer-renewal";
 import { createLogger, type Logger } from "./logger";
 import {
@@ -101,35 +102,6 @@ export interface KafkaBusOptions {
 
 const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
-/** Raised inside a handler loop when the bus or the subscription is shutting down. */
-class StoppingError extends Error {
-  override readonly name = "StoppingError";
-}
-
-/** kafkajs errors it retries by itself (stale metadata, rebalances, coordinator moves): not ours to alarm on. */
-const ROUTINE_KAFKAJS_ERROR = /^Response |rebalanc|coordinator|leader|retry/i;
-
-/**
- * Routes kafkajs's own logging into our JSON logger: warnings and errors only. kafkajs logs every
- * error response at ERROR even when it retries and succeeds; those become warnings. The failure a
- * subscription raises on purpose to stop mid-retry is not logged at all.
- */
-function kafkaLogCreator(log: Logger) {
-  return () =>
-    ({ level, log: entry }: LogEntry) => {
-      const {
-        message,
-        timestamp: _t,
-        logger: _l,
-        ...fields
-      } = entry as typeof entry & Record<string, unknown>;
-      if (fields.error instanceof StoppingError) return;
-      const text = `kafkajs: ${message}`;
-      if (level === KafkaLogLevel.ERROR && !ROUTINE_KAFKAJS_ERROR.test(message)) log.error(text, fields);
-      else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) log.warn(text, fields);
-    };
-}
-
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -152,8 +124,10 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   if (options.brokers.length === 0) throw new Error("createKafkaBus: no brokers given");
   const partitions = options.partitions ?? envInt("KAFKA_PARTITIONS", 3, 1, 10_000);
   const maxAttempts = Math.max(1, options.maxAttempts ?? envInt("BUS_MAX_ATTEMPTS", 5, 1, 1000));
-  const minBackoff = options.minBackoffMs ?? 100;
-  const maxBackoff = Math.max(minBackoff, options.maxBackoffMs ?? 10_000);
+  const backoff: BackoffPolicy = {
+    minMs: options.minBackoffMs ?? 100,
+    maxMs: options.maxBackoffMs ?? 10_000,
+  };
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const prefix = options.topicPrefix ?? envString("KAFKA_TOPIC_PREFIX", "");
   if (!/^[A-Za-z0-9._-]*$/.test(prefix)) {
@@ -504,7 +478,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
             await deadLetter(topic, group, payload, event, failure, attempt, metrics);
             return;
           }
-          const wait = Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1));
+          const wait = backoffDelay(attempt, backoff);
           log.warn("event handler failed; retrying", {
             topic,
             group,

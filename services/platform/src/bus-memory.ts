@@ -11,6 +11,8 @@
  * Events published to a topic with no subscribed group are dropped, so subscribe every consumer before
  * starting the outbox relays.
  */
+
+import { type BackoffPolicy, backoffDelay } from "./backoff";
 import {
   type CloudEvent,
   deadLetterTopic,
@@ -69,8 +71,7 @@ function errorText(err: unknown): string {
 /** Creates an in-process event bus. */
 export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-  const minBackoff = options.minBackoffMs ?? 50;
-  const maxBackoff = options.maxBackoffMs ?? 5000;
+  const backoff: BackoffPolicy = { minMs: options.minBackoffMs ?? 50, maxMs: options.maxBackoffMs ?? 5000 };
   const log = options.logger ?? createLogger("event-bus");
   const topics = new Map<string, Map<string, Group>>();
   const sleepers = new Set<() => void>();
@@ -143,7 +144,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         attempt,
         err: failure,
       });
-      await sleep(Math.min(maxBackoff, minBackoff * 2 ** (attempt - 1)));
+      await sleep(backoffDelay(attempt, backoff));
     }
   };
 

@@ -60,7 +60,7 @@ async function userWithTasks(
       zone,
     );
     if ("spent" in row) throw new Error("unexpected spent request");
-    ids.push(row.id);
+    ids.push(row.row.id);
   }
   return { userId, ids };
 }

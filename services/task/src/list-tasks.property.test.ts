@@ -106,8 +106,9 @@ async function insertTasks(
           recurrence_anchor: 0,
           reminders: [],
         };
-        const row = await store.create(user.principal.userId, values, "", new Date(spec.create));
-        if ("spent" in row) throw new Error("a create without request_id cannot be spent");
+        const created = await store.create(user.principal.userId, values, "", new Date(spec.create));
+        if ("spent" in created) throw new Error("a create without request_id cannot be spent");
+        const { row } = created;
         let update = spec.create;
         let complete: number | null = null;
         if (spec.complete !== null) {

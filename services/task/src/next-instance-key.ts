@@ -13,7 +13,7 @@
 import type { TxSql } from "@todo/platform";
 import { nextInstanceRequestId } from "@todo/recurrence";
 import type { EmitTaskEvent } from "./store";
-import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
+import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
 /** Whether a next instance is still as the scheduler created it: open and never changed since. */
 export function isUntouchedInstance(row: Pick<TaskRow, "status" | "version">): boolean {
@@ -50,6 +50,6 @@ export async function withdrawNextInstance(
   );
   if (!next || !isUntouchedInstance(next)) return undefined;
   await tx`delete from task.tasks where id = ${next.id} and user_id = ${completed.user_id}`;
-  await emit(tx, "deleted", next);
+  await emit(tx, "deleted", next, rowToTask(next));
   return next.id;
 }

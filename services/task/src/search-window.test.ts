@@ -47,7 +47,7 @@ async function createAt(user: TestUser, minute: number, title: string, descripti
     new Date(T0 + minute * 60_000),
   );
   if ("spent" in row) throw new Error("unexpected spent request id");
-  return row;
+  return row.row;
 }
 
 /** Every page of a relevance-ordered search through `listTasks`, feeding each cursor back. */

@@ -3,19 +3,24 @@
  * caller's user id, and every change writes its event to the outbox in the same transaction.
  */
 import { etagOf, type TaskChange } from "@todo/events";
+import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
 import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { type ListQuery, type ListResult, listTasks } from "./list-tasks";
 import { withdrawNextInstance } from "./next-instance-key";
 import { emitTaskEvent } from "./task-events";
-import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
+import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
-/** Writes the event of a change inside the change's transaction. */
+/**
+ * Writes the event of a change inside the change's transaction. `task` is `rowToTask(row)`, mapped
+ * once by the caller so the event and the caller's response share it.
+ */
 export type EmitTaskEvent = (
   tx: TxSql,
   change: TaskChange,
   row: TaskRow,
+  task: Task,
   updateMask?: string[],
 ) => Promise<void>;
 
@@ -47,11 +52,17 @@ export interface HistoryRow {
   change: Uint8Array;
 }
 
+/** A written (or unchanged) task: its row and its `Task` message, mapped once for event and response. */
+export interface Written {
+  row: TaskRow;
+  task: Task;
+}
+
 /** Result of a conditional write. */
-export type WriteResult = { row: TaskRow } | { missing: true } | { stale: TaskRow };
+export type WriteResult = Written | { missing: true } | { stale: TaskRow };
 
 /** Result of a status change: a reopen may also withdraw the next instance (next-instance-key.ts). */
-export type StatusResult = WriteResult | { row: TaskRow; withdrawn?: string };
+export type StatusResult = WriteResult | (Written & { withdrawn?: string });
 
 /** Reads and writes the caller's tasks. */
 export interface TaskStore {
@@ -70,7 +81,7 @@ export interface TaskStore {
     now: Date,
     seriesId?: string,
     userZone?: string,
-  ): Promise<TaskRow | { spent: true }>;
+  ): Promise<Written | { spent: true }>;
   /** A page of a task's history, newest first, after the given (change_time, event_id) cursor. */
   history(
     userId: string,
@@ -103,10 +114,13 @@ export interface TaskStore {
    * Puts a deleted task back from its last snapshot (same id), with a new version and
    * `update_time = now`, emitting `created`; `{ exists: true }` when a task with that id exists.
    */
-  restore(userId: string, snapshot: TaskRow, now: Date): Promise<{ row: TaskRow } | { exists: true }>;
+  restore(userId: string, snapshot: TaskRow, now: Date): Promise<Written | { exists: true }>;
 }
 
 const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
+
+/** A row with its message, for a write that emits no event. */
+const written = (row: TaskRow): Written => ({ row, task: rowToTask(row) });
 
 /** The parameters $3..$12 of an insert or update, in column order (title … reminders). */
 function valueParams(v: TaskValues): unknown[] {
@@ -161,17 +175,24 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
     return row?.known === true;
   };
 
+  /** Maps `row` once, writes its event with that `Task`, and returns both. */
+  const emitWritten = async (tx: TxSql, change: TaskChange, row: TaskRow, mask?: string[]) => {
+    const task = rowToTask(row);
+    await emit(tx, change, row, task, mask);
+    return { row, task };
+  };
+
   return {
     list: (q) => listTasks(sql, q),
     async create(userId, v, requestId, now, seriesId, userZone) {
-      return sql.begin(async (tx): Promise<TaskRow | { spent: true }> => {
+      return sql.begin(async (tx): Promise<Written | { spent: true }> => {
         // Pipelined with the transaction's first statement: no extra round trip.
         const zoneWrite = userZone ? recordUserZone(tx, userId, userZone, now) : undefined;
         const [result] = await Promise.all([createIn(tx), zoneWrite]);
         return result;
       });
 
-      async function createIn(tx: TxSql): Promise<TaskRow | { spent: true }> {
+      async function createIn(tx: TxSql): Promise<Written | { spent: true }> {
         const id = Bun.randomUUIDv7();
         if (requestId !== "") {
           const claimed = await tx`
@@ -192,7 +213,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
               : undefined;
             // The first task may have been deleted since: the key stays spent, so a retry (or the
             // scheduler re-creating a next occurrence) never brings it back.
-            return existing ?? { spent: true };
+            return existing ? written(existing) : { spent: true };
           }
         }
         if (seriesId && !(await isSeriesOf(tx, userId, seriesId))) throw notFound("series", seriesId);
@@ -204,8 +225,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
           [id, userId, ...valueParams(v), seriesId || (v.rrule ? id : null), now] as never[],
         );
         if (!row) throw new Error("insert returned no row");
-        await emit(tx, "created", row);
-        return row;
+        return emitWritten(tx, "created", row);
       }
     },
 
@@ -239,7 +259,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
         if (!current) return { missing: true };
         if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
         const next = change(current);
-        if (!next) return { row: current };
+        if (!next) return written(current);
         const v = next.values;
         const [row] = await tx.unsafe<TaskRow[]>(
           `update task.tasks set title = $3, description = $4, priority = $5, tags = $6::text[],
@@ -251,8 +271,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
           [id, userId, ...valueParams(v), now] as never[],
         );
         if (!row) throw new Error("update returned no row");
-        await emit(tx, "updated", row, next.mask);
-        return { row };
+        return emitWritten(tx, "updated", row, next.mask);
       }
     },
 
@@ -262,8 +281,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
         if (!current) return { missing: true };
         if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
         await tx`delete from task.tasks where id = ${id} and user_id = ${userId}`;
-        await emit(tx, "deleted", current);
-        return { row: current };
+        return emitWritten(tx, "deleted", current);
       });
     },
 
@@ -272,7 +290,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
         const current = await lockTask(tx, userId, id);
         if (!current) return { missing: true };
         if (etag !== "" && etag !== etagOf(current.version)) return { stale: current };
-        if (current.status === status) return { row: current };
+        if (current.status === status) return written(current);
         const completing = status === 2;
         const [row] = await tx.unsafe<TaskRow[]>(
           `update task.tasks set status = $3, complete_time = $4, update_time = $5, version = version + 1
@@ -280,14 +298,14 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
           [id, userId, status, completing ? now : null, now],
         );
         if (!row) throw new Error("update returned no row");
-        await emit(tx, completing ? "completed" : "reopened", row);
+        const done = await emitWritten(tx, completing ? "completed" : "reopened", row);
         const withdrawn = completing ? undefined : await withdrawNextInstance(tx, current, emit);
-        return withdrawn ? { row, withdrawn } : { row };
+        return withdrawn ? { ...done, withdrawn } : done;
       });
     },
 
     async restore(userId, t, now) {
-      return sql.begin(async (tx): Promise<{ row: TaskRow } | { exists: true }> => {
+      return sql.begin(async (tx): Promise<Written | { exists: true }> => {
         const [row] = await tx.unsafe<TaskRow[]>(
           `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
              time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time, complete_time,
@@ -309,8 +327,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
           ] as never[],
         );
         if (!row) return { exists: true };
-        await emit(tx, "created", row);
-        return { row };
+        return emitWritten(tx, "created", row);
       });
     },
   };

@@ -16,7 +16,7 @@ import {
 } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/events";
 import { emitTaskEvent } from "./task-events";
-import { TASK_COLUMNS, type TaskRow } from "./task-mapper";
+import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
 /** The consumer name under which processed tag events are recorded. */
 export const TAG_EVENTS_CONSUMER = "task.tag-events";
@@ -78,7 +78,7 @@ async function rewriteTasks(tx: TxSql, userId: string, key: string, rewrite: Rew
       [row.id, next.tags, next.tagKeys],
       PREPARED,
     );
-    if (updated) await emitTaskEvent(tx, "updated", updated, ["tags"]);
+    if (updated) await emitTaskEvent(tx, "updated", updated, rowToTask(updated), ["tags"]);
   }
 }
 

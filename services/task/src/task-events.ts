@@ -13,7 +13,6 @@ import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change
 import { EventTypes, Topics, type TxSql, toCloudEvent } from "@todo/platform";
 import { enqueueEvent } from "@todo/platform/events";
 import type { EmitTaskEvent } from "./store";
-import { rowToTask } from "./task-mapper";
 
 const CHANGE_TYPES: Record<TaskChange, ChangeType> = {
   created: ChangeType.CREATED,
@@ -23,9 +22,11 @@ const CHANGE_TYPES: Record<TaskChange, ChangeType> = {
   deleted: ChangeType.DELETED,
 };
 
-/** Writes a task change's events and history entry, in the caller's transaction. */
-export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, updateMask) => {
-  const task = rowToTask(row);
+/**
+ * Writes a task change's events and history entry, in the caller's transaction. `task` is
+ * `rowToTask(row)`; every message built from it is serialized here, so the caller may return it.
+ */
+export const emitTaskEvent: EmitTaskEvent = async (tx: TxSql, change, row, task, updateMask) => {
   const mask = updateMask ?? [];
   const event = encodeTaskEvent(change, row.user_id, task, mask);
 

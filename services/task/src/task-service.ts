@@ -17,7 +17,7 @@ import { CursorError, cursorTypes, type ListQuery, type ListResult } from "./lis
 import { defaultOrder, parseOrderBy } from "./order-by";
 import { decodePageToken, encodePageToken, paramsHash } from "./page-token";
 import { searchTerms } from "./search-query";
-import type { TaskStore, TaskValues, WriteResult } from "./store";
+import type { TaskStore, TaskValues, WriteResult, Written } from "./store";
 import { rowToTask, type StoredReminder, storeReminder, type TaskRow, taskToRow } from "./task-mapper";
 import { crossFieldViolations, isId, maskFields, normaliseTags, type UpdatableField } from "./validation";
 import type { WatchHub } from "./watch-hub";
@@ -153,7 +153,7 @@ function same(col: keyof TaskValues, a: TaskValues, b: TaskValues): boolean {
   return JSON.stringify(x) === JSON.stringify(y);
 }
 
-function unwrap(result: WriteResult, id: string): TaskRow {
+function unwrap(result: WriteResult, id: string): Written {
   if ("missing" in result) throw notFound("task", id);
   if ("stale" in result) {
     throw new ConnectError(
@@ -161,7 +161,7 @@ function unwrap(result: WriteResult, id: string): TaskRow {
       Code.Aborted,
     );
   }
-  return result.row;
+  return result;
 }
 
 /** The answer to undeleting a task that is not deleted. */
@@ -199,7 +199,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
     async createTask(req, ctx) {
       const user = principalOf(ctx);
       const task = req.task as Task; // REQUIRED, checked by the validation layer
-      const row = await store.create(
+      const created = await store.create(
         user.userId,
         fitted(valuesOf(task, user.timeZone)),
         req.requestId,
@@ -207,13 +207,13 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         req.seriesId,
         ownZone(user),
       );
-      if ("spent" in row) {
+      if ("spent" in created) {
         throw new ConnectError(
           "request_id was already used for a task that has since been deleted",
           Code.AlreadyExists,
         );
       }
-      return { task: rowToTask(row) };
+      return { task: created.task };
     },
 
     async getTask(req, ctx) {
@@ -314,7 +314,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
         clock(),
         ownZone(user),
       );
-      return { task: rowToTask(unwrap(result, patch.id)) };
+      return { task: unwrap(result, patch.id).task };
     },
 
     async deleteTask(req, ctx) {
@@ -333,13 +333,13 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       }
       const result = await store.restore(user.userId, taskToRow(change.task, user.userId), clock());
       if ("exists" in result) throw alreadyThere(req.id);
-      return { task: rowToTask(result.row) };
+      return { task: result.task };
     },
 
     async completeTask(req, ctx) {
       const user = principalOf(ctx);
       const result = await store.setStatus(user.userId, req.id, TaskStatus.COMPLETED, clock(), req.etag);
-      return { task: rowToTask(unwrap(result, req.id)) };
+      return { task: unwrap(result, req.id).task };
     },
 
     async *watchTasks(_req, ctx) {
@@ -384,7 +384,7 @@ export function createTaskService(deps: TaskServiceDeps): ServiceImpl<typeof Tas
       const user = principalOf(ctx);
       const result = await store.setStatus(user.userId, req.id, TaskStatus.OPEN, clock(), req.etag);
       const withdrawn = "withdrawn" in result ? (result.withdrawn ?? "") : "";
-      return { task: rowToTask(unwrap(result, req.id)), withdrawnTaskId: withdrawn };
+      return { task: unwrap(result, req.id).task, withdrawnTaskId: withdrawn };
     },
   };
 }
