@@ -16,7 +16,13 @@ describe("parseBunTestSummary", () => {
       " 4 expect() calls",
       "Ran 7 tests across 3 files. [6.00ms]",
     ].join("\n");
-    expect(parseBunTestSummary(output)).toEqual({ pass: 3, fail: 2, skip: 1, todo: 1, failed: ["a.test.ts: bad"] });
+    expect(parseBunTestSummary(output)).toEqual({
+      pass: 3,
+      fail: 2,
+      skip: 1,
+      todo: 1,
+      failed: ["a.test.ts: bad"],
+    });
   });
 
   test("ignores colour codes and takes the last summary", () => {

@@ -23,7 +23,7 @@
  *   left running in PostgreSQL after the process goes.
  */
 
-import type { PendingQuery, Row } from "postgres";
+import type { Row } from "postgres";
 import type { Sql, TxSql } from "./db";
 import type { Lease } from "./lease-worker";
 import { MetricAttributes } from "./metric-names";
