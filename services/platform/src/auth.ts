@@ -131,11 +131,23 @@ export function principalOf(ctx: HandlerContext): Principal {
 /**
  * Verifies the bearer token of every call except `publicMethods` (full names such as
  * `todo.identity.v1.AuthService.SignIn`, or whole services such as `grpc.health.v1.Health`).
+ * `handedOver` is given only by the in-process transport (clients.ts): the caller it returns for a
+ * request is taken as authenticated, without a token. Network listeners never pass it.
  */
-export function createAuthInterceptor(tokens: TokenService, publicMethods: readonly string[]): Interceptor {
+export function createAuthInterceptor(
+  tokens: TokenService,
+  publicMethods: readonly string[],
+  handedOver?: (header: Headers) => Principal | undefined,
+): Interceptor {
   const open = new Set(publicMethods);
   return (next) => async (req) => {
     if (open.has(req.service.typeName) || open.has(`${req.service.typeName}.${req.method.name}`)) {
+      return next(req);
+    }
+    // In-process calls (clients.ts) hand the caller over without a token; listeners pass no `handedOver`.
+    const handed = handedOver?.(req.header);
+    if (handed) {
+      req.contextValues.set(principalKey, handed);
       return next(req);
     }
     const header = req.header.get("authorization");

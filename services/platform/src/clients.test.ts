@@ -10,16 +10,28 @@ import {
   createRemoteTransport,
   createServiceClient,
   createServiceTransport,
+  IN_PROCESS_CALL_HEADER,
   serviceTargetFromEnv,
 } from "./clients";
 import { defineService, type RunningServer, startServer } from "./server";
 
-const tokens = createTokenService({
+const real = createTokenService({
   secret: "clients-test-secret-0123456789abcdefghij",
   issuer: "todo",
   audience: "todo-api",
   ttlSeconds: 300,
 });
+/** The real token service, counting its verifications. */
+let verified = 0;
+const tokens: TokenService = {
+  issue: (p) => real.issue(p),
+  verify: (t) => {
+    verified += 1;
+    return real.verify(t);
+  },
+};
+
+const BOB: Principal = { userId: "0190a000-0000-7000-8000-00000000000b", email: "", timeZone: "Asia/Tokyo" };
 
 const ALICE: Principal = {
   userId: "0190a000-0000-7000-8000-00000000000a",
@@ -27,7 +39,10 @@ const ALICE: Principal = {
   timeZone: "Europe/Berlin",
 };
 
-/** A stand-in service: ListTags answers with who called and what header arrived. */
+/**
+ * A stand-in service: ListTags answers with who called, what `x-extra` header arrived, and (in
+ * `nextPageToken`) whether a bearer token and the in-process hand-over header reached the handler.
+ */
 const registration = defineService(
   TagService,
   {
@@ -35,7 +50,10 @@ const registration = defineService(
       const p = principalOf(ctx);
       return {
         tags: [{ id: p.userId, name: p.timeZone, color: ctx.requestHeader.get("x-extra") ?? "" }],
-        nextPageToken: "",
+        nextPageToken: [
+          ctx.requestHeader.has("authorization"),
+          ctx.requestHeader.has(IN_PROCESS_CALL_HEADER),
+        ].join(","),
       };
     },
     async createTag() {
@@ -169,5 +187,39 @@ describe("clients", () => {
     await renew(ALICE);
     await renew(ALICE);
     expect(issued).toBe(4);
+  });
+
+  test("in-process, acting as a user verifies no token and is scoped to that user", async () => {
+    const client = createServiceClient(
+      TagService,
+      createInProcessTransport({ services: [registration], tokens }),
+    );
+    const actingAs = createActingAs(tokens);
+    const before = verified;
+    const res = await client.listTags({}, await actingAs(BOB));
+    expect(verified).toBe(before);
+    expect(res.tags[0]?.id).toBe(BOB.userId);
+    expect(res.tags[0]?.name).toBe("Asia/Tokyo");
+    expect(res.nextPageToken).toBe("false,false"); // neither the token nor the hand-over id arrives
+    // A forged hand-over header is dropped; without acting-as options there is no caller.
+    const forged = { headers: { [IN_PROCESS_CALL_HEADER]: crypto.randomUUID() } };
+    expect(await codeOf(client.listTags({}, forged))).toBe(Code.Unauthenticated);
+    expect(await codeOf(client.listTags({}))).toBe(Code.Unauthenticated);
+  });
+
+  test("over the network the hand-over header is ignored and acting-as tokens are verified", async () => {
+    for (const protocol of ["grpc", "connect"] as const) {
+      const port = protocol === "grpc" ? server.grpcPort : server.httpPort;
+      const remote = createServiceClient(TagService, {
+        remote: { url: `http://127.0.0.1:${port}`, protocol },
+      });
+      const forged = { headers: { [IN_PROCESS_CALL_HEADER]: crypto.randomUUID() } };
+      expect(await codeOf(remote.listTags({}, forged))).toBe(Code.Unauthenticated);
+      const before = verified;
+      const res = await remote.listTags({}, await createActingAs(tokens)(BOB));
+      expect(verified).toBe(before + 1);
+      expect(res.tags[0]?.id).toBe(BOB.userId);
+      expect(res.nextPageToken).toBe("true,false");
+    }
   });
 });

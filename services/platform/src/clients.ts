@@ -13,12 +13,20 @@
  *
  * Calls are made as a user: `createActingAs(tokens)` gives call options carrying a short-lived bearer
  * token for that user, as when the scheduler creates the next instance of someone's recurring task.
+ * The same options also carry the user in their `contextValues`; the in-process transport hands that
+ * principal to its own auth interceptor through a process-local table (a random one-call id in the
+ * `x-todo-in-process-call` header) and drops the token, so in-process calls skip the JWT check. The
+ * listeners' auth interceptor never reads that header or table: a network request cannot use it.
  */
+
+import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import {
   type CallOptions,
   type Client,
   createClient,
+  createContextKey,
+  createContextValues,
   createRouterTransport,
   type Interceptor,
   type Transport,
@@ -67,20 +75,52 @@ export interface ServiceTarget {
   readonly inProcess?: InProcessTarget;
 }
 
-/** A transport to services registered in this process, behind the server's interceptor chain. */
+/** The user a call acts as (set by `createActingAs`), read by the in-process transport. */
+const actingAsKey = createContextKey<Principal | undefined>(undefined, { description: "acting as" });
+
+/** The header naming an in-process call's handed-over caller; meaningful only inside one transport. */
+export const IN_PROCESS_CALL_HEADER = "x-todo-in-process-call";
+
+/**
+ * A transport to services registered in this process, behind the server's interceptor chain. A call
+ * whose options come from `createActingAs` is authenticated by handing its principal over in-process
+ * (no token is verified); any other call is authenticated by its bearer token, as on the network.
+ */
 export function createInProcessTransport(target: InProcessTarget): Transport {
+  // One-call id → principal, alive only while that call is running; never leaves this transport.
+  const handing = new Map<string, Principal>();
   const interceptors = createInterceptorChain({
     name: target.name ?? "in-process",
     services: target.services,
     tokens: target.tokens,
     publicMethods: target.publicMethods,
     extra: target.interceptors,
+    handedOver: (header) => {
+      const id = header.get(IN_PROCESS_CALL_HEADER);
+      if (!id) return undefined;
+      header.delete(IN_PROCESS_CALL_HEADER); // the handler sees neither a token nor the id
+      return handing.get(id);
+    },
   });
+  const handOver: Interceptor = (next) => async (req) => {
+    req.header.delete(IN_PROCESS_CALL_HEADER); // only this interceptor may set it
+    const principal = req.contextValues.get(actingAsKey);
+    if (!principal) return next(req);
+    const id = randomUUID();
+    handing.set(id, principal);
+    req.header.delete("authorization");
+    req.header.set(IN_PROCESS_CALL_HEADER, id);
+    try {
+      return await next(req);
+    } finally {
+      handing.delete(id);
+    }
+  };
   return createRouterTransport(
     (router) => {
       for (const s of target.services) s.register(router);
     },
-    { router: { interceptors } },
+    { router: { interceptors }, transport: { interceptors: [handOver] } },
   );
 }
 
@@ -182,7 +222,8 @@ export interface ActingAsOptions {
  * Call options with an `authorization: Bearer` token issued by `tokens` for the given user, so a
  * service can act on a user's behalf (the callee's auth interceptor sees that user). Give it a token
  * service with a short TTL (minutes): these tokens never leave the cluster and need not outlive the
- * call. Tokens are cached per user and renewed before they expire.
+ * call. Tokens are cached per user and renewed before they expire. In-process calls
+ * (`createInProcessTransport`) do not send the token: they hand `principal` over directly.
  */
 export function createActingAs(tokens: TokenService, options: ActingAsOptions = {}): ActingAs {
   const renewBeforeMs = options.renewBeforeMs ?? 60_000;
@@ -198,6 +239,8 @@ export function createActingAs(tokens: TokenService, options: ActingAsOptions = 
     }
     const headers = new Headers(callOptions.headers);
     headers.set("authorization", `Bearer ${entry.token}`);
-    return { ...callOptions, headers };
+    const contextValues = callOptions.contextValues ?? createContextValues();
+    contextValues.set(actingAsKey, principal);
+    return { ...callOptions, headers, contextValues };
   };
 }

@@ -13,7 +13,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@todo/gen/grpc/health/v1/health_pb";
-import { createAuthInterceptor, type TokenService } from "./auth";
+import { createAuthInterceptor, type Principal, type TokenService } from "./auth";
 import { connectionContextValues } from "./client-address";
 import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
@@ -41,12 +41,18 @@ export function createInterceptorChain(options: {
   readonly tokens: TokenService;
   readonly publicMethods?: readonly string[] | undefined;
   readonly extra?: readonly Interceptor[] | undefined;
+  /** Only for the in-process transport: callers handed over in-process (`createAuthInterceptor`). */
+  readonly handedOver?: ((header: Headers) => Principal | undefined) | undefined;
 }): Interceptor[] {
   return [
     createMetricsInterceptor(),
     createTracingInterceptor(options.name),
     createErrorInterceptor(options.name),
-    createAuthInterceptor(options.tokens, [...ALWAYS_PUBLIC, ...(options.publicMethods ?? [])]),
+    createAuthInterceptor(
+      options.tokens,
+      [...ALWAYS_PUBLIC, ...(options.publicMethods ?? [])],
+      options.handedOver,
+    ),
     ...(options.extra ?? []),
     createValidationInterceptor(new Map(options.services.map((s) => [s.desc, s.validators]))),
   ];
