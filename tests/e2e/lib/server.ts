@@ -152,6 +152,14 @@ export async function startTodoServer(options: StartOptions = {}): Promise<TodoS
 
   const url = `http://127.0.0.1:${port}`;
   let stopped = false;
+  // A server that dies under a test would take its reason with it: print what it wrote last.
+  child.on("exit", (code, signal) => {
+    if (stopped) return;
+    process.stderr.write(
+      `[e2e] bun start on ${url} exited (${code ?? signal}) while tests used it; its last output:\n` +
+        `${output.slice(-20_000)}\n`,
+    );
+  });
   const stop = async () => {
     if (stopped) return;
     stopped = true;
