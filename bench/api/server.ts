@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
 import { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
+import { collectOutput } from "@todo/testkit";
 import { random } from "../../tests/e2e/lib/seed.ts";
 import { GrpcClients } from "../lib/clients";
 import type { Log } from "../lib/system";
@@ -60,23 +61,12 @@ export async function startServer(
       stderr: "pipe",
     },
   );
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text = (text + decoder.decode(value, { stream: true })).slice(-20_000);
-    }
-  };
-  void pump(child.stdout);
-  void pump(child.stderr);
+  const output = collectOutput(child, 20_000);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const httpUrl = /HTTP\/1\.1\):\s+(http:\/\/\S+)/.exec(text)?.[1];
-    const grpcUrl = /\(h2c\):\s+(http:\/\/\S+)/.exec(text)?.[1];
-    const metricsUrl = /metrics \(Prometheus\):\s+(http:\/\/\S+)/.exec(text)?.[1];
+    const httpUrl = /HTTP\/1\.1\):\s+(http:\/\/\S+)/.exec(output())?.[1];
+    const grpcUrl = /\(h2c\):\s+(http:\/\/\S+)/.exec(output())?.[1];
+    const metricsUrl = /metrics \(Prometheus\):\s+(http:\/\/\S+)/.exec(output())?.[1];
     if (httpUrl && grpcUrl && (metricsUrl || !extraEnv.METRICS_PORT)) {
       return {
         pid: child.pid,
@@ -87,14 +77,14 @@ export async function startServer(
           child.kill("SIGTERM");
           const code = await Promise.race([child.exited, Bun.sleep(15_000).then(() => -1)]);
           if (code === -1) child.kill("SIGKILL");
-          if (code !== 0) log(`server exited with ${code}; its last output:\n${text}`);
+          if (code !== 0) log(`server exited with ${code}; its last output:\n${output()}`);
           return code;
         },
       };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the server did not start (exit ${child.exitCode}):\n${text}`);
+      throw new Error(`the server did not start (exit ${child.exitCode}):\n${output()}`);
     }
     await Bun.sleep(50);
   }

@@ -203,6 +203,30 @@ export interface MainProcess {
 }
 
 /**
+ * Reads a child's stdout and stderr as they come and returns what they wrote so far (the last
+ * `maxChars` characters when given), for waiting on its start-up lines and for error messages.
+ */
+export function collectOutput(
+  child: { readonly stdout: ReadableStream<Uint8Array>; readonly stderr: ReadableStream<Uint8Array> },
+  maxChars?: number,
+): () => string {
+  let text = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (maxChars !== undefined && text.length > maxChars) text = text.slice(-maxChars);
+    }
+  };
+  void pump(child.stdout);
+  void pump(child.stderr);
+  return () => text;
+}
+
+/**
  * Starts main.ts on free ports with the embedded store in `dataDir` (dropping the test run's
  * DATABASE_URL, JWT_SECRET, WEB_DIST and OTEL_* so it generates its own key), plus `env`, and waits
  * until its output matches every pattern of `ready` (30 s at most).
@@ -225,27 +249,16 @@ export async function startMainProcess(
     stdout: "pipe",
     stderr: "pipe",
   });
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  };
-  void pump(child.stdout);
-  void pump(child.stderr);
+  const output = collectOutput(child);
   const deadline = Date.now() + 30_000;
-  while (!ready.every((r) => r.test(text))) {
+  while (!ready.every((r) => r.test(output()))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`main.ts did not start (exit ${child.exitCode}):\n${text}`);
+      throw new Error(`main.ts did not start (exit ${child.exitCode}):\n${output()}`);
     }
     await Bun.sleep(50);
   }
-  return { child, output: () => text };
+  return { child, output };
 }
 
 // ---------------------------------------------------------------------------------------------
