@@ -10,6 +10,8 @@
  *   2. the server starts as a subprocess (`bun services/embedded/src/main.ts` on a fresh database),
  *      one user per client signs up;
  *   3. CreateTask: each client creates varied tasks as its own user;
+ *   3b. cost: CreateTask, UpdateTask, CompleteTask and ListTasks counted per call — statements,
+ *      transactions, PostgreSQL time (`pg_stat_statements`) and CPU — until their events are consumed;
  *   4. each client's user gets `--list-tasks` more tasks, and one search user `--search-tasks`
  *      tasks, bulk-loaded straight into `task.tasks` (or through the API with `--load api`);
  *   5. ListTasks with a filter, a sort and a first page of 50, per user;
@@ -34,7 +36,7 @@
  *   --paced-rate / BENCH_PACED_RATE         … or at this fixed total rate (calls/s)
  *   --profile                               run the server with `--cpu-prof-md` and print where the
  *                                           profile went
- *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, list, list-big,
+ *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, cost, list, list-big,
  *                                           search, metrics
  *   --metrics-rounds / BENCH_METRICS_ROUNDS (3)  metrics phase: rounds of an off and an on server
  *   --scrape-interval / BENCH_SCRAPE_INTERVAL (5)  metrics phase: seconds between scrapes of /metrics

@@ -6,7 +6,7 @@ import type { Log } from "../lib/system";
 import type { PhaseResult } from "./measure";
 
 /** The phases `--phases` can choose, in the order they run. */
-export const API_PHASES = ["raw", "create", "list", "list-big", "search", "metrics"] as const;
+export const API_PHASES = ["raw", "create", "cost", "list", "list-big", "search", "metrics"] as const;
 export type ApiPhase = (typeof API_PHASES)[number];
 
 /** Every option of a run, parsed and checked. */

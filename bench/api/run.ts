@@ -10,6 +10,7 @@ import type { GrpcClients } from "../lib/clients";
 import { type BenchDatabase, createFreshDatabase, type Log, postgresVersion } from "../lib/system";
 import type { OverheadRound } from "../metrics-overhead";
 import { bulkLoad } from "./bulk-load";
+import { costMarkdown, costPhase } from "./cost";
 import { cpuProbe } from "./cpu";
 import { createPhase } from "./create";
 import { apiMachine, writeReport } from "./doc";
@@ -24,7 +25,7 @@ import { clientsFor, type Server, signUpUser, signUpUsers, startServer } from ".
 const root = resolve(import.meta.dir, "..", "..");
 
 /** The phases that need the server (and its users). */
-const SERVER_PHASES = ["create", "list", "list-big", "search"] as const;
+const SERVER_PHASES = ["create", "cost", "list", "list-big", "search"] as const;
 
 /** Runs the benchmark with `options`; throws what failed, after cleaning up. */
 export async function runApiBench(options: ApiOptions, log: Log): Promise<void> {
@@ -61,10 +62,11 @@ export async function runApiBench(options: ApiOptions, log: Log): Promise<void> 
 
   const results_md = resultsMarkdown(run, started);
   const overhead_md = overheadRuns ? overheadMarkdown(run, overheadRuns, started) : undefined;
-  if (run.results.length > 0) console.log(`\n${results_md}\n`);
+  const anyResults = run.results.length > 0 || run.breakdowns.length > 0;
+  if (anyResults) console.log(`\n${results_md}\n`);
   if (overhead_md) console.log(overhead_md);
   if (options.write) {
-    writeReport(options, results_md, run.results.length > 0, overhead_md, machine);
+    writeReport(options, results_md, anyResults, overhead_md, machine);
     log(`wrote ${options.out}`);
   }
 }
@@ -84,6 +86,8 @@ async function serverPhases(run: ApiRun, db: BenchDatabase, server: Server, clie
 
   run.targets.set("CreateTask", { pct: 99, ms: 15 });
   if (options.phases.has("create")) await createPhase(run, db.url, users, cpu);
+  if (options.phases.has("cost"))
+    run.breakdowns.push(...costMarkdown(await costPhase(run, db.url, db.name, users, cpu)));
   if ((["list", "list-big", "search"] as const).some((p) => options.phases.has(p))) {
     await bulkLoad(run, db.url, users, searcher);
   }

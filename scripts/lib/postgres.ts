@@ -39,10 +39,16 @@ const HOST = "127.0.0.1";
 const DEFAULT_PORT = 54329;
 /** The OS user that runs the server when the scripts run as root. */
 const SERVER_OS_USER = "postgres";
-/** Server settings beyond PostgreSQL's defaults (durability defaults are kept on purpose). */
+/**
+ * Server settings beyond PostgreSQL's defaults (durability defaults are kept on purpose).
+ * `pg_stat_statements` is loaded so the benchmarks can count the statements a call costs
+ * (`bench/api/statements.ts`); it records nothing until a database runs `create extension`.
+ */
 const SETTINGS: Readonly<Record<string, string>> = {
   max_connections: "300",
   shared_buffers: "'256MB'",
+  shared_preload_libraries: "'pg_stat_statements'",
+  "pg_stat_statements.track": "top",
 };
 /** The file (inside the data directory) holding our settings; rewritten on every start. */
 const SETTINGS_FILE = "todo.conf";
