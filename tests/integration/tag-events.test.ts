@@ -24,7 +24,7 @@ import { createTestDatabase, type TestDatabase } from "@todo/platform/testing";
 import { createTagService, createTagStore, createTaskEventsHandler, migrateTags } from "@todo/tag";
 import {
   createTagEventsHandler,
-  emitTaskEvent,
+  emitTaskEvents,
   migrateTasks,
   rowToTask,
   TASK_COLUMNS,
@@ -228,7 +228,9 @@ describe("rename end to end on the in-process bus", () => {
            values ($1, $2, 'write report', '{work}', '{work}', 'UTC', now(), now()) returning ${TASK_COLUMNS}`,
           [taskId, ALICE],
         );
-        await emitTaskEvent(tx, "created", row as TaskRow, rowToTask(row as TaskRow));
+        await emitTaskEvents(tx, [
+          { change: "created", row: row as TaskRow, task: rowToTask(row as TaskRow) },
+        ]);
       });
       wakeAll();
       await until(async () => (await counts()).work === 1);

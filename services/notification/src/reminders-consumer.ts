@@ -118,14 +118,12 @@ export async function applyReminderEvent(tx: TxSql, event: CloudEvent): Promise<
 
 /** The `reminders` handler of the notification service (subscribe it in group `notification`). */
 export function createRemindersHandler(deps: RemindersHandlerDeps): EventHandler {
-  return async (event) => {
-    const created: NotificationRow[] = [];
-    await idempotentHandler(deps.sql, "notification", REMINDERS_CONSUMER, async (tx, e) => {
-      const row = await applyReminderEvent(tx, e);
-      if (row) created.push(row);
-    })(event);
-    if (created.length === 0) return;
-    deps.hub?.published(created);
-    deps.afterCommit?.();
-  };
+  return idempotentHandler(deps.sql, "notification", REMINDERS_CONSUMER, async (tx, e, afterCommit) => {
+    const row = await applyReminderEvent(tx, e);
+    if (!row) return;
+    afterCommit(() => {
+      deps.hub?.published([row]);
+      deps.afterCommit?.();
+    });
+  });
 }

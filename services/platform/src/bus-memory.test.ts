@@ -116,6 +116,40 @@ describe("in-process event bus", () => {
     await bus.close();
   });
 
+  test("hands waiting events to a handler's batch, in order; a failed batch is delivered one by one", async () => {
+    const bus = createMemoryBus({ logger: quiet, maxAttempts: 2, minBackoffMs: 1 });
+    const handled: string[] = [];
+    const batchSizes: number[] = [];
+    const handler = Object.assign(
+      async (e: CloudEvent) => {
+        if (nameOf(e) === "poison") throw new Error("cannot digest this");
+        handled.push(nameOf(e));
+      },
+      {
+        batch: async (events: readonly CloudEvent[]) => {
+          const names = events.map(nameOf);
+          if (names.includes("poison")) throw new Error("a poisoned batch");
+          batchSizes.push(names.length);
+          handled.push(...names);
+        },
+      },
+    );
+    await bus.subscribe("t", "g", handler);
+    // One event alone goes to the handler itself.
+    await bus.publish("t", "k", event("alone"));
+    expect(batchSizes).toEqual([]);
+    // Published together, they wait while the first is handled, then go as a batch.
+    const names = Array.from({ length: 20 }, (_, i) => `e${i}`);
+    await Promise.all(names.map((n) => bus.publish("t", n, event(n))));
+    expect(handled).toEqual(["alone", ...names]);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    // A batch with a poisoned event fails; its events are then delivered alone: only poison is lost.
+    handled.length = 0;
+    await Promise.all(["x", "poison", "y", "z"].map((n) => bus.publish("t", n, event(n))));
+    expect(handled).toEqual(["x", "y", "z"]);
+    await bus.close();
+  });
+
   test("a failing group does not hold up another group", async () => {
     const bus = createMemoryBus({ logger: quiet, maxAttempts: 2, minBackoffMs: 1000 });
     const fast: string[] = [];

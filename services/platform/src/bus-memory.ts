@@ -1,8 +1,10 @@
 /**
  * The in-process `EventBus` of the embedded mode. Each (topic, group) is one ordered queue, like a
  * single Kafka partition: events reach a group in publish order, one at a time, and the handlers of
- * a group take turns. A failing handler is retried with exponential backoff; after `maxAttempts` the
- * event goes to `<topic>.dlq` carrying the error, and the queue moves on.
+ * a group take turns. When several events wait and the handler has a `batch`, they go to it together
+ * (up to `MAX_HANDLER_BATCH`); if the batch fails, each of them is delivered alone. A failing handler
+ * is retried with exponential backoff; after `maxAttempts` the event goes to `<topic>.dlq` carrying
+ * the error, and the queue moves on.
  *
  * `publish` resolves only when every group subscribed at that moment has handled the event (or
  * dead-lettered it), so an outbox relay deletes its row only then: a crash of the process in between
@@ -18,6 +20,7 @@ import {
   deadLetterTopic,
   type EventBus,
   type EventHandler,
+  MAX_HANDLER_BATCH,
   type Subscription,
 } from "./events";
 import { createLogger, type Logger } from "./logger";
@@ -63,6 +66,9 @@ interface Group {
   /** The member whose handler is running, so its subscription can wait for it. */
   busy: { member: Member; done: Promise<unknown> } | undefined;
 }
+
+/** The span attribute of a batch's size (OpenTelemetry messaging conventions). */
+const BATCH_SIZE = "messaging.batch.message_count";
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -148,6 +154,47 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     }
   };
 
+  /**
+   * Delivers `batch` (more than one event) to one member's `batch` handler in a single attempt.
+   * Returns whether it succeeded; on failure the caller delivers each event alone.
+   */
+  const deliverBatch = async (group: Group, batch: readonly Delivery[]): Promise<boolean> => {
+    const member = group.members[group.turn++ % group.members.length];
+    const handleBatch = member?.handler.batch;
+    if (!member || !handleBatch || closed) return false;
+    const events = batch.map((d) => d.event);
+    const first = events[0] as CloudEvent;
+    const attempt = () => handleBatch(events);
+    const done = traceProcess(
+      "in-process",
+      group.topic,
+      group.name,
+      first,
+      { [BATCH_SIZE]: events.length },
+      () => group.metrics.process(attempt, first),
+    ).then(
+      () => true,
+      (err: unknown) => {
+        log.debug("event batch failed; delivering its events one by one", {
+          topic: group.topic,
+          group: group.name,
+          events: events.length,
+          err,
+        });
+        return false;
+      },
+    );
+    group.busy = { member, done };
+    const ok = await done;
+    group.busy = undefined;
+    if (!ok) return false;
+    for (const d of batch) {
+      group.metrics.consumed();
+      d.resolve();
+    }
+    return true;
+  };
+
   const deadLetter = (group: Group, d: Delivery, failure: unknown, attempts: number) => {
     log.error("event handler kept failing; dead-lettering the event", {
       topic: group.topic,
@@ -178,7 +225,12 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
 
   const pump = async (group: Group) => {
     try {
-      for (let d = group.queue.shift(); d; d = group.queue.shift()) await deliver(group, d);
+      while (group.queue.length > 0) {
+        const batching = group.queue.length > 1 && group.members.some((m) => m.handler.batch);
+        const batch = group.queue.splice(0, batching ? MAX_HANDLER_BATCH : 1);
+        if (batch.length > 1 && (await deliverBatch(group, batch))) continue;
+        for (const d of batch) await deliver(group, d);
+      }
     } finally {
       group.pump = undefined;
     }

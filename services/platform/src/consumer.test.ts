@@ -82,4 +82,47 @@ describe("idempotent consumer", () => {
     >`select count(*)::int as n from svc.processed_events where consumer = 'c1'`;
     expect(left?.n).toBe(0);
   });
+
+  test("a batch is one transaction: each fresh event applied once, in order, after-commit work after it", async () => {
+    await db.sql`delete from svc.effects`;
+    const order: string[] = [];
+    const committed: string[] = [];
+    const handler = idempotentHandler(db.sql, "svc", "batch1", async (tx, e, afterCommit) => {
+      const name = fromCloudEvent(TagDeletedSchema, e).name;
+      order.push(name);
+      await tx`insert into svc.effects values (${e.id}, ${name})`;
+      afterCommit(() => committed.push(name));
+    });
+    const [a, b, c] = [event("a"), event("b"), event("c")];
+    await handler(b); // already processed before the batch
+    committed.length = 0;
+    order.length = 0;
+    expect(handler.batch).toBeFunction();
+    const [before] = await db.sql<{ n: string }[]>`select count(*)::text as n from svc.processed_events`;
+    await handler.batch?.([c, a, b, a]);
+    expect(order).toEqual(["c", "a"]);
+    expect(committed).toEqual(["c", "a"]);
+    expect(await effects()).toEqual(["a", "b", "c"]);
+    const [after] = await db.sql<{ n: string }[]>`select count(*)::text as n from svc.processed_events`;
+    expect(Number(after?.n) - Number(before?.n)).toBe(2);
+  });
+
+  test("a batch that fails leaves no effects, no records and runs no after-commit work", async () => {
+    await db.sql`delete from svc.effects`;
+    const committed: string[] = [];
+    const handler = idempotentHandler(db.sql, "svc", "batch2", async (tx, e, afterCommit) => {
+      const name = fromCloudEvent(TagDeletedSchema, e).name;
+      await tx`insert into svc.effects values (${e.id}, ${name})`;
+      afterCommit(() => committed.push(name));
+      if (name === "bad") throw new Error("bad event");
+    });
+    const good = event("good");
+    await expect(handler.batch?.([good, event("bad")])).rejects.toThrow("bad event");
+    expect(await effects()).toEqual([]);
+    expect(committed).toEqual([]);
+    // The good event was not recorded as processed: delivered alone, it is applied.
+    await handler(good);
+    expect(await effects()).toEqual(["good"]);
+    expect(committed).toEqual(["good"]);
+  });
 });

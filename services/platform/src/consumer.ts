@@ -24,14 +24,26 @@ export async function ensureProcessedEvents(sql: Sql, schema: string): Promise<v
   });
 }
 
-/** The effects of one event, written through `tx` (the transaction that also records the event id). */
-export type TransactionalHandler = (tx: TxSql, event: CloudEvent) => Promise<void>;
+/**
+ * The effects of one event, written through `tx` (the transaction that also records the event id).
+ * `afterCommit` registers work that must wait until that transaction has committed (waking a
+ * worker, pushing to live streams); it runs in order once it has, and never when it rolled back.
+ */
+export type TransactionalHandler = (
+  tx: TxSql,
+  event: CloudEvent,
+  afterCommit: (run: () => void) => void,
+) => Promise<void>;
 
 /**
  * Wraps `handle` so that each event id is processed at most once by `consumer` (a stable name such as
  * `tag.task-events`): `handle` runs in a transaction that first records (consumer, event id) in
  * `<schema>.processed_events`; when the id is already there the event is skipped. Two concurrent
  * deliveries of one event serialise on that row, and the second one finds it.
+ *
+ * The handler has a `batch` too (see `EventHandler`): many events in one transaction — one insert
+ * records every id, then `handle` runs for each fresh one in order — so a burst costs one commit per
+ * batch instead of one per event, while each event is still recorded, and skipped, on its own.
  */
 export function idempotentHandler(
   sql: Sql,
@@ -41,16 +53,22 @@ export function idempotentHandler(
 ): EventHandler {
   checkSchema(schema);
   const table = `${schema}.processed_events`;
-  return async (event) => {
+  const handleAll = async (events: readonly CloudEvent[]) => {
+    const after: (() => void)[] = [];
+    const register = (run: () => void) => void after.push(run);
     await sql.begin(async (tx) => {
-      const fresh = await tx`
-        insert into ${tx(table)} (consumer, event_id) values (${consumer}, ${event.id})
+      const rows = await tx<{ event_id: string }[]>`
+        insert into ${tx(table)} (consumer, event_id)
+        select ${consumer}, id from unnest(${events.map((e) => e.id)}::text[]) as id
         on conflict do nothing
-        returning 1 as fresh`;
-      if (fresh.length === 0) return;
-      await handle(tx, event);
+        returning event_id`;
+      const fresh = new Set(rows.map((r) => r.event_id));
+      // `delete`: an id given twice is handled once.
+      for (const event of events) if (fresh.delete(event.id)) await handle(tx, event, register);
     });
+    for (const run of after) run();
   };
+  return Object.assign((event: CloudEvent) => handleAll([event]), { batch: handleAll });
 }
 
 /** Forgets processed event ids older than `olderThan` (far beyond any redelivery window); returns how many. */

@@ -44,8 +44,21 @@ export interface CloudEvent {
   readonly extensions?: Readonly<Record<string, string>>;
 }
 
-/** Handles one event. A rejection means "not processed": the bus retries it, then dead-letters it. */
-export type EventHandler = (event: CloudEvent) => Promise<void>;
+/**
+ * Handles one event. A rejection means "not processed": the bus retries it, then dead-letters it.
+ *
+ * A handler may also carry `batch`, which handles several events of one group at once — in order,
+ * all or nothing (the idempotent consumers do them in one transaction: `idempotentHandler`). An
+ * adapter that has more than one event ready may call `batch` instead; when it rejects, the adapter
+ * handles each of those events alone, with the usual retries and dead-lettering, so one bad event
+ * never holds back the others. Adapters that do not batch just call the handler.
+ */
+export type EventHandler = ((event: CloudEvent) => Promise<void>) & {
+  readonly batch?: (events: readonly CloudEvent[]) => Promise<void>;
+};
+
+/** The most events an adapter hands to one `batch` call. */
+export const MAX_HANDLER_BATCH = 100;
 
 /** An active subscription. */
 export interface Subscription {

@@ -70,24 +70,57 @@ export async function ensureOutbox(sql: Sql, schema: string): Promise<void> {
   });
 }
 
+/** The columns `enqueueEvents` writes, in order. */
+const OUTBOX_COLUMNS = [
+  "topic",
+  "key",
+  "event_id",
+  "source",
+  "type",
+  "subject",
+  "event_time",
+  "traceparent",
+  "data_schema",
+  "data",
+  "extensions",
+] as const;
+
 /**
- * Adds `entry` to `<schema>.outbox` inside the caller's transaction `tx`, and notifies
- * `<schema>_outbox` so relays on a real PostgreSQL wake when the transaction commits. In-process
- * relays (the embedded mode, where NOTIFY does not reach listeners) need `relay.wake()` after commit.
+ * Adds `entries` to `<schema>.outbox` inside the caller's transaction `tx`, in the order given (their
+ * `seq`s follow it, so events of one key keep it), and notifies `<schema>_outbox` so relays on a real
+ * PostgreSQL wake when the transaction commits. In-process relays (the embedded mode, where NOTIFY
+ * does not reach listeners) need `relay.wake()` after commit. One statement, whatever the count.
  */
-export async function enqueueEvent(tx: TxSql, schema: string, entry: PublishEntry): Promise<void> {
-  const { event } = entry;
-  const data = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
-  // One round trip: the insert, and the notification (delivered at commit, repeats collapsed).
+export async function enqueueEvents(
+  tx: TxSql,
+  schema: string,
+  entries: readonly PublishEntry[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map(({ topic, key, event }) => ({
+    topic,
+    key,
+    event_id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    event_time: event.time,
+    traceparent: event.traceparent ?? null,
+    data_schema: event.dataSchema,
+    data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    extensions: event.extensions ? tx.json(event.extensions) : null,
+  }));
+  // One round trip: the insert, and one notification (delivered at commit, repeats collapsed).
   await tx`
     with added as (
-      insert into ${tx(`${checkSchema(schema)}.outbox`)}
-        (topic, key, event_id, source, type, subject, event_time, traceparent, data_schema, data, extensions)
-      values (${entry.topic}, ${entry.key}, ${event.id}, ${event.source}, ${event.type}, ${event.subject},
-        ${event.time}, ${event.traceparent ?? null}, ${event.dataSchema}, ${data},
-        ${event.extensions ? tx.json(event.extensions) : null})
+      insert into ${tx(`${checkSchema(schema)}.outbox`)} ${tx(rows as never, ...OUTBOX_COLUMNS)}
       returning 1)
-    select pg_notify(${outboxChannel(schema)}, '') from added`;
+    select pg_notify(${outboxChannel(schema)}, '') where exists (select from added)`;
+}
+
+/** Adds one event to `<schema>.outbox` in `tx` (`enqueueEvents` of one). */
+export function enqueueEvent(tx: TxSql, schema: string, entry: PublishEntry): Promise<void> {
+  return enqueueEvents(tx, schema, [entry]);
 }
 
 /** How a relay runs. */

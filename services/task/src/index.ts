@@ -4,7 +4,7 @@ export { searchTsQueries } from "./list-tasks";
 export { searchTerms } from "./search-query";
 export { createTaskStore, migrateTasks, type TaskStore } from "./store";
 export { createTagEventsHandler } from "./tag-events-consumer";
-export { emitTaskEvent } from "./task-events";
+export { emitTaskEvents } from "./task-events";
 export { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 export { createTaskService, type TaskServiceDeps } from "./task-service";
 export { LIMITS, taskValidators } from "./validation";

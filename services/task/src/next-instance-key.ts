@@ -12,7 +12,7 @@
 
 import type { TxSql } from "@todo/platform";
 import { nextInstanceRequestId } from "@todo/recurrence";
-import type { EmitTaskEvent } from "./store";
+import type { EmitTaskEvents } from "./store";
 import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
 /** Whether a next instance is still as the scheduler created it: open and never changed since. */
@@ -30,7 +30,7 @@ export function isUntouchedInstance(row: Pick<TaskRow, "status" | "version">): b
 export async function withdrawNextInstance(
   tx: TxSql,
   completed: TaskRow,
-  emit: EmitTaskEvent,
+  emit: EmitTaskEvents,
 ): Promise<string | undefined> {
   if (!completed.series_id || !completed.complete_time) return undefined;
   const key = nextInstanceRequestId(completed.id, completed.complete_time);
@@ -50,6 +50,6 @@ export async function withdrawNextInstance(
   );
   if (!next || !isUntouchedInstance(next)) return undefined;
   await tx`delete from task.tasks where id = ${next.id} and user_id = ${completed.user_id}`;
-  await emit(tx, "deleted", next, rowToTask(next));
+  await emit(tx, [{ change: "deleted", row: next, task: rowToTask(next) }]);
   return next.id;
 }

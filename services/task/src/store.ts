@@ -9,20 +9,23 @@ import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
 import { type ListQuery, type ListResult, listTasks } from "./list-tasks";
 import { withdrawNextInstance } from "./next-instance-key";
-import { emitTaskEvent } from "./task-events";
+import { emitTaskEvents } from "./task-events";
 import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
+/** A change to emit: its kind, the row after it and its `Task` (`rowToTask(row)`, mapped once). */
+export interface TaskEmission {
+  readonly change: TaskChange;
+  readonly row: TaskRow;
+  readonly task: Task;
+  /** The fields an update changed. */
+  readonly updateMask?: string[];
+}
+
 /**
- * Writes the event of a change inside the change's transaction. `task` is `rowToTask(row)`, mapped
- * once by the caller so the event and the caller's response share it.
+ * Writes the events of changes inside their transaction, in order. Each `task` was mapped once by
+ * the caller so the event and the caller's response share it.
  */
-export type EmitTaskEvent = (
-  tx: TxSql,
-  change: TaskChange,
-  row: TaskRow,
-  task: Task,
-  updateMask?: string[],
-) => Promise<void>;
+export type EmitTaskEvents = (tx: TxSql, changes: readonly TaskEmission[]) => Promise<void>;
 
 /** The stored fields a create or update may set. */
 export interface TaskValues {
@@ -155,9 +158,9 @@ export function recordUserZone(tx: TxSql, userId: string, timeZone: string, now:
 
 /**
  * Creates the store. Each change writes its events and history entry with `emit`
- * (`emitTaskEvent`; a test may pass another to observe or suppress them).
+ * (`emitTaskEvents`; a test may pass another to observe or suppress them).
  */
-export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): TaskStore {
+export function createTaskStore(sql: Sql, emit: EmitTaskEvents = emitTaskEvents): TaskStore {
   const lockTask = async (tx: TxSql, userId: string, id: string) =>
     (await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2 for update`, [id, userId]))[0];
 
@@ -178,7 +181,7 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvent = emitTaskEvent): 
   /** Maps `row` once, writes its event with that `Task`, and returns both. */
   const emitWritten = async (tx: TxSql, change: TaskChange, row: TaskRow, mask?: string[]) => {
     const task = rowToTask(row);
-    await emit(tx, change, row, task, mask);
+    await emit(tx, [{ change, row, task, updateMask: mask }]);
     return { row, task };
   };
 

@@ -15,7 +15,7 @@ import {
   type TxSql,
 } from "@todo/platform";
 import { idempotentHandler } from "@todo/platform/events";
-import { emitTaskEvent } from "./task-events";
+import { emitTaskEvents } from "./task-events";
 import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
 
 /** The consumer name under which processed tag events are recorded. */
@@ -78,7 +78,11 @@ async function rewriteTasks(tx: TxSql, userId: string, key: string, rewrite: Rew
       [row.id, next.tags, next.tagKeys],
       PREPARED,
     );
-    if (updated) await emitTaskEvent(tx, "updated", updated, rowToTask(updated), ["tags"]);
+    if (updated) {
+      await emitTaskEvents(tx, [
+        { change: "updated", row: updated, task: rowToTask(updated), updateMask: ["tags"] },
+      ]);
+    }
   }
 }
 
@@ -101,10 +105,9 @@ export async function applyTagEvent(tx: TxSql, event: CloudEvent): Promise<void>
 
 /** The `tag-events` handler of the task service (subscribe it in group `task`). */
 export function createTagEventsHandler(deps: TagEventsHandlerDeps): EventHandler {
-  const handle = idempotentHandler(deps.sql, "task", TAG_EVENTS_CONSUMER, applyTagEvent);
-  const afterCommit = deps.afterCommit ?? (() => {});
-  return async (event) => {
-    await handle(event);
-    afterCommit();
-  };
+  const committed = deps.afterCommit ?? (() => {});
+  return idempotentHandler(deps.sql, "task", TAG_EVENTS_CONSUMER, async (tx, event, afterCommit) => {
+    await applyTagEvent(tx, event);
+    afterCommit(committed);
+  });
 }
