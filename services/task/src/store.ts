@@ -7,10 +7,11 @@ import type { Task } from "@todo/gen/todo/task/v1/task_pb";
 import { migrate, notFound, type Sql, type TxSql } from "@todo/platform";
 import { ensureOutbox, ensureProcessedEvents } from "@todo/platform/events";
 import { embedMigrations } from "@todo/platform/migrations-embed" with { type: "macro" };
+import { type CreateRequest, type CreateResult, createBatcher } from "./create-batch";
 import { type ListQuery, type ListResult, listTasks } from "./list-tasks";
 import { withdrawNextInstance } from "./next-instance-key";
 import { emitTaskEvents } from "./task-events";
-import { rowToTask, TASK_COLUMNS, type TaskRow } from "./task-mapper";
+import { rowToTask, TASK_COLUMNS, type TaskRow, valueParams } from "./task-mapper";
 
 /** A change to emit: its kind, the row after it and its `Task` (`rowToTask(row)`, mapped once). */
 export interface TaskEmission {
@@ -125,35 +126,31 @@ const SELECT = `select ${TASK_COLUMNS} from task.tasks`;
 /** A row with its message, for a write that emits no event. */
 const written = (row: TaskRow): Written => ({ row, task: rowToTask(row) });
 
-/** The parameters $3..$12 of an insert or update, in column order (title … reminders). */
-function valueParams(v: TaskValues): unknown[] {
-  return [
-    v.title,
-    v.description,
-    v.priority,
-    v.tags,
-    v.tags.map((t) => t.toLowerCase()),
-    v.due_time,
-    v.time_zone,
-    v.rrule,
-    v.recurrence_anchor,
-    JSON.stringify(v.reminders),
-  ];
-}
-
 /**
- * Records `timeZone` as the user's zone in `task.user_zones` (read by the daily digest, digest.ts),
- * inside the caller's transaction. One statement that writes only when the zone is new or changed:
- * an unchanged zone neither writes nor locks the row, so a user's concurrent writes do not queue
- * behind it. Issue it alongside the transaction's other statements (postgres.js pipelines them) and
- * it costs no extra round trip.
+ * Records each `timeZone` as its user's zone in `task.user_zones` (read by the daily digest,
+ * digest.ts), inside the caller's transaction. One statement that writes only the zones that are new
+ * or changed: an unchanged zone neither writes nor locks its row, so a user's concurrent writes do
+ * not queue behind it. Issue it alongside the transaction's other statements (postgres.js pipelines
+ * them) and it costs no extra round trip. One entry per user (the insert cannot touch a row twice).
  */
-export function recordUserZone(tx: TxSql, userId: string, timeZone: string, now: Date): Promise<unknown> {
+export function recordUserZones(
+  tx: TxSql,
+  zones: readonly { userId: string; timeZone: string }[],
+  now: Date,
+): Promise<unknown> {
   return tx`
     insert into task.user_zones (user_id, time_zone, update_time)
-    select ${userId}, ${timeZone}, ${now}
-    where not exists (select 1 from task.user_zones where user_id = ${userId} and time_zone = ${timeZone})
+    select z.user_id, z.time_zone, ${now}
+    from unnest(${zones.map((z) => z.userId)}::uuid[], ${zones.map((z) => z.timeZone)}::text[])
+      as z(user_id, time_zone)
+    where not exists (
+      select 1 from task.user_zones u where u.user_id = z.user_id and u.time_zone = z.time_zone)
     on conflict (user_id) do update set time_zone = excluded.time_zone, update_time = excluded.update_time`;
+}
+
+/** `recordUserZones` of one user. */
+export function recordUserZone(tx: TxSql, userId: string, timeZone: string, now: Date): Promise<unknown> {
+  return recordUserZones(tx, [{ userId, timeZone }], now);
 }
 
 /**
@@ -185,51 +182,60 @@ export function createTaskStore(sql: Sql, emit: EmitTaskEvents = emitTaskEvents)
     return { row, task };
   };
 
+  /** Creates one task in a transaction of its own (create-batch.ts batches the others). */
+  const createOne = (req: CreateRequest, seriesId?: string) => {
+    const { userId, values: v, requestId, now, userZone } = req;
+    return sql.begin(async (tx): Promise<CreateResult> => {
+      // Pipelined with the transaction's first statement: no extra round trip.
+      const zoneWrite = userZone ? recordUserZone(tx, userId, userZone, now) : undefined;
+      const [result] = await Promise.all([createIn(tx), zoneWrite]);
+      return result;
+    });
+
+    async function createIn(tx: TxSql): Promise<CreateResult> {
+      const id = Bun.randomUUIDv7();
+      if (requestId !== "") {
+        const claimed = await tx`
+          insert into task.create_requests (user_id, request_id, task_id)
+          values (${userId}, ${requestId}, ${id})
+          on conflict do nothing
+          returning task_id`;
+        if (claimed.length === 0) {
+          const [first] = await tx<{ task_id: string }[]>`
+            select task_id from task.create_requests where user_id = ${userId} and request_id = ${requestId}`;
+          const existing = first
+            ? (
+                await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [
+                  first.task_id,
+                  userId,
+                ])
+              )[0]
+            : undefined;
+          // The first task may have been deleted since: the key stays spent, so a retry (or the
+          // scheduler re-creating a next occurrence) never brings it back.
+          return existing ? written(existing) : { spent: true };
+        }
+      }
+      if (seriesId && !(await isSeriesOf(tx, userId, seriesId))) throw notFound("series", seriesId);
+      const [row] = await tx.unsafe<TaskRow[]>(
+        `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
+           time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
+         values ($1, $2, $3, $4, 1, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13, $14, $14)
+         returning ${TASK_COLUMNS}`,
+        [id, userId, ...valueParams(v), seriesId || (v.rrule ? id : null), now] as never[],
+      );
+      if (!row) throw new Error("insert returned no row");
+      return emitWritten(tx, "created", row);
+    }
+  };
+  const createBatched = createBatcher(sql, emit, (req) => createOne(req), recordUserZones);
+
   return {
     list: (q) => listTasks(sql, q),
-    async create(userId, v, requestId, now, seriesId, userZone) {
-      return sql.begin(async (tx): Promise<Written | { spent: true }> => {
-        // Pipelined with the transaction's first statement: no extra round trip.
-        const zoneWrite = userZone ? recordUserZone(tx, userId, userZone, now) : undefined;
-        const [result] = await Promise.all([createIn(tx), zoneWrite]);
-        return result;
-      });
-
-      async function createIn(tx: TxSql): Promise<Written | { spent: true }> {
-        const id = Bun.randomUUIDv7();
-        if (requestId !== "") {
-          const claimed = await tx`
-            insert into task.create_requests (user_id, request_id, task_id)
-            values (${userId}, ${requestId}, ${id})
-            on conflict do nothing
-            returning task_id`;
-          if (claimed.length === 0) {
-            const [first] = await tx<{ task_id: string }[]>`
-              select task_id from task.create_requests where user_id = ${userId} and request_id = ${requestId}`;
-            const existing = first
-              ? (
-                  await tx.unsafe<TaskRow[]>(`${SELECT} where id = $1 and user_id = $2`, [
-                    first.task_id,
-                    userId,
-                  ])
-                )[0]
-              : undefined;
-            // The first task may have been deleted since: the key stays spent, so a retry (or the
-            // scheduler re-creating a next occurrence) never brings it back.
-            return existing ? written(existing) : { spent: true };
-          }
-        }
-        if (seriesId && !(await isSeriesOf(tx, userId, seriesId))) throw notFound("series", seriesId);
-        const [row] = await tx.unsafe<TaskRow[]>(
-          `insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,
-             time_zone, rrule, recurrence_anchor, reminders, series_id, create_time, update_time)
-           values ($1, $2, $3, $4, 1, $5, $6::text[], $7::text[], $8, $9, $10, $11, $12::text::jsonb, $13, $14, $14)
-           returning ${TASK_COLUMNS}`,
-          [id, userId, ...valueParams(v), seriesId || (v.rrule ? id : null), now] as never[],
-        );
-        if (!row) throw new Error("insert returned no row");
-        return emitWritten(tx, "created", row);
-      }
+    create(userId, values, requestId, now, seriesId, userZone) {
+      const req = { userId, values, requestId, now, userZone };
+      // Joining a series is checked in the create's own transaction: never batched.
+      return seriesId ? createOne(req, seriesId) : createBatched(req);
     },
 
     async history(userId, taskId, pageSize, after) {

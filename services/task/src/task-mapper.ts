@@ -11,6 +11,7 @@ import {
   TaskSchema,
   TaskStatus,
 } from "@todo/gen/todo/task/v1/task_pb";
+import type { TaskValues } from "./store";
 
 /** A reminder as stored in the `reminders` jsonb column. */
 export interface StoredReminder {
@@ -123,4 +124,20 @@ export function taskToRow(task: Task, userId: string): TaskRow {
     complete_time: date(task.completeTime),
     version: Number(etagVersion(task.etag) ?? 0n),
   };
+}
+
+/** The parameters $3..$12 of an insert or update, in column order (title … reminders). */
+export function valueParams(v: TaskValues): unknown[] {
+  return [
+    v.title,
+    v.description,
+    v.priority,
+    v.tags,
+    v.tags.map((t) => t.toLowerCase()),
+    v.due_time,
+    v.time_zone,
+    v.rrule,
+    v.recurrence_anchor,
+    JSON.stringify(v.reminders),
+  ];
 }
