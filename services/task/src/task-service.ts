@@ -10,7 +10,7 @@ import { etagOf } from "@todo/events";
 import { ChangeType, TaskChangeSchema } from "@todo/gen/todo/task/v1/task_change_pb";
 import { RecurrenceAnchor, type Task, TaskSchema, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import type { TaskService } from "@todo/gen/todo/task/v1/task_service_pb";
-import { invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
+import { canonicalTimeZone, invalidArgument, notFound, type Principal, principalOf } from "@todo/platform";
 import { fitRecurrence } from "@todo/recurrence";
 import { FilterError } from "./filter";
 import { CursorError, cursorTypes, type ListQuery, type ListResult } from "./list-tasks";
@@ -67,12 +67,9 @@ function fitted(values: TaskValues): TaskValues {
   return { ...values, due_time: fit.first, rrule: fit.rrule };
 }
 
+/** The zone's canonical spelling (cached by the platform: building a formatter per call cost 5 % of a create's CPU). */
 function canonicalZone(zone: string): string {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return zone;
-  }
+  return canonicalTimeZone(zone) ?? zone;
 }
 
 /**
