@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import type { GrpcClients } from "../lib/clients";
+import { profileMarkdown, summariseProfile } from "../lib/profile-summary";
 import { type BenchDatabase, createFreshDatabase, type Log, postgresVersion } from "../lib/system";
 import type { OverheadRound } from "../metrics-overhead";
 import { bulkLoad } from "./bulk-load";
@@ -49,8 +50,18 @@ export async function runApiBench(options: ApiOptions, log: Log): Promise<void> 
   } finally {
     clients.close();
     if (server) await server.stop();
-    if (profileDir)
-      log(`server CPU profile (markdown) in ${profileDir}: ${readdirSync(profileDir).join(", ")}`);
+    if (profileDir) {
+      log(`server CPU profile in ${profileDir}: ${readdirSync(profileDir).join(", ")}`);
+      const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
+      if (file) {
+        const phases = [...options.phases].filter((p) => (SERVER_PHASES as readonly string[]).includes(p));
+        run.breakdowns.push(
+          `Where the server's CPU went (\`--profile\`, phases ${phases.join(", ")} and the sign-ups; each sample ` +
+            "charged to the deepest frame of our own code on its stack, else to the library or runtime module it was in):\n\n" +
+            profileMarkdown(summariseProfile(join(profileDir, file), root)),
+        );
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
     if (options.keepDb) log(`kept database ${db.name}`);
     else await db.drop();

@@ -26,7 +26,8 @@ export interface Server {
 }
 
 /**
- * Starts the server on `databaseUrl` with its files in `dataDir` (and a CPU profile in `profileDir`);
+ * Starts the server on `databaseUrl` with its files in `dataDir` (and a CPU profile, `.cpuprofile` and
+ * markdown, in `profileDir`);
  * telemetry off unless `extraEnv` turns it on (`METRICS_PORT`).
  */
 export async function startServer(
@@ -50,7 +51,7 @@ export async function startServer(
     LOG_LEVEL: "warn",
     ...extraEnv,
   });
-  const profileArgs = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
+  const profileArgs = profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
   const child = Bun.spawn(
     [process.execPath, ...profileArgs, join(root, "services", "embedded", "src", "main.ts")],
     {
