@@ -26,7 +26,7 @@
  * (UndeleteTask puts a task back with a version above its deletion's).
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { decodeTaskEvent, etagVersion } from "@todo/events";
+import { decodeTaskEvent, etagVersion, type TaskChange } from "@todo/events";
 import { type Task, TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
 import {
   type CloudEvent,
@@ -83,11 +83,14 @@ class TaskEventApplier {
     const snapshot = decodeTaskEvent(event);
     if (!snapshot) return;
     const { userId, task, kind } = snapshot;
-    // One task's events serialise here, whatever delivers them.
-    await tx`select pg_advisory_xact_lock(hashtext('scheduler.task'), hashtext(${task.id}))`;
-    const [stored] = await tx<StoredTask[]>`
-      select user_id, deleted, version::text as version, update_time
-      from scheduler.tasks where task_id = ${task.id}`;
+    // One task's events serialise here, whatever delivers them. Issued together (postgres.js
+    // pipelines them; PostgreSQL runs them in order, so the read happens under the lock).
+    const [, [stored]] = await Promise.all([
+      tx`select pg_advisory_xact_lock(hashtext('scheduler.task'), hashtext(${task.id}))`,
+      tx<StoredTask[]>`
+        select user_id, deleted, version::text as version, update_time
+        from scheduler.tasks where task_id = ${task.id}`,
+    ]);
     const version = etagVersion(task.etag);
     const updateTime = task.updateTime ? timestampDate(task.updateTime) : event.time;
     if (stored && stored.user_id !== userId) return;
@@ -99,11 +102,26 @@ class TaskEventApplier {
 
     const deleted = kind === "deleted";
     if (stored && !deleted && !isNewer(version, updateTime, stored)) return;
-    await tx`
+    // Sent now and awaited with what follows, so it travels with the next statement (postgres.js
+    // pipelines them; the reminder statements do not depend on it).
+    const recorded = tx`
       insert into scheduler.tasks (task_id, user_id, version, update_time, deleted)
       values (${task.id}, ${userId}, ${version?.toString() ?? null}::bigint, ${updateTime}, ${deleted})
       on conflict (task_id) do update set version = excluded.version, update_time = excluded.update_time,
-        deleted = excluded.deleted`;
+        deleted = excluded.deleted`.execute();
+    await Promise.all([recorded, this.afterRecorded(tx, userId, task, kind, updateTime, note)]);
+  }
+
+  /** What follows recording a task's state: its reminder jobs cancelled, dropped or synchronised. */
+  private async afterRecorded(
+    tx: TxSql,
+    userId: string,
+    task: Task,
+    kind: TaskChange,
+    updateTime: Date,
+    note: NoteScheduled,
+  ): Promise<void> {
+    const deleted = kind === "deleted";
 
     if (deleted) {
       await this.jobs.cancelPrefix(tx, reminderJobPrefix(task.id));

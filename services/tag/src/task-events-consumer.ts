@@ -42,10 +42,13 @@ export async function applyTaskEvent(tx: TxSql, event: CloudEvent): Promise<void
   if (!snapshot) return;
   const { userId, task } = snapshot;
   const deleted = snapshot.kind === "deleted";
-  await lockUser(tx, userId);
-  const [stored] = await tx<StoredTask[]>`
-    select user_id, tag_keys, deleted, version::text as version, update_time
-    from tag.task_tags where task_id = ${task.id} for update`;
+  // Issued together (postgres.js pipelines them; PostgreSQL runs them in order, under the lock).
+  const [, [stored]] = await Promise.all([
+    lockUser(tx, userId),
+    tx<StoredTask[]>`
+      select user_id, tag_keys, deleted, version::text as version, update_time
+      from tag.task_tags where task_id = ${task.id} for update`,
+  ]);
   if (stored && (stored.deleted || stored.user_id !== userId)) return;
   const version = etagVersion(task.etag);
   const updateTime = task.updateTime ? timestampDate(task.updateTime) : new Date(0);
@@ -60,30 +63,34 @@ export async function applyTaskEvent(tx: TxSql, event: CloudEvent): Promise<void
   }
   const keys = [...names.keys()];
   const open = !deleted && task.status !== TaskStatus.COMPLETED;
-  await tx`
+  // The row first, then the user's tags: sent together, run in this order.
+  const recorded = tx`
     insert into tag.task_tags (task_id, user_id, tag_keys, open, deleted, version, update_time)
     values (${task.id}, ${userId}, ${keys}::text[], ${open}, ${deleted}, ${version?.toString() ?? null}::bigint,
       ${updateTime})
     on conflict (task_id) do update set tag_keys = excluded.tag_keys, open = excluded.open,
-      deleted = excluded.deleted, version = excluded.version, update_time = excluded.update_time`;
-
-  if (keys.length > 0) {
-    const spelled = [...names.values()];
-    await tx`
-      insert into tag.tags (id, user_id, name, name_key, color, explicit, create_time, update_time)
-      select n.id, ${userId}, n.name, n.key, n.color, false, now(), now()
-      from unnest(${keys.map(() => Bun.randomUUIDv7())}::uuid[], ${spelled}::text[], ${keys}::text[],
-        ${spelled.map(defaultTagColor)}::text[]) as n(id, name, key, color)
-      on conflict (user_id, name_key) do nothing`;
-  }
+      deleted = excluded.deleted, version = excluded.version, update_time = excluded.update_time`.execute();
+  const spelled = [...names.values()];
+  const named =
+    keys.length === 0
+      ? undefined
+      : tx`
+          insert into tag.tags (id, user_id, name, name_key, color, explicit, create_time, update_time)
+          select n.id, ${userId}, n.name, n.key, n.color, false, now(), now()
+          from unnest(${keys.map(() => Bun.randomUUIDv7())}::uuid[], ${spelled}::text[], ${keys}::text[],
+            ${spelled.map(defaultTagColor)}::text[]) as n(id, name, key, color)
+          on conflict (user_id, name_key) do nothing`.execute();
+  // Implicit tags no task has any more; after the row's update, which it reads.
   const removed = (stored?.tag_keys ?? []).filter((k) => !names.has(k));
-  if (removed.length > 0) {
-    await tx`
-      delete from tag.tags t
-      where t.user_id = ${userId} and not t.explicit and t.name_key = any(${removed}::text[])
-        and not exists (
-          select 1 from tag.task_tags u where u.user_id = ${userId} and u.tag_keys @> array[t.name_key])`;
-  }
+  const cleaned =
+    removed.length === 0
+      ? undefined
+      : tx`
+          delete from tag.tags t
+          where t.user_id = ${userId} and not t.explicit and t.name_key = any(${removed}::text[])
+            and not exists (
+              select 1 from tag.task_tags u where u.user_id = ${userId} and u.tag_keys @> array[t.name_key])`.execute();
+  await Promise.all([recorded, named, cleaned]);
 }
 
 /** The `task-events` handler of the tag service (subscribe it in group `tag`). */
