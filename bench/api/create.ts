@@ -48,7 +48,7 @@ export async function createPhase(
     for (const { result, backlog } of [closed, paced]) {
       const bounded = backlog.rows < BOUNDED_ROWS && backlog.ageS < BOUNDED_AGE_S;
       run.notes.push(
-        `CreateTask ${result.load} at ${Math.round(rateOf(result)).toLocaleString("en")}/s: the task outbox held at most ` +
+        `CreateTask ${result.load === "closed loop" ? `closed loop at ${Math.round(rateOf(result)).toLocaleString("en")}/s` : result.load}: the task outbox held at most ` +
           `${backlog.rows.toLocaleString("en")} rows, the oldest ${backlog.ageS.toFixed(2)} s old — ` +
           (bounded
             ? "**sustained** (under 1 000 rows and 1 s)"

@@ -163,10 +163,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   const quiet = logger ? { logger } : {};
   const listen = options.databaseKind === "postgres";
   const bus = createMemoryBus({ ...tuning.bus, ...quiet });
-  const relays: ReturnType<typeof startOutboxRelay>[] = [];
+  const relays = new Map<string, ReturnType<typeof startOutboxRelay>>();
   const wakeRelays = () => {
-    for (const r of relays) r.wake();
+    for (const r of relays.values()) r.wake();
   };
+  // After a commit, only the relay of the outbox it wrote to: waking the others would cost each an
+  // empty claim per write.
+  const waker = (schema: string) => () => relays.get(schema)?.wake();
   const jobs = createPostgresJobScheduler({
     sql,
     schema: SCHEDULER_SCHEMA,
@@ -197,7 +200,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   const subscriptions: Subscription[] = await Promise.all([
     bus.subscribe(Topics.taskEvents, "tag", createTagTaskEventsHandler({ sql })),
     bus.subscribe(Topics.taskEvents, "scheduler", schedulerTaskEvents),
-    bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: wakeRelays })),
+    bus.subscribe(Topics.tagEvents, "task", createTagEventsHandler({ sql, afterCommit: waker("task") })),
     bus.subscribe(
       Topics.reminders,
       "notification",
@@ -214,20 +217,18 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     pollIntervalMs: tuning.relayPollMs ?? (listen ? 1000 : 250),
     ...quiet,
   };
-  relays.push(
-    startOutboxRelay({ ...relayOptions, schema: "task" }),
-    startOutboxRelay({ ...relayOptions, schema: "tag" }),
-    startOutboxRelay({ ...relayOptions, schema: SCHEDULER_SCHEMA }),
-  );
+  for (const schema of ["task", "tag", SCHEDULER_SCHEMA]) {
+    relays.set(schema, startOutboxRelay({ ...relayOptions, schema }));
+  }
 
   const taskRegistration = defineService(
     TaskService,
-    createTaskService({ store: createTaskStore(sql), afterCommit: wakeRelays, hub: watchHub }),
+    createTaskService({ store: createTaskStore(sql), afterCommit: waker("task"), hub: watchHub }),
     taskValidators,
   );
   const tagRegistration = defineService(
     TagService,
-    createTagService({ store: createTagStore(sql), afterCommit: wakeRelays }),
+    createTagService({ store: createTagStore(sql), afterCommit: waker("tag") }),
     tagValidators,
   );
   // The scheduler, the assistant and MCP call TaskService (and TagService) in-process, through the
@@ -239,7 +240,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     createSchedulerJobHandler({
       tasks: options.schedulerTasks ? options.schedulerTasks(tasks) : tasks,
       actingAs: createActingAs(tokens),
-      afterCommit: wakeRelays,
+      afterCommit: waker(SCHEDULER_SCHEMA),
       ...quiet,
     }),
   );
@@ -294,7 +295,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       await worker.stop();
       // Relays first: an event relayed into the in-process bus after its subscribers left would be
       // dropped and its outbox row deleted. Rows still in the outbox are published at the next start.
-      for (const r of relays) await r.stop();
+      for (const r of relays.values()) await r.stop();
       for (const s of subscriptions) await s.unsubscribe();
       await bus.close();
       mailer?.close();
