@@ -125,4 +125,31 @@ describe("idempotent consumer", () => {
     expect(await effects()).toEqual(["good"]);
     expect(committed).toEqual(["good"]);
   });
+
+  test("with chainOf, a batch runs different chains together and each chain in order", async () => {
+    await db.sql`delete from svc.effects`;
+    const started: string[] = [];
+    let running = 0;
+    let overlapped = false;
+    const handler = idempotentHandler(
+      db.sql,
+      "svc",
+      "chains",
+      async (tx, e) => {
+        const name = fromCloudEvent(TagDeletedSchema, e).name;
+        started.push(name);
+        running++;
+        if (running > 1) overlapped = true;
+        await tx`insert into svc.effects values (${e.id}, ${name})`;
+        running--;
+      },
+      { chainOf: (e) => fromCloudEvent(TagDeletedSchema, e).name.slice(0, 1) },
+    );
+    await handler.batch?.(["a1", "b1", "a2", "b2", "a3"].map((n) => event(n)));
+    expect(overlapped).toBe(true);
+    // Within a chain, in the order given.
+    expect(started.filter((n) => n.startsWith("a"))).toEqual(["a1", "a2", "a3"]);
+    expect(started.filter((n) => n.startsWith("b"))).toEqual(["b1", "b2"]);
+    expect(await effects()).toEqual(["a1", "a2", "a3", "b1", "b2"]);
+  });
 });

@@ -27,7 +27,8 @@ export async function ensureProcessedEvents(sql: Sql, schema: string): Promise<v
 /**
  * The effects of one event, written through `tx` (the transaction that also records the event id).
  * `afterCommit` registers work that must wait until that transaction has committed (waking a
- * worker, pushing to live streams); it runs in order once it has, and never when it rolled back.
+ * worker, pushing to live streams); it runs, in the order registered, once it has, and never when it
+ * rolled back.
  */
 export type TransactionalHandler = (
   tx: TxSql,
@@ -43,13 +44,17 @@ export type TransactionalHandler = (
  *
  * The handler has a `batch` too (see `EventHandler`): many events in one transaction — one insert
  * records every id, then `handle` runs for each fresh one in order — so a burst costs one commit per
- * batch instead of one per event, while each event is still recorded, and skipped, on its own.
+ * batch instead of one per event, while each event is still recorded, and skipped, on its own. With
+ * `chainOf`, events of different chains (the task, the user: whatever the consumer's state is kept
+ * by) are handled concurrently inside that transaction, so their statements travel together
+ * (postgres.js pipelines them); the events of one chain still run one after another, in order.
  */
 export function idempotentHandler(
   sql: Sql,
   schema: string,
   consumer: string,
   handle: TransactionalHandler,
+  options: { readonly chainOf?: (event: CloudEvent) => string } = {},
 ): EventHandler {
   checkSchema(schema);
   const table = `${schema}.processed_events`;
@@ -64,7 +69,19 @@ export function idempotentHandler(
         returning event_id`;
       const fresh = new Set(rows.map((r) => r.event_id));
       // `delete`: an id given twice is handled once.
-      for (const event of events) if (fresh.delete(event.id)) await handle(tx, event, register);
+      const todo = events.filter((event) => fresh.delete(event.id));
+      const chains = new Map<string, CloudEvent[]>();
+      for (const event of todo) {
+        const chain = options.chainOf ? options.chainOf(event) : "";
+        const list = chains.get(chain);
+        if (list) list.push(event);
+        else chains.set(chain, [event]);
+      }
+      await Promise.all(
+        [...chains.values()].map(async (chain) => {
+          for (const event of chain) await handle(tx, event, register);
+        }),
+      );
     });
     for (const run of after) run();
   };

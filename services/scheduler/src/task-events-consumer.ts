@@ -239,20 +239,27 @@ function isNewer(version: bigint | undefined, updateTime: Date, stored: StoredTa
 
 /**
  * The `task-events` handler of the scheduler (subscribe it in group `scheduler`). Once the
- * transaction that applied an event commits, it wakes `jobs` for the earliest job it scheduled, so jobs due at once (the
- * next instance of a recurring task) start without waiting for a poll.
+ * transaction that applied an event commits, it wakes `jobs` for the earliest job it scheduled, so
+ * jobs due at once (the next instance of a recurring task) start without waiting for a poll.
  */
 export function createTaskEventsHandler(deps: TaskEventsHandlerDeps): EventHandler {
   const applier = new TaskEventApplier(deps.jobs, deps.logger ?? createLogger("scheduler.task-events"));
-  return idempotentHandler(deps.sql, SCHEDULER_SCHEMA, TASK_EVENTS_CONSUMER, async (tx, e, afterCommit) => {
-    let earliest: Date | undefined;
-    const note: NoteScheduled = (dueTime) => {
-      if (!earliest || dueTime < earliest) earliest = dueTime;
-    };
-    await applier.apply(tx, e, note);
-    if (earliest) {
-      const at = earliest;
-      afterCommit(() => deps.jobs.wake(at));
-    }
-  });
+  return idempotentHandler(
+    deps.sql,
+    SCHEDULER_SCHEMA,
+    TASK_EVENTS_CONSUMER,
+    async (tx, e, afterCommit) => {
+      let earliest: Date | undefined;
+      const note: NoteScheduled = (dueTime) => {
+        if (!earliest || dueTime < earliest) earliest = dueTime;
+      };
+      await applier.apply(tx, e, note);
+      if (earliest) {
+        const at = earliest;
+        afterCommit(() => deps.jobs.wake(at));
+      }
+    },
+    // The scheduler's state is per task (the event's subject): different tasks' events go together.
+    { chainOf: (e) => e.subject },
+  );
 }

@@ -95,5 +95,8 @@ export async function applyTaskEvent(tx: TxSql, event: CloudEvent): Promise<void
 
 /** The `task-events` handler of the tag service (subscribe it in group `tag`). */
 export function createTaskEventsHandler(deps: TaskEventsHandlerDeps): EventHandler {
-  return idempotentHandler(deps.sql, "tag", TASK_EVENTS_CONSUMER, applyTaskEvent);
+  // Tag counts are per user: different users' events go together, one user's in order.
+  return idempotentHandler(deps.sql, "tag", TASK_EVENTS_CONSUMER, applyTaskEvent, {
+    chainOf: (e) => decodeTaskEvent(e)?.userId ?? "",
+  });
 }
