@@ -17,14 +17,13 @@ interface ProfileNode {
 interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
-  timeDeltas: number[];
 }
 
 /** One line of the summary: who is charged, and its share of the samples. */
 export interface ProfileShare {
   readonly owner: string;
   readonly share: number;
-  readonly ms: number;
+  readonly samples: number;
 }
 
 /** The owner of one frame's source: `services/task/src/store.ts`, `postgres`, `node:http2`, or undefined. */
@@ -69,19 +68,20 @@ export function summariseProfile(file: string, root: string): ProfileShare[] {
     chargedTo.set(leaf, result);
     return result;
   };
-  const ms = new Map<string, number>();
+  const counts = new Map<string, number>();
   let total = 0;
-  profile.samples.forEach((leaf, i) => {
+  profile.samples.forEach((leaf) => {
     const node = byId.get(leaf);
     if (node?.callFrame.functionName === "(idle)" || node?.callFrame.functionName === "(program)") return;
-    const delta = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    // Each sample counts once: the time to the next one also holds the gaps when the process was
+    // idle or off the CPU (one sample of a poll on a busy machine can span most of a second).
     const owner = charge(leaf);
-    ms.set(owner, (ms.get(owner) ?? 0) + delta);
-    total += delta;
+    counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    total++;
   });
-  return [...ms]
-    .map(([owner, t]) => ({ owner, ms: t, share: total > 0 ? t / total : 0 }))
-    .sort((a, b) => b.ms - a.ms);
+  return [...counts]
+    .map(([owner, n]) => ({ owner, samples: n, share: total > 0 ? n / total : 0 }))
+    .sort((a, b) => b.samples - a.samples);
 }
 
 /** The summary as a markdown table of its `top` owners (the rest summed in one line). */
