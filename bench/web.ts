@@ -13,7 +13,11 @@
  * 3. First page: navigation start (`performance.now()` = 0) to the first page of rows (50, or all
  *    when fewer) in the DOM and the next animation frame, measured by a MutationObserver installed
  *    before the page's scripts. `--runs` cold loads (a new browser context: empty cache, session
- *    from storage) and as many warm ones (a reload). Target ≤ 300 ms.
+ *    from storage) and as many warm ones (a reload). Target ≤ 300 ms. Each load is broken down
+ *    (bench/web/first-page.ts: the HTML, the JavaScript, the app's script task, the early ListTasks,
+ *    long-animation-frame time), and `--profile-runs` more cold loads are CPU-profiled and their
+ *    main-thread time attributed to the code that ran (bench/web/js-profile.ts). The phase first
+ *    waits up to `--quiet-wait` seconds for the machine to be quiet.
  * 4. Search: the query is typed into "Search tasks" one key at a time (`--key-delay` ms apart, a
  *    fast typist); latency is from the last keystroke's event time until the rows are the answer
  *    to the final query: the animation frame after both its ListTasks response arrived and the
@@ -23,8 +27,9 @@
  *    Target ≤ 150 ms.
  *
  * Options: --tasks N (10000) · --runs N (5) · --concurrency N (16) · --key-delay ms (60) ·
- * --out FILE (docs/benchmarks-web.md) · --no-write (print only). Environment: CHROMIUM_PATH.
- * On a shared machine other work skews the numbers: the report records the load average.
+ * --profile-runs N (3) · --quiet-wait s (120) · --web-dist DIR (web/dist) · --out FILE (docs/benchmarks-web.md) · --no-write
+ * (print only). Environment: CHROMIUM_PATH. On a shared machine other work skews the numbers: the
+ * report records the load average and how busy the cores were around the first-page loads.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -38,6 +43,12 @@ import { launchChromium } from "../tests/e2e/lib/chromium.ts";
 import { kb, measurePageJs, type PageJs } from "../tests/e2e/lib/metrics.ts";
 import { benchQueries, benchTask } from "../tests/e2e/lib/seed.ts";
 import { repoRoot, startTodoServer, type TodoServer } from "../tests/e2e/lib/server.ts";
+import { waitForQuiet } from "./lib/quiet.ts";
+import { percentile as nearestRank, summarize } from "./lib/stats.ts";
+import { machineBusyCores, machineTicks, TICKS_PER_SECOND } from "./lib/system.ts";
+import { coldSummary, firstPageTable, measureFirstPage } from "./web/first-page.ts";
+import { profileColdLoads } from "./web/js-profile.ts";
+import { installProbe, listTasksTimings, type Probe } from "./web/probe.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,6 +56,9 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "5" },
     concurrency: { type: "string", default: "16" },
     "key-delay": { type: "string", default: "60" },
+    "profile-runs": { type: "string", default: "3" },
+    "quiet-wait": { type: "string", default: "120" },
+    "web-dist": { type: "string", default: join(repoRoot, "web", "dist") },
     out: { type: "string", default: join(repoRoot, "docs", "benchmarks-web.md") },
     "no-write": { type: "boolean", default: false },
   },
@@ -53,93 +67,28 @@ const TASKS = Number(flags.tasks);
 const RUNS = Number(flags.runs);
 const CONCURRENCY = Number(flags.concurrency);
 const KEY_DELAY = Number(flags["key-delay"]);
+const PROFILE_RUNS = Number(flags["profile-runs"]);
+const QUIET_WAIT_S = Number(flags["quiet-wait"]);
 const PAGE_SIZE = 50;
+/**
+ * The build `bun start` serves, with the source maps the profile reads: web/dist (which
+ * tests/e2e/lib/server.ts builds when it is stale) unless `--web-dist` names another, say an older
+ * build kept for an A/B comparison.
+ */
+const webDist = flags["web-dist"];
 
 const log = (msg: string) => process.stderr.write(`[bench:web] ${msg}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
-// In-page probe
-
-/** What the probe records, in the page's `performance.now()` time (0 = navigation start). */
-interface Probe {
-  /** Rows in the task list reached 1 (DOM time), then the next frame. */
-  firstRow?: number;
-  /** Rows reached the first page's size (see `target`), then the next frame. */
-  firstPage?: number;
-  firstPageFrame?: number;
-  target: number;
-  /** The event time of the last key pressed. */
-  lastKey?: number;
-  /** Changes to the list's rows: DOM time and the next frame. */
-  changes: { t: number; frame: number }[];
-  /** Every animation frame's time while `recordFrames` is on (the search phase). */
-  frames: number[];
-  recordFrames: boolean;
-}
-
-/** Installed before the page's own scripts (a context init script). */
-function installProbe(target: number): void {
-  const probe: Probe = { target, changes: [], frames: [], recordFrames: false };
-  const onFrame = (t: number) => {
-    if (probe.recordFrames) probe.frames.push(t);
-    requestAnimationFrame(onFrame);
-  };
-  requestAnimationFrame(onFrame);
-  (window as unknown as { __probe: Probe }).__probe = probe;
-  const rows = () => document.querySelector('ul[aria-label="Tasks"]')?.children.length ?? 0;
-  const observer = new MutationObserver((records) => {
-    const now = performance.now();
-    const n = rows();
-    if (n >= 1 && probe.firstRow === undefined) probe.firstRow = now;
-    if (n >= probe.target && probe.firstPage === undefined) {
-      probe.firstPage = now;
-      requestAnimationFrame(() => {
-        probe.firstPageFrame = performance.now();
-      });
-    }
-    const list = document.querySelector('ul[aria-label="Tasks"]');
-    if (list && records.some((r) => r.type !== "attributes" && list.contains(r.target))) {
-      const change = { t: now, frame: now };
-      probe.changes.push(change);
-      requestAnimationFrame(() => {
-        change.frame = performance.now();
-      });
-    }
-  });
-  observer.observe(document, { childList: true, subtree: true, characterData: true });
-  document.addEventListener(
-    "keydown",
-    (e) => {
-      probe.lastKey = e.timeStamp;
-    },
-    true,
-  );
-}
-
-const readProbe = (page: Page) => page.evaluate(() => (window as unknown as { __probe: Probe }).__probe);
-
-/** Resource-timing entries of ListTasks calls (start, end) in page time. */
-const listTasksTimings = (page: Page) =>
-  page.evaluate(() =>
-    performance
-      .getEntriesByType("resource")
-      .filter((e) => e.name.endsWith("/todo.task.v1.TaskService/ListTasks"))
-      .map((e) => ({ start: e.startTime, end: (e as PerformanceResourceTiming).responseEnd })),
-  );
-
-// ---------------------------------------------------------------------------------------------
 // Statistics
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
-};
+const median = (xs: number[]) => summarize(xs).p50;
+const percentile = (xs: number[], p: number) =>
+  nearestRank(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 // ---------------------------------------------------------------------------------------------
@@ -180,62 +129,6 @@ async function waitForEventsConsumed(user: UserApi, expected: Map<string, number
       throw new Error("the task events were not consumed within 10 minutes");
     await sleep(1000);
   }
-}
-
-interface LoadSample {
-  firstRow: number;
-  firstPage: number;
-  frame: number;
-  htmlDone: number;
-  domContentLoaded: number;
-  listStart: number;
-  listEnd: number;
-}
-
-async function loadOnce(page: Page, action: () => Promise<unknown>): Promise<LoadSample> {
-  await action();
-  await page.waitForFunction(
-    () => (window as unknown as { __probe: Probe }).__probe.firstPageFrame !== undefined,
-    undefined,
-    {
-      timeout: 30_000,
-      polling: 50,
-    },
-  );
-  const probe = await readProbe(page);
-  const nav = await page.evaluate(() => {
-    const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-    return { htmlDone: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd };
-  });
-  const list = (await listTasksTimings(page))[0] ?? { start: Number.NaN, end: Number.NaN };
-  return {
-    firstRow: probe.firstRow ?? Number.NaN,
-    firstPage: probe.firstPage ?? Number.NaN,
-    frame: probe.firstPageFrame ?? Number.NaN,
-    ...nav,
-    listStart: list.start,
-    listEnd: list.end,
-  };
-}
-
-async function measureFirstPage(
-  browser: Browser,
-  server: TodoServer,
-  storageState: Awaited<ReturnType<BrowserContext["storageState"]>>,
-  target: number,
-) {
-  const cold: LoadSample[] = [];
-  const warm: LoadSample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const context = await browser.newContext({ baseURL: server.url, timezoneId: "UTC", storageState });
-    await context.addInitScript(installProbe, target);
-    const page = await context.newPage();
-    cold.push(await loadOnce(page, () => page.goto("/")));
-    await sleep(500);
-    warm.push(await loadOnce(page, () => page.reload()));
-    await context.close();
-  }
-  return { cold, warm };
 }
 
 interface SearchSample {
@@ -392,7 +285,7 @@ function withAnalysis(report: string, previousFile: string): string {
 async function main(): Promise<void> {
   const load0 = os.loadavg();
   log("starting the server and Chromium");
-  const server = await startTodoServer();
+  const server = await startTodoServer({ env: { WEB_DIST: webDist } });
   const browser = await launchChromium();
   try {
     log("initial JavaScript of the sign-in page");
@@ -419,8 +312,25 @@ async function main(): Promise<void> {
     const jsTasks = await measureJs(browser, server, storageState);
 
     const target = Math.min(PAGE_SIZE, TASKS);
+    // Other people's work on the machine decides a cold load's tail more than anything here.
+    const busyBefore = await waitForQuiet({
+      what: "first page",
+      waitS: QUIET_WAIT_S,
+      belowCores: 0.5,
+      sample: () => machineBusyCores(2000),
+      unit: "cores busy",
+      log,
+    });
     log(`first page, ${RUNS} cold and ${RUNS} warm loads`);
-    const firstPage = await measureFirstPage(browser, server, storageState, target);
+    const ticks0 = { ...machineTicks(), at: performance.now() };
+    const firstPage = await measureFirstPage(browser, server, storageState, target, RUNS);
+    const ticks1 = { ...machineTicks(), at: performance.now() };
+    const busyDuring = (ticks1.busy - ticks0.busy) / TICKS_PER_SECOND / ((ticks1.at - ticks0.at) / 1000);
+    log(`first page: JavaScript profile of ${PROFILE_RUNS} more cold loads`);
+    const profile =
+      PROFILE_RUNS > 0
+        ? await profileColdLoads(browser, server, storageState, target, PROFILE_RUNS, webDist)
+        : [];
 
     log(`search, ${benchQueries.length} queries × ${RUNS}`);
     const context = await browser.newContext({ baseURL: server.url, timezoneId: "UTC", storageState });
@@ -464,18 +374,28 @@ async function main(): Promise<void> {
       "",
       "## First page",
       "",
-      "Times in ms from navigation start. *HTML* = the document's response end; *DCL* = DOMContentLoaded;",
-      "*ListTasks* = the first page's call (start → end); *rows* = the DOM has the page's rows; *frame* = the next animation frame (what is measured against the target).",
+      "Times in ms from navigation start. *HTML* = the document's response end; *JS loaded* = the last",
+      "JavaScript file the HTML loads, response end; *app's script runs* = the main-thread task that runs the",
+      "app's module script (compiling what is not compiled yet, evaluating it, rendering the shell) from start",
+      "to end; *ListTasks* = the first page's call, sent by the inline boot script (start → end); *rows* = the",
+      "DOM has the page's rows; *frame* = the next animation frame (what is measured against the target);",
+      "*long frames* = main-thread time in frames over 50 ms before that frame, in scripts and in style and",
+      `layout. The machine's cores were ${busyBefore.toFixed(2)} busy just before the loads (of ${os.cpus().length}; the benchmark waits up to ${QUIET_WAIT_S} s for under 0.5) and ${busyDuring.toFixed(2)} busy during them, this benchmark's browser and server included.`,
       "",
-      "| load | HTML | DCL | ListTasks | first row | rows | frame |",
-      "|---|---:|---:|---|---:|---:|---:|",
-      ...(["cold", "warm"] as const).flatMap((kind) =>
-        firstPage[kind].map(
-          (s, i) =>
-            `| ${kind} ${i + 1} | ${s.htmlDone.toFixed(0)} | ${s.domContentLoaded.toFixed(0)} | ${s.listStart.toFixed(0)} → ${s.listEnd.toFixed(0)} | ${s.firstRow.toFixed(0)} | ${s.firstPage.toFixed(0)} | ${s.frame.toFixed(0)} |`,
-        ),
-      ),
+      ...firstPageTable(firstPage),
       "",
+      ...coldSummary(firstPage.cold),
+      "",
+      ...(profile.length
+        ? [
+            `**Where the main thread's time went in a cold load**, until the first page's frame: self time by the code that ran, from V8's CPU profile of ${PROFILE_RUNS} more cold loads (median per row; the profiler slows a load a little, and idle time is the main thread waiting).`,
+            "",
+            "| code | ms |",
+            "|---|---:|",
+            ...profile.filter((p) => p.ms >= 0.5).map((p) => `| ${p.kind} | ${p.ms.toFixed(0)} |`),
+            "",
+          ]
+        : []),
       "## Search",
       "",
       `Each query typed ${KEY_DELAY} ms per key; *wait* = last keystroke → the ListTasks call starts (the search box's debounce); *request* = the call; *latency* = last keystroke → the frame after the final query's answer arrived and the rows stopped changing (an answer that changes nothing still counts).`,
@@ -506,7 +426,7 @@ async function main(): Promise<void> {
       "## Method",
       "",
       "- **Initial JavaScript**: every response with a JavaScript content type during a first visit in a new browser context (empty cache), until the screen is ready (the sign-in form; the first task row) and for 3 s after, gzipped here at zlib's default level 6 (what `vite build` prints; the server itself does not compress). *Initial* = the files the HTML document loads itself (`<script src>`, `<link rel=modulepreload>`; Vite lists every static import of the entry there) — what must arrive before the app runs at all. Chunks from dynamic `import()` (routes, the editor, the quick-add parser, idle preloads) are listed but not counted, even when they happen to arrive before the screen is ready.",
-      "- **First page**: a MutationObserver installed before the page's scripts notes when the task list (`<ul aria-label=\"Tasks\">`) first holds a full page of rows; the next animation frame after that is the result, in the page's clock (0 = navigation start). *Cold* = a new browser context with the session in localStorage (no HTTP cache); *warm* = a reload in the same context (hashed assets cached).",
+      "- **First page**: a MutationObserver installed before the page's scripts notes when the task list (`<ul aria-label=\"Tasks\">`) first holds a full page of rows; the next animation frame after that is the result, in the page's clock (0 = navigation start). *Cold* = a new browser context with the session in localStorage (no HTTP cache); *warm* = a reload in the same context (hashed assets cached). The breakdown comes from the page's resource timing and Chromium's long-animation-frame entries (frames over 50 ms, with the scripts they ran), recorded by the same init script; the code table from V8's CPU profiler (CDP) on separate cold loads, its samples mapped to packages through the build's source maps and cut at the first page's frame (an init script spins 3 ms there to mark it).",
       "- **Search**: Playwright types the query into \"Search tasks\" key by key; the page records the last keydown's event time and every change to the list's rows; once nothing has changed for a second, the result is the frame after the last change minus the last keystroke. A search whose rows were already right at the last keystroke (the list keeps unchanged rows) changes nothing and counts 0 ms; *answer* (last keystroke → end of the last ListTasks answer) shows how long its confirmation still took. The first 10 rows shown are compared with `ListTasks(query)` from the API, so a fast but wrong answer would show up.",
       "",
       "## Set-up",

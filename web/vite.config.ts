@@ -5,8 +5,10 @@
  * The build also inlines a small boot script into index.html (`firstPagePlugin`): it sends the task
  * list's first ListTasks while the app's JavaScript is still downloading (src/boot/first-page.ts);
  * it puts what the first screen runs into two files, the app and `vendor`, marked for eager
- * compilation (`compileHintsPlugin`); and it writes Brotli and gzip copies of the text files for
- * the server to send (`precompressPlugin`). docs/benchmarks-web.md has the measurements.
+ * compilation (`compileHintsPlugin`); it marks Solid's compiled templates as trusted, so the Trusted
+ * Types policy does not run DOMPurify on the app's own markup (`trustedTemplatesPlugin`); and it
+ * writes Brotli and gzip copies of the text files for the server to send (`precompressPlugin`).
+ * docs/benchmarks-web.md has the measurements.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -62,6 +64,40 @@ export function firstPagePlugin(): Plugin {
       script ??= bundleBootScript();
       const code = await script;
       return html.replace(BOOT_MARKER, () => `<script>${code}</script>`);
+    },
+  };
+}
+
+/**
+ * A call to Solid's `template()` as its compiler writes it, with a literal that has no
+ * substitution and no escape (its text is then exactly the string at run time). A template that
+ * does not match is left alone and goes through DOMPurify like any other HTML.
+ */
+const SOLID_TEMPLATE = /(\b_\$template\()(`[^`$\\]*`)/g;
+
+/**
+ * Wraps every template of the app's compiled JSX in `trustedTemplate(…)` (src/trusted-types.ts), so
+ * the Trusted Types default policy lets the app's own markup through without running DOMPurify on
+ * it at start-up. Only the app's sources (src/) are rewritten; the import goes at the end of the
+ * module (imports are hoisted), so no line moves (only columns on the template lines) and the
+ * source map stays right to the line.
+ */
+export function trustedTemplatesPlugin(): Plugin {
+  const src = join(webDir, "src");
+  const registry = join(src, "trusted-types.ts");
+  return {
+    name: "todo:trusted-templates",
+    enforce: "post",
+    transform(code, id) {
+      const file = id.split("?")[0] ?? id;
+      if (!file.startsWith(src) || file === registry || !/\.[jt]sx?$/.test(file)) return;
+      if (!code.includes("_$template(")) return;
+      const out = code.replace(SOLID_TEMPLATE, "$1/*#__PURE__*/ __todoTrustedTemplate($2)");
+      if (out === code) return;
+      return {
+        code: `${out}\nimport { trustedTemplate as __todoTrustedTemplate } from ${JSON.stringify(registry)};\n`,
+        map: null,
+      };
     },
   };
 }
@@ -161,7 +197,7 @@ export function compileHintsPlugin(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [solid(), firstPagePlugin(), precompressPlugin(), compileHintsPlugin()],
+  plugins: [solid(), trustedTemplatesPlugin(), firstPagePlugin(), precompressPlugin(), compileHintsPlugin()],
   build: {
     outDir: "dist",
     target: "es2022",

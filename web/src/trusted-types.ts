@@ -8,8 +8,9 @@
  * Solid builds every element from a static HTML template (`template.innerHTML = "<div class=…>"`,
  * written by its compiler from the app's JSX), so HTML must be allowed; the `default` policy lets it
  * through DOMPurify. The app's templates are plain markup — no scripts, handlers, `javascript:` URLs
- * or inline styles (the CSP refuses those anyway) — and pass through unchanged (the browser test
- * checks every template of the build); anything else written as HTML has its scripts and handlers
+ * or inline styles (the CSP refuses those anyway) — and DOMPurify would pass them unchanged (the
+ * browser test checks every template of the build), so the compiled ones skip it
+ * ({@link trustedTemplate}); anything else written as HTML has its scripts and handlers
  * removed, and each removal is reported as a console warning starting with
  * {@link SANITIZED_WARNING}. Scripts are never made from strings: the policy has no `createScript`
  * or `createScriptURL`, so `eval`, `new Function`, a script element's text or a string `src` stay
@@ -82,6 +83,24 @@ export function sanitizeHtml(html: string): Sanitized {
   return { html: out, removed: (DOMPurify.removed ?? []).map(describeRemoved) };
 }
 
+/** The templates {@link trustedTemplate} has seen (see there). */
+const templates = new Set<string>();
+
+/**
+ * Marks one of Solid's compiled templates as safe and returns it unchanged. The build
+ * (web/vite.config.ts, `trustedTemplatesPlugin`) wraps every template literal Solid's compiler
+ * writes for the app's JSX — static markup, no substitutions — in a call to this function, so the
+ * default policy lets exactly those strings through without DOMPurify. Parsing and re-serialising
+ * each template with DOMPurify cost the first visit 56–91 ms of main-thread time (a fresh document
+ * per call; docs/benchmarks-web.md); a Set lookup costs nothing. Only literals from the compiler
+ * reach it — never a string made from data, which is what Trusted Types guard against — and the
+ * browser test checks that DOMPurify would leave every template of the build unchanged anyway.
+ */
+export function trustedTemplate(html: string): string {
+  templates.add(html);
+  return html;
+}
+
 /** The part of the Trusted Types API this module uses (not yet in TypeScript's DOM library). */
 interface TrustedTypeFactory {
   readonly defaultPolicy: unknown;
@@ -100,6 +119,7 @@ export function installTrustedTypes(): void {
   if (!factory || factory.defaultPolicy) return;
   factory.createPolicy("default", {
     createHTML(input, _type, sink) {
+      if (templates.has(input)) return input;
       const { html, removed } = sanitizeHtml(input);
       if (removed.length > 0)
         console.warn(`${SANITIZED_WARNING} ${removed.join(", ")} (written to ${sink ?? "an HTML sink"})`);

@@ -1,13 +1,19 @@
 /**
  * The build steps of web/vite.config.ts that the server and the first visit rely on: the inline
- * first-page script and the precompressed copies.
+ * first-page script, the precompressed copies, the compile hints and the trusted Solid templates.
  */
 import { describe, expect, it } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { bundleBootScript, compileHintsPlugin, firstPagePlugin, precompressPlugin } from "../../vite.config";
+import {
+  bundleBootScript,
+  compileHintsPlugin,
+  firstPagePlugin,
+  precompressPlugin,
+  trustedTemplatesPlugin,
+} from "../../vite.config";
 import { SESSION_KEY } from "../api/stored-session";
 import { EARLY_FIRST_PAGE, encodeListTasksRequest, firstPageRequest, LIST_TASKS_PATH } from "./first-page";
 
@@ -112,5 +118,38 @@ describe("compileHintsPlugin", () => {
     expect(JSON.parse(bundle["index.js.map"]?.source as string).mappings).toBe(";AAAA;AACA");
     expect(JSON.parse(bundle["lazy.js.map"]?.source as string).mappings).toBe("AAAA");
     expect(bundle["shared.js"]?.map).toEqual({ mappings: ";AAAA" });
+  });
+});
+
+describe("trustedTemplatesPlugin", () => {
+  const transform = hook(trustedTemplatesPlugin(), "transform");
+  const src = join(import.meta.dir, "..");
+
+  it("wraps each literal template of the app's compiled JSX, without moving a line", () => {
+    const code = [
+      'import { template as _$template } from "solid-js/web";',
+      "var _tmpl$ = /*#__PURE__*/ _$template(`<li class=task-row><input type=checkbox>`), _tmpl$2 = /*#__PURE__*/ _$template(`<td>`);",
+      "export const row = () => _tmpl$();",
+    ].join("\n");
+    const out = transform(code, join(src, "components", "Row.tsx")) as { code: string };
+    const lines = out.code.split("\n");
+    expect(lines[1]).toBe(
+      "var _tmpl$ = /*#__PURE__*/ _$template(/*#__PURE__*/ __todoTrustedTemplate(`<li class=task-row><input type=checkbox>`)), _tmpl$2 = /*#__PURE__*/ _$template(/*#__PURE__*/ __todoTrustedTemplate(`<td>`));",
+    );
+    // The other lines stay where they were (the import is appended), so the source map holds.
+    expect([lines[0], lines[2]]).toEqual([code.split("\n")[0], code.split("\n")[2]]);
+    expect(out.code).toContain(
+      `import { trustedTemplate as __todoTrustedTemplate } from ${JSON.stringify(join(src, "trusted-types.ts"))};`,
+    );
+  });
+
+  it("leaves templates with substitutions or escapes, other files and libraries alone", () => {
+    // A `$` may start a substitution; a backslash an escape (the text would differ at run time).
+    const odd = "var a = _$template(`<p>$x</p>`), b = _$template(`<p>\\u0041</p>`);";
+    expect(transform(odd, join(src, "components", "Odd.tsx"))).toBeUndefined();
+    const plain = "var _tmpl$ = _$template(`<p>`);";
+    expect(transform(plain, "/repo/node_modules/some-lib/index.jsx")).toBeUndefined();
+    expect(transform(plain, join(src, "trusted-types.ts"))).toBeUndefined();
+    expect(transform("export const x = 1;", join(src, "lib", "x.ts"))).toBeUndefined();
   });
 });

@@ -27,10 +27,31 @@ export interface WallClock {
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
+/**
+ * The part of TC39 Temporal this module uses (not yet in TypeScript's library). Chromium has it
+ * built in; elsewhere `Intl.DateTimeFormat` does the same job.
+ */
+interface TemporalLike {
+  readonly Instant: {
+    fromEpochMilliseconds(ms: number): {
+      /** The wall clock; its `dayOfWeek` is 1 = Monday … 7 = Sunday. */
+      toZonedDateTimeISO(timeZone: string): Omit<WallClock, "weekday"> & { readonly dayOfWeek: number };
+    };
+  };
+}
+
+/**
+ * Temporal, where the browser has it. Its time-zone arithmetic reads ICU's zone data only, while the
+ * first `Intl.DateTimeFormat` also builds the locale's date patterns: 30–50 ms on the first visit
+ * (docs/benchmarks-web.md), spent before the first row could show its due date.
+ */
+const temporal = (globalThis as { Temporal?: TemporalLike }).Temporal;
+
 /** Whether `timeZone` is an IANA zone this browser knows. */
 export function isValidTimeZone(timeZone: string): boolean {
   try {
-    partsFormatter(timeZone);
+    if (temporal) temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(timeZone);
+    else partsFormatter(timeZone);
     return true;
   } catch {
     return false;
@@ -56,8 +77,35 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** {@link wallClock} with Temporal; throws a RangeError for a zone it does not know. */
+function temporalWallClock(t: TemporalLike, date: Date, timeZone: string): WallClock {
+  const z = t.Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(timeZone);
+  return {
+    year: z.year,
+    month: z.month,
+    day: z.day,
+    hour: z.hour,
+    minute: z.minute,
+    second: z.second,
+    weekday: z.dayOfWeek % 7,
+  };
+}
+
 /** The wall clock of `date` in `timeZone` (an unknown zone falls back to UTC rather than throwing). */
 export function wallClock(date: Date, timeZone: string): WallClock {
+  if (!temporal) return intlWallClock(date, timeZone);
+  try {
+    return temporalWallClock(temporal, date, timeZone);
+  } catch {
+    return temporalWallClock(temporal, date, "UTC");
+  }
+}
+
+/**
+ * {@link wallClock} as `Intl.DateTimeFormat` reads it: what it uses where there is no Temporal
+ * (exported so that a test can hold the two against each other).
+ */
+export function intlWallClock(date: Date, timeZone: string): WallClock {
   let f: Intl.DateTimeFormat;
   try {
     f = partsFormatter(timeZone);
@@ -162,22 +210,18 @@ export function formatDue(due: Date, now: Date, timeZone: string): DueText {
   return { text, full: formatFull(due, timeZone, hasTime), overdue, today: days === 0 && !overdue, hasTime };
 }
 
-const fullFormatters = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-/** `Monday, 14 December 2026 at 09:00 (Europe/Berlin)`. */
+/**
+ * `Monday, 14 December 2026 at 09:00 (Europe/Berlin)` (British English, as `Intl`'s `en-GB` full
+ * date style writes it), or without ` at 09:00`. Written from {@link wallClock} rather than by an
+ * `Intl.DateTimeFormat`, whose creation costs the first screen tens of milliseconds; an unknown zone
+ * shows UTC's time with the name it was given.
+ */
 export function formatFull(date: Date, timeZone: string, withTime = true): string {
-  const key = `${timeZone}|${withTime}`;
-  let f = fullFormatters.get(key);
-  if (!f) {
-    const zone = isValidTimeZone(timeZone) ? timeZone : "UTC";
-    f = new Intl.DateTimeFormat("en-GB", {
-      timeZone: zone,
-      dateStyle: "full",
-      ...(withTime ? { timeStyle: "short", hourCycle: "h23" } : {}),
-    });
-    fullFormatters.set(key, f);
-  }
-  return `${f.format(date)} (${timeZone})`;
+  const w = wallClock(date, timeZone);
+  const day = `${WEEKDAY_NAMES[w.weekday]}, ${w.day} ${MONTH_NAMES[w.month - 1]} ${w.year}`;
+  return `${withTime ? `${day} at ${formatClock(w)}` : day} (${timeZone})`;
 }
 
 /** How long ago or ahead `date` is from `now`, briefly: `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
