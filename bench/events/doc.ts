@@ -3,14 +3,14 @@
  * run, except its analysis section (between the `analysis` markers), which is kept.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { MachineInfo } from "../lib/system";
+import { type MachineInfo, machineTable } from "../lib/system";
 import type { EventsOptions } from "./options";
 
 const ANALYSIS_START = "<!-- analysis:start -->";
 const ANALYSIS_END = "<!-- analysis:end -->";
 
 /** The analysis section of `out` (markers included), or a placeholder when it has none. */
-function keptAnalysis(out: string): string {
+export function keptAnalysis(out: string): string {
   const placeholder = `${ANALYSIS_START}\n_No analysis written yet._\n${ANALYSIS_END}`;
   if (!existsSync(out)) return placeholder;
   const text = readFileSync(out, "utf8");
@@ -33,19 +33,7 @@ analysis section is kept. The API benchmark is in [benchmarks.md](benchmarks.md)
 
 ## Machine and versions
 
-| | |
-|---|---|
-| date | ${m.date} |
-| CPU | ${m.cpu} |
-| cores (\`nproc\`) | ${m.cores} |
-| memory | ${m.memory} |
-| OS | ${m.os} |
-| Bun | ${m.bun} |
-| PostgreSQL | ${m.postgres} |
-| Kafka | ${m.kafka} |
-| kafkajs | ${m.kafkajs} |
-| load average at the start (1/5/15 min) | ${m.loadAverage} |
-| command | \`${cmd}\` |
+${machineTable(m, cmd)}
 
 The machine is shared: other people's builds, tests and benchmarks may run at the same time. Each phase
 reports how many CPU seconds each process of this run used and how busy the whole machine was, so

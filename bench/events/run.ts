@@ -14,6 +14,7 @@ import {
   type MachineInfo,
   machineInfo,
   postgresVersion,
+  sharedKafka,
   startPrivateKafka,
 } from "../lib/system";
 import { renderDoc } from "./doc";
@@ -66,12 +67,7 @@ export async function runEventsBench(run: EventsRun): Promise<number> {
       broker = await startPrivateKafka(log);
       cleanups.push(() => broker.stop());
     } else {
-      broker = {
-        brokers: options.sharedBrokers as string,
-        pid: undefined,
-        private: false,
-        stop: async () => {},
-      };
+      broker = sharedKafka(options.sharedBrokers as string);
     }
     log(`Kafka at ${broker.brokers}`);
     if (options.kafkaClients) {

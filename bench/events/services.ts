@@ -6,28 +6,39 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { type BenchDatabase, type CpuMeter, type ServiceProcess, startService } from "../lib/system";
-import type { EventsRun } from "./options";
+import {
+  type BenchDatabase,
+  type CpuMeter,
+  type Log,
+  type ServiceProcess,
+  startService,
+} from "../lib/system";
+import type { EventsOptions } from "./options";
 
 /** The running services the phases talk to, by their gRPC ports. */
 export interface EventServices {
   readonly identity: ServiceProcess;
   readonly taskA: ServiceProcess;
   readonly taskB: ServiceProcess;
+  readonly notification: ServiceProcess;
+  /** Every process started, in start order. */
+  readonly all: readonly ServiceProcess[];
   readonly logDir: string;
 }
 
 /**
  * Starts the services on `db` and the broker `brokers`, one after another (migrations take an
  * advisory lock, and Kafka topic creation races otherwise), each tracked by `meter`; every stop (and
- * the logs' removal, unless `--keep`) is pushed onto `cleanups`.
+ * the logs' removal, unless `--keep`) is pushed onto `cleanups`. `extraEnv` is added to every
+ * service's environment (bench/users.ts: `SIGN_UP_ADDRESS_LIMIT=0`, a topic prefix).
  */
 export async function startEventServices(
-  run: EventsRun,
+  run: { readonly options: Pick<EventsOptions, "servicesRoot" | "keep">; readonly log: Log },
   db: BenchDatabase,
   brokers: string,
   meter: CpuMeter,
   cleanups: (() => Promise<void>)[],
+  extraEnv: Record<string, string> = {},
 ): Promise<EventServices> {
   const { options, log } = run;
   const logDir = mkdtempSync(join(os.tmpdir(), "todo-bench-events-logs-"));
@@ -41,11 +52,14 @@ export async function startEventServices(
     KAFKA_BROKERS: brokers,
     JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
     HOST: "127.0.0.1",
+    ...extraEnv,
   });
+  const all: ServiceProcess[] = [];
   const start = async (service: string, label: string, extra: Record<string, string> = {}) => {
     const p = await startService(options.servicesRoot, service, label, { ...env, ...extra }, logDir);
     cleanups.push(() => p.stop());
     meter.track(label, p.pid);
+    all.push(p);
     return p;
   };
   log("starting the services (identity, task A, task B, tag, scheduler, notification)");
@@ -56,6 +70,6 @@ export async function startEventServices(
   const taskB = await start("task", "task-b");
   await start("tag", "tag");
   await start("scheduler", "scheduler", { TASK_SERVICE_URL: `http://127.0.0.1:${taskA.grpcPort}` });
-  await start("notification", "notification");
-  return { identity, taskA, taskB, logDir };
+  const notification = await start("notification", "notification");
+  return { identity, taskA, taskB, notification, all, logDir };
 }

@@ -117,6 +117,11 @@ export async function startPrivateKafka(log: Log): Promise<BenchKafka> {
   };
 }
 
+/** The broker at `brokers`, not started by this run (its `stop` does nothing). */
+export function sharedKafka(brokers: string): BenchKafka {
+  return { brokers, pid: undefined, private: false, stop: async () => {} };
+}
+
 /** A service running as its own process. */
 export interface ServiceProcess {
   readonly label: string;
@@ -196,6 +201,16 @@ export function processTicks(pid: number | string): number {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of process `pid` in bytes (VmRSS of /proc/<pid>/status); 0 once it has ended. */
+export function processRssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
@@ -327,6 +342,23 @@ export interface MachineInfo {
   readonly kafka: string;
   readonly kafkajs: string;
   readonly loadAverage: string;
+}
+
+/** The reports' "Machine and versions" table: `m`, and the `command` that ran. */
+export function machineTable(m: MachineInfo, command: string): string {
+  return `| | |
+|---|---|
+| date | ${m.date} |
+| CPU | ${m.cpu} |
+| cores (\`nproc\`) | ${m.cores} |
+| memory | ${m.memory} |
+| OS | ${m.os} |
+| Bun | ${m.bun} |
+| PostgreSQL | ${m.postgres} |
+| Kafka | ${m.kafka} |
+| kafkajs | ${m.kafkajs} |
+| load average at the start (1/5/15 min) | ${m.loadAverage} |
+| command | \`${command}\` |`;
 }
 
 /** Facts about this machine, for the report's header. */

@@ -35,6 +35,7 @@ export const ROOMS: Readonly<Record<string, Room>> = {
   "services/notification": "service",
   "services/assistant": "service",
   "services/edge": "service",
+  "services/loadgen": "service",
   "services/embedded": "composition",
   "services/testkit": "testkit",
   web: "web",
