@@ -140,11 +140,22 @@ ${analysis}<!-- analysis:end -->
   Calls are counted if they start after the warm-up (closed loop: and finish inside the window);
   throughput is counted calls divided by the window.
 - **CreateTask**: varied titles and descriptions (below), 0–2 tags, random priority, 70 % with a due
-  time and a time zone, some of those with a relative reminder. Every call is a transaction that
-  inserts the task and its outbox event; the relay then publishes it to the tag service, whose
-  consumer updates the tag counts in its own transaction — all in the server process while the
-  phase is measured. Afterwards the benchmark waits until both outboxes are empty and reports the
-  backlog.
+  time and a time zone, some of those with a relative reminder. Each create writes the task, its
+  history and its outbox events in one transaction (concurrent creates share one: group commit);
+  the relay then publishes the events to the tag service and the scheduler, whose consumers apply
+  them in batches — all in the server process while the phase is measured. The task outbox's
+  backlog is sampled every 250 ms: a rate whose backlog stayed under 1 000 rows, the oldest under
+  1 s, is *sustained*; otherwise it is a *burst* rate, which the consumers only caught up with
+  afterwards. The outboxes are drained after each load, and the backlog is reported.
+- **Cost per call** (\`cost\`): 2 000 calls each of CreateTask, UpdateTask, CompleteTask and ListTasks
+  from 10 clients, counted from PostgreSQL's \`pg_stat_statements\` (reset before each operation; the
+  dev cluster of \`scripts/infra.ts\` loads it) once every event those calls caused was consumed:
+  statements, transactions (\`begin\`s) and execution time per call, by the schema each statement
+  touches, with the server's and PostgreSQL's CPU per call from \`/proc\`. Counts do not depend on how
+  busy the machine is; the CPU and time columns do.
+- **Profile** (\`--profile\`): the server runs with \`--cpu-prof\`; each sample is charged to the
+  deepest frame of this repository's code on its stack, else to the library or runtime module it was
+  in (\`bench/lib/profile-summary.ts\`).
 - **Task text**: titles are a verb and one or two nouns from a vocabulary of everyday work and home
   tasks (Zipf-weighted, so a few words are common and most are rare), often with a person, a project
   code name, a city, a ticket number or a phrase like "before Friday"; descriptions are 0–30
