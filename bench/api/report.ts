@@ -59,8 +59,8 @@ export function resultsMarkdown(run: ApiRun, started: Date): string {
   return [
     `Run on ${started.toISOString().slice(0, 16).replace("T", " ")} UTC: ${settings}`,
     "",
-    table,
-    "",
+    // A run of only the cost phase has no timed results.
+    ...(results.length > 0 ? [table, ""] : []),
     ...ratios.map((r) => `- ${r}`),
     ...notes.map((n) => `- ${n}`),
     ...breakdowns.flatMap((b) => ["", b]),
