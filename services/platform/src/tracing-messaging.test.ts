@@ -101,7 +101,8 @@ async function flow(bus: EventBus, group: string) {
     // The handler ran inside the process span: its statements are the process span's children.
     expect(active.get(subject)?.spanId).toBe(process.spanContext().spanId);
     const statements = spans.filter((s) => s.kind === SpanKind.CLIENT && isChildOf(s, process));
-    expect(statements.map((s) => s.name)).toContain("INSERT trace_msg.processed_events");
+    // The processed id is recorded with `insert … select … from unnest(ids)` (a batch of one).
+    expect(statements.map((s) => s.name)).toContain("INSERT trace_msg.processed_events SELECT");
     // The outbox insert is the operation's child too.
     const inserts = spans.filter((s) => s.name === "INSERT trace_msg.outbox SELECT added");
     expect(inserts.every((s) => isChildOf(s, operation))).toBe(true);
