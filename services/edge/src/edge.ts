@@ -39,6 +39,7 @@ import {
   Health,
   refuseOversizeBody,
   setSecurityHeaders,
+  surviveClientAborts,
   tlsDetectionFromEnv,
 } from "@todo/platform/serving";
 import { startHttpServerSpan } from "@todo/platform/telemetry";
@@ -105,6 +106,7 @@ export async function startEdge(options: {
   const apiHeaders = apiSecurityHeaders();
   const tls = tlsDetectionFromEnv();
   const server = http.createServer((req, res) => {
+    surviveClientAborts(req, res);
     setSecurityHeaders(req, res, apiHeaders, tls);
     if (refuseOversizeBody(req, res, bodyLimit)) return;
     const path = req.url?.split("?")[0] ?? "";

@@ -118,3 +118,21 @@ export function answerOversizeBody(
     res.end(JSON.stringify({ code: "resource_exhausted", message }));
   }
 }
+
+/**
+ * Keeps a client that goes away from taking the server with it. When a browser closes a page
+ * mid-stream (a WatchTasks over HTTP/1.1), the server destroys the request with an `aborted` error;
+ * a stream that emits `error` with no listener throws it as an uncaught exception, and Bun then
+ * exits — which is how a `bun start` under the browser tests died (CI, 2026-12-07: `error: aborted`
+ * from `_http_server`'s close). The handler's own reading sees such errors through its listeners
+ * while it reads; these listeners only make sure one arriving later is not fatal.
+ */
+export function surviveClientAborts(
+  req: { on(event: "error", listener: (err: Error) => void): unknown },
+  res: { on(event: "error", listener: (err: Error) => void): unknown },
+): void {
+  req.on("error", ignore);
+  res.on("error", ignore);
+}
+
+function ignore(): void {}

@@ -19,7 +19,7 @@ import { envInt } from "./config";
 import { createHealthRegistry, createHealthService, type HealthRegistry } from "./health";
 import { createMetricsInterceptor } from "./metrics-rpc";
 import { registerReflection } from "./reflection";
-import { bodyMaxBytes, refuseOversizeBody, requestReadOptions } from "./request-limits";
+import { bodyMaxBytes, refuseOversizeBody, requestReadOptions, surviveClientAborts } from "./request-limits";
 import { apiSecurityHeaders, setSecurityHeaders, tlsDetectionFromEnv } from "./security-headers";
 import { createErrorInterceptor, createTracingInterceptor } from "./telemetry";
 import { createValidationInterceptor, type ServiceValidators } from "./validation";
@@ -138,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const apiHeaders = apiSecurityHeaders();
   const tls = tlsDetectionFromEnv();
   const h1 = http.createServer((req, res) => {
+    surviveClientAborts(req, res);
     setSecurityHeaders(req, res, apiHeaders, tls);
     if (!refuseOversizeBody(req, res, bodyLimit)) h1Handler(req, res);
   });
