@@ -8,7 +8,8 @@
  * What a batch does not change: each create still gets its own id, row, events and history entry,
  * and its own answer. A request id already used (by an earlier call or by another create of the same
  * batch) is left to the one-by-one path after the batch commits, which returns the first task. When
- * the batch's transaction fails, every create in it is retried alone, so a bad one fails by itself.
+ * PostgreSQL refuses the batch's transaction, every create in it is retried alone, so a bad one fails
+ * by itself; when the connection fails, every create gets that error.
  *
  * Lock order: rows are written sorted by user (then request id), and the search-word trigger writes
  * a row's words in sorted order, so two batches never wait on each other in opposite orders.
@@ -72,8 +73,15 @@ export function createBatcher(
     let written: Map<string, Written>;
     try {
       written = await sql.begin((tx) => writeBatch(tx, batch));
-    } catch {
-      // One create may have sunk the rest: each on its own, so only the culprit fails.
+    } catch (err) {
+      // PostgreSQL refused a statement, so the transaction rolled back: one create may have sunk the
+      // rest, so each goes on its own and only the culprit fails. Any other failure (the connection
+      // lost, perhaps after COMMIT was sent) leaves the outcome unknown: writing the creates again
+      // could write them twice, so each caller gets the error, as a create of its own would.
+      if (!refusedByServer(err)) {
+        for (const w of batch) w.reject(err);
+        return;
+      }
       await Promise.all(batch.map((w) => settle(w, one(w))));
       return;
     }
@@ -157,6 +165,9 @@ export function createBatcher(
       }
     });
 }
+
+/** Whether PostgreSQL itself answered `err` (postgres.js's `PostgresError`): the transaction was rolled back. */
+const refusedByServer = (err: unknown) => err instanceof Error && err.name === "PostgresError";
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
