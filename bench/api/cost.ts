@@ -10,6 +10,7 @@
  */
 import postgres, { type Sql } from "postgres";
 import type { CpuProbe } from "./cpu";
+import { drainOutboxes } from "./create";
 import type { ApiRun } from "./options";
 import { type BenchUser, createTaskOp } from "./server";
 
@@ -150,16 +151,11 @@ async function costOf(
   };
 }
 
-/** Waits until the outboxes of the task and tag services are empty (their events consumed). */
+/** Waits until every event of the calls so far was relayed and consumed (both outboxes empty). */
 async function drained(sql: Sql): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  for (;;) {
-    const [row] = await sql<{ n: number }[]>`
-      select (select count(*) from task.outbox)::int + (select count(*) from tag.outbox)::int as n`;
-    if (row?.n === 0) return;
-    if (performance.now() > deadline) throw new Error(`${row?.n} events still in the outboxes after 120 s`);
-    await Bun.sleep(50);
-  }
+  const { last } = await drainOutboxes(sql, 120_000);
+  const left = last.task + last.tag;
+  if (left > 0) throw new Error(`${left} events still in the outboxes after 120 s`);
 }
 
 /** The schema a statement touches first, `transaction` for begin and commit, else `other`. */
