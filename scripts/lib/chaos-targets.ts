@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { DaprTestSystem } from "../../tests/integration/dapr-system.ts";
-import type { Collector } from "../../tests/integration/kafka-probe.ts";
+import type { KafkaProbe } from "../../tests/integration/kafka-probe.ts";
 import { reminderDueRecord } from "../../tests/integration/records.ts";
 import {
   connectTransport,
@@ -95,16 +95,27 @@ function sharedFaults(
   ];
 }
 
-/** Waits until the good reminder is in `user`'s inbox and the poison in the DLQ collector. */
+/**
+ * Sends the poison pair with `send` and waits until the good reminder is in `user`'s inbox and the
+ * poison in `reminders.dlq`. The DLQ is read by a collector opened just before sending, after every
+ * fault: one opened at the start has lived through the broker restart, and a kafkajs consumer that
+ * did not come back from that would make a dead-lettered record look lost. When the poison is not
+ * seen, the detail says how far the topic itself grew and whether the collector crashed, which tells
+ * "not dead-lettered" from "not collected".
+ */
 async function awaitPoison(
   edgeUrl: string,
   user: LoadUser,
   taskId: string,
-  dlq: Collector,
+  kafka: KafkaProbe,
+  send: () => Promise<void>,
   isPoison: (value: string, headers: Readonly<Record<string, string>>) => boolean,
   timeoutMs: number,
 ): Promise<PoisonOutcome> {
+  const dlq = await kafka.collect("reminders.dlq");
+  const endsBefore = await kafka.endOffsets("reminders.dlq");
   const started = Date.now();
+  await send();
   const inbox = createClient(NotificationService, connectTransport(edgeUrl, user.token));
   let flowed = false;
   let deadLettered = false;
@@ -121,6 +132,13 @@ async function awaitPoison(
     timeoutMs,
     250,
   ).catch((err: unknown) => detail.push(String(err instanceof Error ? err.message : err)));
+  if (!deadLettered) {
+    const endsAfter = await kafka.endOffsets("reminders.dlq");
+    let grew = 0;
+    for (const [partition, end] of endsAfter) grew += end - (endsBefore.get(partition) ?? 0);
+    detail.push(`reminders.dlq grew by ${grew} record(s); the collector saw ${dlq.records.length}`);
+    if (dlq.crashes.length > 0) detail.push(`collector crashes: ${dlq.crashes.join(" | ")}`);
+  }
   return { deadLettered, flowed, ms: Date.now() - started, detail: detail.join("; ") };
 }
 
@@ -189,11 +207,20 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
           partition: 0,
         });
         const marker = `poison-${crypto.randomUUID()}`;
-        await system.kafka.produce("reminders", [
-          { key: taskId, value: Buffer.from(`${marker} is not a CloudEvent`), partition: 0 },
-          good,
-        ]);
-        return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(marker), 60_000);
+        const send = () =>
+          system.kafka.produce("reminders", [
+            { key: taskId, value: Buffer.from(`${marker} is not a CloudEvent`), partition: 0 },
+            good,
+          ]);
+        return await awaitPoison(
+          edgeUrl,
+          user,
+          taskId,
+          system.kafka,
+          send,
+          (v) => v.includes(marker),
+          60_000,
+        );
       },
       evidence: (missing) =>
         collectEvidence(evidenceSource("services", system, system.logDir, { reminders, dlq }), missing),
@@ -288,9 +315,19 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
           fireTime: new Date(),
           title: "Behind the poison",
         });
-        await publish(poisonId, Buffer.from([0xff, 0xff, 0xff, 0x07]));
-        await publish(crypto.randomUUID(), good.value);
-        return await awaitPoison(edgeUrl, user, taskId, dlq, (v) => v.includes(poisonId), 90_000);
+        const send = async () => {
+          await publish(poisonId, Buffer.from([0xff, 0xff, 0xff, 0x07]));
+          await publish(crypto.randomUUID(), good.value);
+        };
+        return await awaitPoison(
+          edgeUrl,
+          user,
+          taskId,
+          system.kafka,
+          send,
+          (v) => v.includes(poisonId),
+          90_000,
+        );
       },
       evidence: (missing) =>
         collectEvidence(

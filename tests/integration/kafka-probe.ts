@@ -32,6 +32,8 @@ export interface Collector {
   ): Promise<CollectedRecord[]>;
   /** The records matching `predicate` so far. */
   matching(predicate: (r: CollectedRecord) => boolean): CollectedRecord[];
+  /** Each time the collecting consumer crashed, and whether kafkajs restarted it. */
+  readonly crashes: readonly string[];
 }
 
 /** Header values as text (the first value of repeated headers). */
@@ -129,6 +131,7 @@ export class KafkaProbe {
     const since = new Map<number, bigint>();
     for (const p of await this.fetchEndOffsets(name)) since.set(p.partition, BigInt(p.high));
     const records: CollectedRecord[] = [];
+    const crashes: string[] = [];
     const consumer = this.kafka.consumer({
       groupId: `${this.namespace}probe-${crypto.randomUUID()}`,
       sessionTimeout: 10_000,
@@ -136,6 +139,10 @@ export class KafkaProbe {
       maxWaitTimeInMs: 100,
     });
     this.consumers.push(consumer);
+    consumer.on(consumer.events.CRASH, (e) => {
+      const restarted = e.payload.restart ? "restarted" : "not restarted: records after this are missed";
+      crashes.push(`${new Date().toISOString()} ${String(e.payload.error)} (${restarted})`);
+    });
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
@@ -161,6 +168,7 @@ export class KafkaProbe {
     await joined;
     return {
       records,
+      crashes,
       matching: (predicate) => records.filter(predicate),
       async waitFor(what, predicate, count = 1, timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;
