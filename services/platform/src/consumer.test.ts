@@ -152,4 +152,27 @@ describe("idempotent consumer", () => {
     expect(started.filter((n) => n.startsWith("b"))).toEqual(["b1", "b2"]);
     expect(await effects()).toEqual(["a1", "a2", "a3", "b1", "b2"]);
   });
+
+  test("with chainOf, a chain that fails rolls back what the other chains write after it failed", async () => {
+    await db.sql`delete from svc.effects`;
+    let lateWrite: Promise<unknown> | undefined;
+    const handler = idempotentHandler(
+      db.sql,
+      "svc",
+      "chains-fail",
+      async (tx, e) => {
+        const name = fromCloudEvent(TagDeletedSchema, e).name;
+        if (name === "a1") throw new Error("a1 cannot be applied");
+        // b1 is still working when a1 has failed: its write must belong to the rolled-back transaction.
+        await Bun.sleep(100);
+        lateWrite = tx`insert into svc.effects values (${e.id}, ${name})`.execute();
+        await lateWrite;
+      },
+      { chainOf: (e) => fromCloudEvent(TagDeletedSchema, e).name.slice(0, 1) },
+    );
+    await expect(handler.batch?.(["a1", "b1"].map((n) => event(n)))).rejects.toThrow("a1 cannot be applied");
+    await Bun.sleep(300);
+    await lateWrite?.catch(() => {});
+    expect(await effects()).toEqual([]);
+  });
 });

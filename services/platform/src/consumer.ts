@@ -77,11 +77,15 @@ export function idempotentHandler(
         if (list) list.push(event);
         else chains.set(chain, [event]);
       }
-      await Promise.all(
+      // Every chain settles before the transaction ends: with Promise.all, a failing chain would
+      // end it (ROLLBACK) while the others were still sending statements on its connection.
+      const settled = await Promise.allSettled(
         [...chains.values()].map(async (chain) => {
           for (const event of chain) await handle(tx, event, register);
         }),
       );
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (failed) throw failed.reason;
     });
     for (const run of after) run();
   };
