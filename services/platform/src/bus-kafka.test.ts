@@ -236,6 +236,51 @@ describe("Kafka event bus (real broker)", () => {
     expect(await recordCount(topic)).toBe(keys.length * perKey);
   });
 
+  test("a handler with a batch gets a fetch's records together, in order per key; a poisoned batch goes one by one", async () => {
+    const b = await bus();
+    const topic = topicName("batched");
+    const keys = Array.from({ length: 8 }, (_, i) => `task-${i}`);
+    const perKey = 25;
+    const seen = new Map<string, number[]>();
+    const note = (e: CloudEvent) => {
+      const [key, n] = nameOf(e).split("#");
+      seen.set(key as string, [...(seen.get(key as string) ?? []), Number(n)]);
+    };
+    const batchSizes: number[] = [];
+    const dead: CloudEvent[] = [];
+    await b.subscribe(deadLetterTopic(topic), groupName("dlq"), async (e) => void dead.push(e));
+    const handler = Object.assign(
+      async (e: CloudEvent) => {
+        if (nameOf(e) === "poison") throw new Error("cannot digest this");
+        note(e);
+      },
+      {
+        batch: async (events: readonly CloudEvent[]) => {
+          if (events.some((e) => nameOf(e) === "poison")) throw new Error("a poisoned batch");
+          batchSizes.push(events.length);
+          for (const e of events) note(e);
+        },
+      },
+    );
+    await b.subscribe(topic, groupName("g"), handler);
+    const entries = [];
+    for (let n = 0; n < perKey; n++) {
+      for (const key of keys) entries.push({ topic, key, event: event(`${key}#${n}`, key) });
+    }
+    entries.splice(77, 0, { topic, key: "task-3", event: event("poison", "task-3") });
+    if (!b.publishBatch) throw new Error("the Kafka bus must implement publishBatch");
+    await b.publishBatch(entries);
+    await until(
+      "every event",
+      () => [...seen.values()].reduce((s, l) => s + l.length, 0) === keys.length * perKey,
+    );
+    const expected = Array.from({ length: perKey }, (_, n) => n);
+    for (const key of keys) expect(seen.get(key)).toEqual(expected);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    await until("the poisoned event in the DLQ", () => dead.length === 1);
+    expect(nameOf(dead[0] as CloudEvent)).toBe("poison");
+  });
+
   test("two groups each get every event; two consumers in one group share them", async () => {
     const b = await bus();
     const topic = topicName("groups");

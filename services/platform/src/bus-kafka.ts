@@ -9,9 +9,8 @@
  * mode (`kafka-envelope.ts`): the value is the Protobuf data, the attributes are `ce_*` headers.
  *
  * Consuming: `subscribe(topic, group, handler)` starts one consumer in that consumer group. Within a
- * partition, records are handled one at a time in offset order (a handler's `batch` is not used
- * here: the chaos suite found the batched path less robust across broker and database restarts);
- * different partitions are handled concurrently. An offset is committed only after its record was handled (or dead-lettered), so a
+ * partition, records are handled one at a time in offset order (or, for a handler with a `batch`,
+ * a fetch's records together: kafka-batch.ts); different partitions are handled concurrently. An offset is committed only after its record was handled (or dead-lettered), so a
  * consumer that dies mid-record leaves it to be delivered again to the group's next owner of the
  * partition: at-least-once, with idempotent consumers (`consumer.ts`) absorbing the repeats. A failing
  * handler is retried in place with exponential backoff (heartbeating meanwhile, so the group does
@@ -53,6 +52,7 @@ import {
   type Subscription,
   Topics,
 } from "./events";
+import { eachBatchHandler } from "./kafka-batch";
 import { fromKafkaRecord, MalformedEventError, toKafkaHeaders } from "./kafka-envelope";
 import { kafkaLogCreator, StoppingError } from "./kafka-log";
 import { renewingProducer } from "./kafka-producer-renewal";
@@ -529,7 +529,13 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           // after a crash between the handler and the commit.
           autoCommitThreshold: 1,
           partitionsConsumedConcurrently: Math.max(1, partitions),
-          eachMessage: handle,
+          // A handler that takes batches gets a fetch's records together (kafka-batch.ts).
+          ...(handler.batch
+            ? {
+                eachBatchAutoResolve: false,
+                eachBatch: eachBatchHandler({ topic, group, handler, handleOne: handle, metrics, log }),
+              }
+            : { eachMessage: handle }),
         });
         // Resolve once the group has given this consumer its share, so a caller knows it is live.
         await joined;
