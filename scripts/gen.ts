@@ -1,8 +1,10 @@
 /**
- * Code generation for the API contract.
+ * Code generation for the API contract: the TypeScript in gen/ and the Go and Python SDKs.
  *
- *   bun scripts/gen.ts          copy third-party protos, then `buf generate` into gen/
- *   bun scripts/gen.ts --check  fail if regenerating would change gen/
+ *   bun scripts/gen.ts          copy third-party protos, then `buf generate` into gen/ (buf.gen.yaml),
+ *                               sdk/go/gen/ (buf.gen.go.yaml) and sdk/python/src/todo/
+ *                               (buf.gen.python.yaml)
+ *   bun scripts/gen.ts --check  fail if regenerating would change any of them
  *   bun scripts/gen.ts --lint   `buf lint` and `buf format` check
  *
  * Third-party protos (googleapis, gRPC health and reflection, and Dapr's app-callback contract) are
@@ -10,14 +12,27 @@
  * cannot be fetched here. Dapr's come from `@dapr/dapr` (a dependency of @todo/platform): a service
  * running beside a Dapr sidecar serves `dapr.proto.runtime.v1.AppCallback` to receive events, jobs
  * and binding triggers (services/platform/src/dapr-callback.ts).
+ *
+ * The SDKs' plugins (protoc-gen-go, protoc-gen-connect-go, grpcio-tools in a venv) are built or
+ * installed first when the cache lacks them (scripts/lib/sdk-tools.ts; a hit costs milliseconds),
+ * and put first on buf's PATH.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { ensureSdkTools } from "./lib/sdk-tools.ts";
 
 const root = join(import.meta.dir, "..");
 const depsDir = join(root, ".buf-deps");
-const genDir = join(root, "gen");
 const buf = join(root, "node_modules", ".bin", "buf");
 
 /** Where each vendored proto comes from: [path inside .buf-deps, package, path inside package]. */
@@ -54,8 +69,11 @@ function vendor(): void {
   }
 }
 
+/** Directories put first on the PATH of every command `run` starts (the SDK plugins). */
+const extraPath: string[] = [];
+
 function run(cmd: string[]): void {
-  const PATH = `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`;
+  const PATH = [...extraPath, join(root, "node_modules", ".bin"), process.env.PATH ?? ""].join(":");
   const result = Bun.spawnSync(cmd, {
     cwd: root,
     stdout: "inherit",
@@ -68,15 +86,38 @@ function run(cmd: string[]): void {
   }
 }
 
-/** Every generated file below `dir`, as paths relative to it. */
-function generatedFiles(dir: string): string[] {
+/** One set of generated files: a buf template and the directory its plugins write. */
+interface Target {
+  /** The template, relative to the root; none for `buf.gen.yaml` (plain `buf generate`). */
+  readonly template?: string;
+  /** The directory the template's `out` writes, relative to the root. */
+  readonly dir: string;
+  /** Whether a file name there is generated (everything else is left alone). */
+  readonly generated: (name: string) => boolean;
+}
+
+const targets: readonly Target[] = [
+  { dir: "gen", generated: (name) => name.endsWith("_pb.ts") },
+  { template: "buf.gen.go.yaml", dir: "sdk/go/gen", generated: (name) => name.endsWith(".go") },
+  {
+    template: "buf.gen.python.yaml",
+    dir: "sdk/python/src/todo",
+    generated: (name) => /(_pb2\.pyi?|_pb2_grpc\.py)$/.test(name),
+  },
+];
+
+const skippedDirs = new Set(["node_modules", "__pycache__"]);
+
+/** Every generated file of `target` below `dir`, as paths relative to it. */
+function generatedFiles(dir: string, target: Target): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
+    if (!existsSync(d)) return;
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) {
-        if (name !== "node_modules") walk(p);
-      } else if (name.endsWith("_pb.ts")) {
+        if (!skippedDirs.has(name)) walk(p);
+      } else if (target.generated(name)) {
         out.push(relative(dir, p));
       }
     }
@@ -85,36 +126,77 @@ function generatedFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** Removes the empty directories below `dir` (left by a proto file that was removed). */
+function pruneEmptyDirs(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory() && !skippedDirs.has(name)) {
+      pruneEmptyDirs(p);
+      if (readdirSync(p).length === 0) rmSync(p, { recursive: true });
+    }
+  }
+}
+
+function generate(target: Target, output?: string): void {
+  run([
+    buf,
+    "generate",
+    ...(target.template ? ["--template", target.template] : []),
+    ...(output ? ["--output", output] : []),
+  ]);
+}
+
+/** The differences between a fresh generation of `target` under `out` and the committed files. */
+function drift(target: Target, out: string): { problems: string[]; count: number } {
+  const freshDir = join(out, target.dir);
+  const committedDir = join(root, target.dir);
+  const fresh = generatedFiles(freshDir, target);
+  const committed = generatedFiles(committedDir, target);
+  const problems: string[] = [];
+  for (const f of new Set([...fresh, ...committed])) {
+    const path = `${target.dir}/${f}`;
+    if (!fresh.includes(f)) problems.push(`stale file (no longer generated): ${path}`);
+    else if (!committed.includes(f)) problems.push(`missing file: ${path}`);
+    else if (readFileSync(join(freshDir, f), "utf8") !== readFileSync(join(committedDir, f), "utf8"))
+      problems.push(`differs from a fresh generation: ${path}`);
+  }
+  return { problems, count: fresh.length };
+}
+
 const mode = process.argv[2];
 vendor();
 if (mode === "--lint") {
   run([buf, "lint"]);
   run([buf, "format", "proto", "--diff", "--exit-code"]);
-} else if (mode === "--check") {
-  const out = mkdtempSync(join(tmpdir(), "todo-gen-"));
-  try {
-    run([buf, "generate", "--output", out]);
-    const fresh = generatedFiles(join(out, "gen"));
-    const committed = generatedFiles(genDir);
-    const problems: string[] = [];
-    for (const f of new Set([...fresh, ...committed])) {
-      if (!fresh.includes(f)) problems.push(`stale file (no longer generated): gen/${f}`);
-      else if (!committed.includes(f)) problems.push(`missing file: gen/${f}`);
-      else if (readFileSync(join(out, "gen", f), "utf8") !== readFileSync(join(genDir, f), "utf8"))
-        problems.push(`differs from a fresh generation: gen/${f}`);
-    }
-    if (problems.length > 0) {
-      console.error(
-        `${problems.join("\n")}\ngen/ is out of date: run \`bun run gen\` and commit the result.`,
-      );
-      process.exit(1);
-    }
-    console.log(`gen/ is up to date (${fresh.length} files)`);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
 } else {
-  for (const f of generatedFiles(genDir)) rmSync(join(genDir, f));
-  run([buf, "generate"]);
-  console.log(`generated ${generatedFiles(genDir).length} files into gen/`);
+  extraPath.push(...(await ensureSdkTools((message) => console.error(message))).pathEntries);
+  if (mode === "--check") {
+    const out = mkdtempSync(join(tmpdir(), "todo-gen-"));
+    try {
+      const problems: string[] = [];
+      for (const target of targets) {
+        generate(target, out);
+        const result = drift(target, out);
+        problems.push(...result.problems);
+        if (result.problems.length === 0) console.log(`${target.dir}/ is up to date (${result.count} files)`);
+      }
+      if (problems.length > 0) {
+        console.error(
+          `${problems.join("\n")}\nthe generated code is out of date: run \`bun run gen\` and commit the result.`,
+        );
+        process.exit(1);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  } else {
+    for (const target of targets) {
+      const dir = join(root, target.dir);
+      for (const f of generatedFiles(dir, target)) rmSync(join(dir, f));
+      pruneEmptyDirs(dir);
+      generate(target);
+      console.log(`generated ${generatedFiles(dir, target).length} files into ${target.dir}/`);
+    }
+  }
 }

@@ -15,7 +15,9 @@
  * 4. on a full run (no extra arguments), the web app's component tests: `bun x vitest run` in web/
  *    (`*.ct.tsx`, happy-dom), counted from vitest's JSON report;
  * 5. on a full run, the browser tests: `tests/e2e/run.ts` (headless Chromium against `bun start`),
- *    whose pass/fail counts are added like bun test's.
+ *    whose pass/fail counts are added like bun test's;
+ * 6. on a full run, the Go and Python SDKs' tests: `scripts/sdk-test.ts` (`go test` in sdk/go and
+ *    pytest in sdk/python against `bun start`), whose `N passed, N failed` line is added likewise.
  *
  * The very last line of output is always `<N> passed, <N> failed`: bun test's own pass/fail counts
  * plus the checks (and plus one failure when bun test failed without saying which test failed —
@@ -28,6 +30,7 @@ import { join } from "node:path";
 import { type BunTestCounts, parseBunTestSummary } from "./lib/bun-test-summary.ts";
 import { components } from "./lib/components.ts";
 import { parseEnvLines } from "./lib/env-file.ts";
+import { parseSdkSummary } from "./lib/sdk-test.ts";
 import { parseVitestJson, parseVitestText, type VitestCounts } from "./lib/vitest-summary.ts";
 
 const root = join(import.meta.dir, "..");
@@ -104,6 +107,38 @@ async function runE2e(env: Record<string, string | undefined>): Promise<E2eOutco
     child.exited,
   ]);
   const counts = parseBunTestSummary(`${out}\n${err}`);
+  const ranNone = counts.pass + counts.fail === 0;
+  return {
+    counts,
+    unexplained: (code !== 0 && counts.fail === 0) || ranNone ? 1 : 0,
+    detail: `exit ${code}, ${seconds(t)}`,
+  };
+}
+
+/** Pass/fail counts of the SDK tests, and whether they failed outside any test. */
+interface SdkOutcome {
+  readonly counts: { readonly pass: number; readonly fail: number };
+  readonly unexplained: number;
+  readonly detail: string;
+}
+
+/** The Go and Python SDKs' tests (`scripts/sdk-test.ts`), counted from its last line. */
+async function runSdk(env: Record<string, string | undefined>): Promise<SdkOutcome> {
+  header("sdk: bun scripts/sdk-test.ts (go test in sdk/go, pytest in sdk/python)");
+  const t = performance.now();
+  const child = Bun.spawn([bun, join(root, "scripts", "sdk-test.ts")], {
+    cwd: root,
+    env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, , code] = await Promise.all([
+    tee(child.stdout, process.stdout),
+    tee(child.stderr, process.stderr),
+    child.exited,
+  ]);
+  const counts = parseSdkSummary(out) ?? { pass: 0, fail: 0 };
   const ranNone = counts.pass + counts.fail === 0;
   return {
     counts,
@@ -236,6 +271,7 @@ async function main(): Promise<number> {
   // With a path filter only the selected bun tests run; the browser tests run on a full run.
   const web = extraArgs.length === 0 ? await runVitest(env) : undefined;
   const e2e = extraArgs.length === 0 ? await runE2e(env) : undefined;
+  const sdk = extraArgs.length === 0 ? await runSdk(env) : undefined;
 
   header("summary");
   for (const o of outcomes) process.stdout.write(`${o.ok ? "ok  " : "FAIL"}  ${o.name} (${o.detail})\n`);
@@ -267,17 +303,29 @@ async function main(): Promise<number> {
     writeFailedNames(c);
     if (u) process.stdout.write("FAIL  e2e failed outside any test, or ran none (see its output above)\n");
   }
+  if (sdk) {
+    const { counts: c, unexplained: u } = sdk;
+    process.stdout.write(
+      `${u + c.fail ? "FAIL" : "ok  "}  sdk (Go, Python): ${c.pass} pass, ${c.fail} fail (${sdk.detail})\n`,
+    );
+    if (u) process.stdout.write("FAIL  sdk failed outside any test, or ran none (see its output above)\n");
+  }
   process.stdout.write(`total time ${seconds(startedAt)}\n`);
 
   const passed =
-    outcomes.filter((o) => o.ok).length + counts.pass + (web?.counts.pass ?? 0) + (e2e?.counts.pass ?? 0);
+    outcomes.filter((o) => o.ok).length +
+    counts.pass +
+    (web?.counts.pass ?? 0) +
+    (e2e?.counts.pass ?? 0) +
+    (sdk?.counts.pass ?? 0);
   const failed =
     outcomes.filter((o) => !o.ok).length +
     (infraFailure ? 1 : 0) +
     counts.fail +
     unexplained +
     (web ? web.counts.fail + web.unexplained : 0) +
-    (e2e ? e2e.counts.fail + e2e.unexplained : 0);
+    (e2e ? e2e.counts.fail + e2e.unexplained : 0) +
+    (sdk ? sdk.counts.fail + sdk.unexplained : 0);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
