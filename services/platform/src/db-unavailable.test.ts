@@ -65,3 +65,19 @@ test("the error interceptor answers an unreachable database as UNAVAILABLE, anyt
   expect(await codeOf(health.check({ service: "other" }))).toBe(Code.Internal);
   await sql.end({ timeout: 1 });
 });
+
+test("a database error after the caller went away is CANCELED, not an unavailable database", async () => {
+  const interceptor = createErrorInterceptor("db-unavailable-test");
+  const gone = new AbortController();
+  gone.abort();
+  const call = (signal: AbortSignal) =>
+    interceptor(async () => {
+      throw withCode("CONNECTION_DESTROYED"); // e.g. the stream's connection, ended as the call ended
+    })({ signal, service: Health, method: Health.method.check } as never).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e).code,
+    );
+  expect(await call(gone.signal)).toBe(Code.Canceled);
+  // With the caller still there, the same error is an unreachable database.
+  expect(await call(new AbortController().signal)).toBe(Code.Unavailable);
+});

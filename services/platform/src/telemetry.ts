@@ -99,6 +99,9 @@ export function createErrorInterceptor(serviceName: string): Interceptor {
     } catch (err) {
       if (err instanceof ConnectError) throw err;
       if (err instanceof Error && err.name === "AbortError") throw ConnectError.from(err);
+      // The caller went away (cancelled, past its deadline, disconnected) and what failed after that
+      // is the consequence (its statement or stream connection ended with the call), not an outage.
+      if (req.signal.aborted) throw ConnectError.from(req.signal.reason ?? err, Code.Canceled);
       if (isDatabaseUnavailable(err)) {
         log.warn("database unavailable", { rpc: `${req.service.typeName}/${req.method.name}`, err });
         throw new ConnectError(
