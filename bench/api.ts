@@ -17,7 +17,9 @@
  *   5. ListTasks with a filter, a sort and a first page of 50, per user;
  *   6. the same on the search user's 100 000 tasks;
  *   7. search (`query`) over the search user's tasks: words, prefixes, two-word queries and typos;
- *   8. metrics overhead (bench/metrics-overhead.ts): CreateTask with metrics off and on (`/metrics`
+ *   8. memory (bench/api/memory.ts): the server's RSS after the bulk load, with `--streams` WatchTasks
+ *      streams open, and over a `--soak` at a fixed rate (a leak shows as a trend);
+ *   9. metrics overhead (bench/metrics-overhead.ts): CreateTask with metrics off and on (`/metrics`
  *      served and scraped) on two fresh servers side by side, after the phases above.
  *
  * Options (flag or environment variable, default):
@@ -37,7 +39,10 @@
  *   --profile                               run the server with `--cpu-prof-md` and print where the
  *                                           profile went
  *   --phases / BENCH_PHASES (all)           a comma-separated subset of raw, create, cost, list, list-big,
- *                                           search, metrics
+ *                                           search, memory, metrics
+ *   --streams / BENCH_STREAMS (1000)        memory phase: WatchTasks streams held open
+ *   --soak / BENCH_SOAK (600)               memory phase: seconds of the soak at a fixed rate …
+ *   --soak-rate / BENCH_SOAK_RATE (100)     … of this many calls/s (creates, updates, completions, lists)
  *   --metrics-rounds / BENCH_METRICS_ROUNDS (3)  metrics phase: rounds of an off and an on server
  *   --scrape-interval / BENCH_SCRAPE_INTERVAL (5)  metrics phase: seconds between scrapes of /metrics
  *   --database-url / DATABASE_URL           the PostgreSQL server (a fresh database is created on it)
@@ -77,6 +82,9 @@ const { values: flags } = parseArgs({
     "keep-db": { type: "boolean", default: false },
     out: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    streams: { type: "string" },
+    soak: { type: "string" },
+    "soak-rate": { type: "string" },
     "metrics-rounds": { type: "string" },
     "scrape-interval": { type: "string" },
     help: { type: "boolean", default: false },
@@ -103,6 +111,9 @@ const options: ApiOptions = {
   keepDb: flags["keep-db"] ?? false,
   out: resolve(root, flags.out ?? "docs/benchmarks.md"),
   write: !flags["no-write"],
+  streams: intOption(flags.streams, "BENCH_STREAMS", 1000, 1),
+  soakSeconds: intOption(flags.soak, "BENCH_SOAK", 600, 1),
+  soakRate: intOption(flags["soak-rate"], "BENCH_SOAK_RATE", 100, 1),
   metricsRounds: intOption(flags["metrics-rounds"], "BENCH_METRICS_ROUNDS", 3, 1),
   scrapeIntervalS: intOption(flags["scrape-interval"], "BENCH_SCRAPE_INTERVAL", 5, 1),
 };

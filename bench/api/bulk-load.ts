@@ -63,19 +63,24 @@ export async function bulkLoad(
   }
 }
 
-/** Bulk-loads `count` tasks of `userId` straight into task.tasks with multi-row INSERTs. */
+/**
+ * Bulk-loads `count` tasks of `userId` straight into task.tasks with multi-row INSERTs, oldest first
+ * and with UUIDv7 ids of their creation time, as an account that grew through CreateTask lies in
+ * the table: the heap in creation order, the ids in the same order. (Written in random creation
+ * order, the newest matches of a search sat one per heap block, a layout no real account has.)
+ */
 async function bulkLoadSql(sql: postgres.Sql, userId: string, count: number, seed: number): Promise<void> {
   const r = random(seed);
   const now = Date.now();
-  const batch = 2000;
-  for (let done = 0; done < count; done += batch) {
-    const rows: Record<string, unknown>[] = [];
-    for (let i = Math.min(batch, count - done); i > 0; i--) {
-      const t = taskText(r, now);
-      const created = new Date(now - Math.floor(r() * 180 * 86_400_000)).toISOString();
-      const status = r() < 0.3 ? 2 : 1;
-      rows.push({
-        id: Bun.randomUUIDv7(),
+  const all: { createdMs: number; row: Record<string, unknown> }[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = taskText(r, now);
+    const createdMs = now - Math.floor(r() * 180 * 86_400_000);
+    const status = r() < 0.3 ? 2 : 1;
+    const created = new Date(createdMs).toISOString();
+    all.push({
+      createdMs,
+      row: {
         title: t.title,
         description: t.description,
         status,
@@ -86,8 +91,15 @@ async function bulkLoadSql(sql: postgres.Sql, userId: string, count: number, see
         time_zone: t.timeZone,
         create_time: created,
         complete_time: status === 2 ? created : null,
-      });
-    }
+      },
+    });
+  }
+  all.sort((a, b) => a.createdMs - b.createdMs);
+  const batch = 2000;
+  for (let done = 0; done < count; done += batch) {
+    const rows = all
+      .slice(done, done + batch)
+      .map(({ createdMs, row }) => ({ ...row, id: Bun.randomUUIDv7("hex", createdMs) }));
     // One JSON text parameter (cast through text so postgres.js does not encode it a second time).
     await sql`
       insert into task.tasks (id, user_id, title, description, status, priority, tags, tag_keys, due_time,

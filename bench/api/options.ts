@@ -6,7 +6,16 @@ import type { Log } from "../lib/system";
 import type { PhaseResult } from "./measure";
 
 /** The phases `--phases` can choose, in the order they run. */
-export const API_PHASES = ["raw", "create", "cost", "list", "list-big", "search", "metrics"] as const;
+export const API_PHASES = [
+  "raw",
+  "create",
+  "cost",
+  "list",
+  "list-big",
+  "search",
+  "memory",
+  "metrics",
+] as const;
 export type ApiPhase = (typeof API_PHASES)[number];
 
 /** Every option of a run, parsed and checked. */
@@ -42,6 +51,12 @@ export interface ApiOptions {
   readonly out: string;
   /** Write the report into `out` (else only print it). */
   readonly write: boolean;
+  /** Memory phase: WatchTasks streams held open. */
+  readonly streams: number;
+  /** Memory phase: seconds of the soak at a fixed rate. */
+  readonly soakSeconds: number;
+  /** Memory phase: the soak's rate (calls/s over all clients). */
+  readonly soakRate: number;
   /** Metrics phase: rounds of an off and an on server. */
   readonly metricsRounds: number;
   /** Metrics phase: seconds between scrapes of `/metrics`. */

@@ -16,6 +16,7 @@ import { cpuProbe } from "./cpu";
 import { createPhase } from "./create";
 import { apiMachine, writeReport } from "./doc";
 import { listPhases } from "./list";
+import { memoryPhase } from "./memory";
 import { metricsPhase } from "./metrics";
 import type { ApiOptions, ApiRun } from "./options";
 import { rawPhase } from "./raw";
@@ -26,7 +27,7 @@ import { clientsFor, type Server, signUpUser, signUpUsers, startServer } from ".
 const root = resolve(import.meta.dir, "..", "..");
 
 /** The phases that need the server (and its users). */
-const SERVER_PHASES = ["create", "cost", "list", "list-big", "search"] as const;
+const SERVER_PHASES = ["create", "cost", "list", "list-big", "search", "memory"] as const;
 
 /** Runs the benchmark with `options`; throws what failed, after cleaning up. */
 export async function runApiBench(options: ApiOptions, log: Log): Promise<void> {
@@ -99,9 +100,10 @@ async function serverPhases(run: ApiRun, db: BenchDatabase, server: Server, clie
   if (options.phases.has("create")) await createPhase(run, db.url, users, cpu);
   if (options.phases.has("cost"))
     run.breakdowns.push(...costMarkdown(await costPhase(run, db.url, db.name, users, cpu)));
-  if ((["list", "list-big", "search"] as const).some((p) => options.phases.has(p))) {
+  if ((["list", "list-big", "search", "memory"] as const).some((p) => options.phases.has(p))) {
     await bulkLoad(run, db.url, users, searcher);
   }
   await listPhases(run, users, searcher, cpu);
   if (options.phases.has("search")) await searchPhase(run, db.url, searcher, cpu);
+  if (options.phases.has("memory")) await memoryPhase(run, db.url, server, users, cpu);
 }
