@@ -119,7 +119,8 @@ export async function runFaults(target: ChaosTarget, options: RunOptions): Promi
   const stoppedAt = Date.now();
   const lastReminder = Math.max(0, ...ledger.ops.map((o) => o.reminderAt ?? 0));
   await Bun.sleep(Math.max(0, lastReminder + 15_000 - Date.now()));
-  const count = () => verify(target.edgeUrl, users, ledger, load.watchers, marks, stoppedAt);
+  const count = () =>
+    verify(target.edgeUrl, users, ledger, load.watchers, marks, stoppedAt, target.taskUpdates);
   let verification = await retrying(count, options.log);
   // A slow consumer may still be catching up on the last changes; give it a few more seconds.
   for (let i = 0; i < 6 && !verification.phases.every(phasePassed); i++) {

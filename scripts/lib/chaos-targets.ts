@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { DaprTestSystem } from "../../tests/integration/dapr-system.ts";
-import type { KafkaProbe } from "../../tests/integration/kafka-probe.ts";
+import type { Collector, KafkaProbe } from "../../tests/integration/kafka-probe.ts";
 import { reminderDueRecord } from "../../tests/integration/records.ts";
 import {
   connectTransport,
@@ -51,6 +51,8 @@ export interface ChaosTarget {
   crashed(): string[];
   /** Starts the crashed services again (as a pod's restart would), so that the run can still count. */
   revive(): Promise<void>;
+  /** Everything published on `task-updates` (what feeds WatchTasks) since before the load started. */
+  readonly taskUpdates: Collector;
   /** Reads and keeps what every stage says about `missing` reminders (before `close`). */
   evidence(missing: readonly MissingReminder[]): Promise<Evidence>;
   close(): Promise<void>;
@@ -151,6 +153,7 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
     await system.kafka.detectNamespace();
     const dlq = await system.kafka.collect("reminders.dlq");
     const reminders = await system.kafka.collect("reminders");
+    const taskUpdates = await system.kafka.collect("task-updates");
     const edgeUrl = await system.startEdge();
     const restart = (name: ServiceName): Fault => ({
       name: `kill -9 ${name}`,
@@ -180,6 +183,7 @@ export async function servicesTarget(infra: PrivateInfra, options: TargetOptions
       mode: "services",
       edgeUrl,
       faults,
+      taskUpdates,
       crashed: () =>
         (["identity", ...BACKENDS] as const).flatMap((name) => {
           const proc = system.service(name).proc;
@@ -239,6 +243,7 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
     await system.startAll();
     const dlq = await system.kafka.collect("reminders.dlq");
     const reminders = await system.kafka.collect("reminders");
+    const taskUpdates = await system.kafka.collect("task-updates");
     const edgeUrl = await system.startEdge();
     const restartApp = (name: (typeof BACKENDS)[number]): Fault => ({
       name: `kill -9 ${name}`,
@@ -276,6 +281,7 @@ export async function daprTarget(infra: PrivateInfra, options: TargetOptions): P
       mode: "dapr",
       edgeUrl,
       faults,
+      taskUpdates,
       crashed: () => BACKENDS.filter((name) => !system.appRunning(name)).map((name) => `${name} exited`),
       async revive() {
         for (const name of BACKENDS.filter((n) => !system.appRunning(n))) {

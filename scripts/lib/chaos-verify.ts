@@ -21,6 +21,7 @@ import { createClient } from "@connectrpc/connect";
 import type { Notification } from "@todo/gen/todo/notification/v1/notification_pb";
 import { NotificationService } from "@todo/gen/todo/notification/v1/notification_service_pb";
 import { TaskStatus } from "@todo/gen/todo/task/v1/task_pb";
+import type { Collector } from "../../tests/integration/kafka-probe.ts";
 import { connectTransport } from "../../tests/integration/system.ts";
 import type { MissingReminder } from "./chaos-evidence.ts";
 import {
@@ -131,6 +132,22 @@ async function inboxOf(edgeUrl: string, user: LoadUser): Promise<Notification[]>
 
 const ms = (t: Timestamp | undefined) => (t ? timestampDate(t).getTime() : 0);
 
+/**
+ * What `task-updates` held for a change a watcher missed: whether the change left the task service
+ * at all (the outbox and its relay) or reached the topic and was lost on the way to the stream.
+ */
+function onTopic(taskUpdates: Pick<Collector, "records"> | undefined, op: Op & { taskId: string }): string {
+  if (!taskUpdates) return "";
+  // Record timestamps are the producer's clock, which is this machine's.
+  const since = taskUpdates.records.filter(
+    (r) => r.key?.toString("utf8") === op.taskId && r.timestamp >= op.start,
+  );
+  const first = since[0];
+  if (!first) return " (task-updates has no record of the task since the call started)";
+  const after = ((first.timestamp - op.end) / 1000).toFixed(1);
+  return ` (task-updates: ${since.length} record(s) of the task since the call started, the first ${after} s after the ack, partition ${first.partition} offset ${first.offset})`;
+}
+
 /** The index of the phase in force at `t`. */
 function phaseAt(marks: readonly PhaseMark[], t: number): number {
   let at = 0;
@@ -148,6 +165,7 @@ export async function verify(
   watchers: readonly Watcher[],
   marks: readonly PhaseMark[],
   stoppedAt: number,
+  taskUpdates?: Pick<Collector, "records">,
 ): Promise<Verification> {
   const state = await Promise.all(
     users.map(async (u) => new Map((await listAll(taskClient(edgeUrl, u))).map((t) => [t.id, t]))),
@@ -177,7 +195,7 @@ export async function verify(
       const windowEnd = Math.min(op.end + 30_000, stoppedAt);
       if (watcher?.liveOver(op.start, windowEnd) && !watcher.seen.get(op.taskId)?.has(expectedChange(op))) {
         watchMissed++;
-        examples.push(`watch missed ${op.kind} ${op.taskId}`);
+        examples.push(`watch missed ${op.kind} ${op.taskId}${onTopic(taskUpdates, op)}`);
       }
     }
     const due = acked.filter((o) => o.reminderAt !== undefined && phaseAt(marks, o.reminderAt) === i);
