@@ -1,9 +1,11 @@
 /**
- * Code generation for the API contract: the TypeScript in gen/ and the Go and Python SDKs.
+ * Code generation for the API contract: the TypeScript in gen/, the Go and Python SDKs, the API
+ * reference and the OpenAPI document.
  *
  *   bun scripts/gen.ts          copy third-party protos, then `buf generate` into gen/ (buf.gen.yaml),
- *                               sdk/go/gen/ (buf.gen.go.yaml) and sdk/python/src/todo/
- *                               (buf.gen.python.yaml)
+ *                               sdk/go/gen/ (buf.gen.go.yaml), sdk/python/src/todo/
+ *                               (buf.gen.python.yaml), docs/api-reference.md (buf.gen.docs.yaml) and
+ *                               docs/openapi/todo.openapi.yaml (buf.gen.openapi.yaml)
  *   bun scripts/gen.ts --check  fail if regenerating would change any of them
  *   bun scripts/gen.ts --lint   `buf lint` and `buf format` check
  *
@@ -13,9 +15,9 @@
  * running beside a Dapr sidecar serves `dapr.proto.runtime.v1.AppCallback` to receive events, jobs
  * and binding triggers (services/platform/src/dapr-callback.ts).
  *
- * The SDKs' plugins (protoc-gen-go, protoc-gen-connect-go, grpcio-tools in a venv) are built or
- * installed first when the cache lacks them (scripts/lib/sdk-tools.ts; a hit costs milliseconds),
- * and put first on buf's PATH.
+ * The plugins (protoc-gen-go, protoc-gen-connect-go, protoc-gen-doc, protoc-gen-connect-openapi,
+ * grpcio-tools in a venv) are built or installed first when the cache lacks them
+ * (scripts/lib/sdk-tools.ts; a hit costs milliseconds), and put first on buf's PATH.
  */
 import {
   cpSync,
@@ -103,6 +105,12 @@ const targets: readonly Target[] = [
     template: "buf.gen.python.yaml",
     dir: "sdk/python/src/todo",
     generated: (name) => /(_pb2\.pyi?|_pb2_grpc\.py)$/.test(name),
+  },
+  { template: "buf.gen.docs.yaml", dir: "docs", generated: (name) => name === "api-reference.md" },
+  {
+    template: "buf.gen.openapi.yaml",
+    dir: "docs/openapi",
+    generated: (name) => name === "todo.openapi.yaml",
   },
 ];
 

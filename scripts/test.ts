@@ -2,8 +2,9 @@
  * The one test command (`bun run test [bun test args…]`). On a fresh checkout after `bun install`
  * it does every set-up step itself:
  *
- * 1. the checks `bun run gen:check`, `bun run lint`, `bun run typecheck` — each one counts as one
- *    passed or failed test, and a failure does not stop the run, so every problem shows at once;
+ * 1. the checks `bun run gen:check`, `bun run proto:breaking` (`buf breaking` against the last
+ *    release's image, proto/releases/), `bun run lint`, `bun run typecheck` — each one counts as
+ *    one passed or failed test, and a failure does not stop the run, so every problem shows at once;
  * 2. the infrastructure: for each component whose variables (e.g. `DATABASE_URL`) are not already
  *    in the environment, `scripts/infra.ts up <component>`, and its `KEY=VALUE` lines are exported;
  *    and daprd + the Dapr scheduler, built from the Go module proxy unless cached (dapr-build.ts);
@@ -35,7 +36,7 @@ import { parseVitestJson, parseVitestText, type VitestCounts } from "./lib/vites
 
 const root = join(import.meta.dir, "..");
 const bun = process.execPath;
-const checks = ["gen:check", "lint", "typecheck"] as const;
+const checks = ["gen:check", "proto:breaking", "lint", "typecheck"] as const;
 
 /** One line of the final summary. */
 interface Outcome {

@@ -34,6 +34,7 @@ import {
   type Env,
   ensureToolCache,
   type GoTool,
+  goBuildInModule,
   goInstall,
   goToolLdflags,
   type Log,
@@ -250,21 +251,13 @@ async function buildAlertmanager(out: string): Promise<void> {
 }
 
 async function buildJaeger(out: string): Promise<void> {
-  const go = needProgram("go", "Jaeger is built with Go 1.26+ from the Go module proxy");
-  await runOrThrow(
-    [
-      go,
-      "build",
-      "-trimpath",
-      "-ldflags",
-      jaegerLdflags(jaegerVersion()),
-      "-o",
-      join(out, "jaeger"),
-      "github.com/jaegertracing/jaeger/cmd/jaeger",
-    ],
-    { cwd: jaegerModuleDir, env: { GOWORK: "off", GOFLAGS: "-mod=readonly -buildvcs=false" } },
-    "go build jaeger",
-  );
+  await goBuildInModule({
+    name: "jaeger",
+    moduleDir: jaegerModuleDir,
+    pkg: "github.com/jaegertracing/jaeger/cmd/jaeger",
+    out: join(out, "jaeger"),
+    ldflags: jaegerLdflags(jaegerVersion()),
+  });
 }
 
 /** Installs the builder, then builds builder.yaml with its sources in `out/src` (kept: go.mod, go.sum). */

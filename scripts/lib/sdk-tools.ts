@@ -7,6 +7,10 @@
  *
  * - `protoc-gen-go` and `protoc-gen-connect-go` (connect-go v2): `go install <pkg>@<version>` from
  *   the Go module proxy, about 10 s each the first time;
+ * - `protoc-gen-doc` (the API reference, docs/api-reference.md): `go install` likewise, about 10 s;
+ * - `protoc-gen-connect-openapi` (the OpenAPI document, docs/openapi/): `go build` in the tool module
+ *   `deploy/tools/protoc-gen-connect-openapi` (its go.mod and go.sum are part of the key), about
+ *   2 minutes the first time;
  * - `python/`: a venv (`python3 -m venv`) with grpcio-tools (protoc's Python and `.pyi`
  *   generators, run by buf as `protoc_builtin` plugins through `python -m grpc_tools.protoc`, and
  *   the gRPC stub generator, run through `protoc-gen-grpc-python.py`), the SDK's runtime
@@ -22,6 +26,7 @@ import {
   type Env,
   ensureToolCache,
   type GoTool,
+  goBuildInModule,
   goInstall,
   goToolLdflags,
   type Log,
@@ -39,7 +44,25 @@ export const SDK_GO_TOOLS: readonly GoTool[] = [
     pkg: "connectrpc.com/connect/v2/cmd/protoc-gen-connect-go",
     version: "v2.0.2",
   },
+  {
+    name: "protoc-gen-doc",
+    pkg: "github.com/pseudomuto/protoc-gen-doc/cmd/protoc-gen-doc",
+    version: "v1.5.1",
+  },
 ];
+
+/**
+ * The tool module protoc-gen-connect-openapi is built in: the proxy serves the module's versions
+ * but not its version list, which `go install …@version` reads, so go.mod requires it as a tool.
+ */
+export const openapiToolModuleDir: string = join(
+  import.meta.dir,
+  "..",
+  "..",
+  "deploy",
+  "tools",
+  "protoc-gen-connect-openapi",
+);
 
 /**
  * What the venv holds, pinned: the generators (grpcio-tools; its protobuf writes gencode for
@@ -62,6 +85,11 @@ const grpcPluginSource = join(import.meta.dir, "protoc-gen-grpc-python.py");
 function componentKeys(): Record<string, string> {
   const keys: Record<string, string> = {};
   for (const tool of SDK_GO_TOOLS) keys[tool.name] = sha(tool.pkg, tool.version, goToolLdflags(tool));
+  keys["protoc-gen-connect-openapi"] = sha(
+    readFileSync(join(openapiToolModuleDir, "go.mod")),
+    readFileSync(join(openapiToolModuleDir, "go.sum")),
+    "-s -w",
+  );
   keys.python = sha(...SDK_PYTHON_PACKAGES, readFileSync(grpcPluginSource));
   return keys;
 }
@@ -71,11 +99,13 @@ export interface SdkTools {
   readonly dir: string;
   readonly protocGenGo: string;
   readonly protocGenConnectGo: string;
+  readonly protocGenDoc: string;
+  readonly protocGenConnectOpenapi: string;
   /** The venv's interpreter (grpc_tools, pytest, the SDK's dependencies). */
   readonly python: string;
   /** The gRPC Python stub plugin (a launcher in the venv's bin). */
   readonly protocGenGrpcPython: string;
-  /** Directories to put first on buf's PATH: both Go plugins, then the venv's bin. */
+  /** Directories to put first on buf's PATH: the Go plugins, then the venv's bin. */
   readonly pathEntries: readonly string[];
 }
 
@@ -85,10 +115,27 @@ function toolsAt(dir: string): SdkTools {
     dir,
     protocGenGo: join(dir, "protoc-gen-go", "protoc-gen-go"),
     protocGenConnectGo: join(dir, "protoc-gen-connect-go", "protoc-gen-connect-go"),
+    protocGenDoc: join(dir, "protoc-gen-doc", "protoc-gen-doc"),
+    protocGenConnectOpenapi: join(dir, "protoc-gen-connect-openapi", "protoc-gen-connect-openapi"),
     python: join(venvBin, "python"),
     protocGenGrpcPython: join(venvBin, "protoc-gen-grpc-python"),
-    pathEntries: [join(dir, "protoc-gen-go"), join(dir, "protoc-gen-connect-go"), venvBin],
+    pathEntries: [
+      ...SDK_GO_TOOLS.map((tool) => join(dir, tool.name)),
+      join(dir, "protoc-gen-connect-openapi"),
+      venvBin,
+    ],
   };
+}
+
+/** protoc-gen-connect-openapi, built in its tool module (go.mod and go.sum as committed). */
+async function buildConnectOpenapi(out: string): Promise<void> {
+  await goBuildInModule({
+    name: "protoc-gen-connect-openapi",
+    moduleDir: openapiToolModuleDir,
+    pkg: "github.com/sudorandom/protoc-gen-connect-openapi",
+    out: join(out, "protoc-gen-connect-openapi"),
+    ldflags: "-s -w",
+  });
 }
 
 /**
@@ -116,7 +163,8 @@ async function buildPython(out: string): Promise<void> {
 
 /**
  * Returns the tools, building what the cache lacks first (about a minute the first time on two
- * cores: two `go install`s and one `pip install`). `log` gets progress.
+ * cores: three `go install`s and one `pip install`, and about two more minutes for
+ * protoc-gen-connect-openapi's `go build`). `log` gets progress.
  */
 export async function ensureSdkTools(
   log: Log = (message) => process.stderr.write(`${message}\n`),
@@ -124,13 +172,14 @@ export async function ensureSdkTools(
 ): Promise<SdkTools> {
   const build: ToolCacheSpec["build"] = async (component) => {
     for (const tool of SDK_GO_TOOLS) await component(tool.name, (out) => goInstall(tool, out));
+    await component("protoc-gen-connect-openapi", buildConnectOpenapi);
     await component("python", buildPython);
   };
   const spec = {
     prefix: "sdk-tools",
     keys: componentKeys(),
     build,
-    firstBuildHint: "about a minute the first time",
+    firstBuildHint: "about three minutes the first time",
   };
   return toolsAt(await ensureToolCache(spec, log, env));
 }

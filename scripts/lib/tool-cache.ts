@@ -117,6 +117,26 @@ export async function goInstall(tool: GoTool, out: string): Promise<void> {
   );
 }
 
+/**
+ * `go build -trimpath -ldflags=<ldflags> -o <out> <pkg>` inside the tool module `moduleDir` (a
+ * go.mod that requires the program as a `tool`, for modules `go install …@version` refuses), with
+ * its go.mod and go.sum as committed (`-mod=readonly`) and no workspace.
+ */
+export async function goBuildInModule(opts: {
+  readonly name: string;
+  readonly moduleDir: string;
+  readonly pkg: string;
+  readonly out: string;
+  readonly ldflags: string;
+}): Promise<void> {
+  const go = needProgram("go", `${opts.name} is built with Go 1.26+ from the Go module proxy`);
+  await runOrThrow(
+    [go, "build", "-trimpath", "-ldflags", opts.ldflags, "-o", opts.out, opts.pkg],
+    { cwd: opts.moduleDir, env: { GOWORK: "off", GOFLAGS: "-mod=readonly -buildvcs=false" } },
+    `go build ${opts.name}`,
+  );
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

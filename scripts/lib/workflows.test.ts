@@ -107,6 +107,54 @@ describe("every workflow", () => {
   });
 });
 
+describe("cd.yml publishes the SDKs on a version tag", () => {
+  type Job = {
+    if?: string;
+    needs?: string | string[];
+    permissions?: Record<string, string>;
+    environment?: { name: string };
+    steps: Array<{ uses?: string; run?: string; with?: Record<string, unknown> }>;
+  };
+  const cd = Bun.YAML.parse(readFileSync(join(workflowDir, "cd.yml"), "utf8")) as {
+    jobs: Record<string, Job>;
+  };
+  const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+  const onTag = `\${{ github.ref_type == 'tag' }}`;
+
+  test("npm: trusted publishing with provenance, after the SDK's build, holding only an OIDC token", () => {
+    const job = cd.jobs["sdk-npm"];
+    expect(job?.if).toBe(onTag);
+    expect(job?.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(job?.environment?.name).toBe("npm");
+    const script = runs(job as Job);
+    expect(script).toMatch(/npm publish --provenance --access public/);
+    expect(script.indexOf("bun run build")).toBeGreaterThan(-1);
+    expect(script.indexOf("bun run build")).toBeLessThan(script.indexOf("npm publish"));
+  });
+
+  test("Go: the nested module's tag sdk/go/vX.Y.Z, pushed after the module builds", () => {
+    const job = cd.jobs["sdk-go"];
+    expect(job?.if).toBe(onTag);
+    expect(job?.permissions).toEqual({ contents: "write" });
+    const script = runs(job as Job);
+    expect(script).toContain(`go_tag="sdk/go/\${TAG}"`);
+    expect(script.indexOf("go -C sdk/go build")).toBeLessThan(script.indexOf("git push"));
+  });
+
+  test("PyPI: built without OIDC, published by PyPA's action with only an OIDC token", () => {
+    const build = cd.jobs["sdk-pypi-build"];
+    const publish = cd.jobs["sdk-pypi"];
+    expect(build?.if).toBe(onTag);
+    expect(build?.permissions).toEqual({ contents: "read" });
+    expect(publish?.needs).toBe("sdk-pypi-build");
+    expect(publish?.permissions).toEqual({ "id-token": "write" });
+    expect(publish?.environment?.name).toBe("pypi");
+    const uses = (publish as Job).steps.map((s) => s.uses?.split("@")[0]);
+    expect(uses).toEqual(["actions/download-artifact", "pypa/gh-action-pypi-publish"]);
+    expect(JSON.stringify(publish)).not.toMatch(/password|token:/i);
+  });
+});
+
 describe("the linters are really looking", () => {
   test("a workflow with an injection, an unpinned action and a typo fails both", async () => {
     const dir = join(scratch, ".github", "workflows");
