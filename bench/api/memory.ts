@@ -11,7 +11,7 @@
 import postgres from "postgres";
 import { processRssBytes } from "../lib/system";
 import type { CpuProbe } from "./cpu";
-import { measure } from "./measure";
+import { measure, type PhaseResult } from "./measure";
 import type { ApiRun } from "./options";
 import { type BenchUser, createTaskOp, type Server } from "./server";
 
@@ -169,20 +169,19 @@ export async function memoryPhase(
       samples.push({ atS: (performance.now() - started) / 1000, bytes: processRssBytes(server.pid) });
     }, SAMPLE_S * 1000);
     const messagesBefore = streams.messages;
-    const soak = await (async () => {
-      try {
-        return await measure(
-          { options: { ...options, duration: options.soakSeconds, warmup: 0 }, log },
-          `soak: create 40 %, update 30 %, complete 10 %, list 20 %, ${options.streams.toLocaleString("en")} WatchTasks streams open`,
-          options.concurrency,
-          op,
-          cpu,
-          options.soakRate,
-        );
-      } finally {
-        clearInterval(sampler);
-      }
-    })();
+    let soak: PhaseResult;
+    try {
+      soak = await measure(
+        { options: { ...options, duration: options.soakSeconds, warmup: 0 }, log },
+        `soak: create 40 %, update 30 %, complete 10 %, list 20 %, ${options.streams.toLocaleString("en")} WatchTasks streams open`,
+        options.concurrency,
+        op,
+        cpu,
+        options.soakRate,
+      );
+    } finally {
+      clearInterval(sampler);
+    }
     samples.push({ atS: (performance.now() - started) / 1000, bytes: processRssBytes(server.pid) });
     run.results.push(soak);
     const delivered = streams.messages - messagesBefore;
