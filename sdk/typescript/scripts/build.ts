@@ -22,6 +22,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
+import { NODE_ESM_COMPILER_OPTIONS } from "./node-esm";
 
 const pkgDir = resolve(import.meta.dir, "..");
 const repoRoot = resolve(pkgDir, "..", "..");
@@ -117,12 +118,7 @@ writeFileSync(
   join(stageDir, "tsconfig.json"),
   JSON.stringify({
     compilerOptions: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      lib: ["ES2022", "DOM"],
-      types: [],
-      strict: true,
+      ...NODE_ESM_COMPILER_OPTIONS,
       skipLibCheck: true,
       declaration: true,
       noEmitOnError: true,

@@ -3,23 +3,29 @@
  * install the tarball with npm into a scratch project in the system's temp directory (no workspace
  * link can reach it there; its dependencies come from the npm registry), type-check a program
  * against the published .d.ts under `module: nodenext`, and run it with Node and with Bun against
- * a running `bun start` (main.ts on free ports): sign up, create a recurring task, list with a
- * filter, watch a change arrive, and read an INVALID_ARGUMENT's field violations. The scratch
- * project is made once per run and shared by the tests.
+ * a running `bun start` (tests/e2e/lib/server.ts: free ports, a throw-away data directory): sign
+ * up, create a recurring task, list with a filter, watch a change arrive, and read an
+ * INVALID_ARGUMENT's field violations. The scratch project is made once per run and shared by the
+ * tests.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { removeDir, repoRoot, startMainProcess, tempDir } from "@todo/testkit";
+import { removeDir, repoRoot, tempDir } from "@todo/testkit";
+import { startTodoServer, type TodoServer } from "../../../tests/e2e/lib/server.ts";
+import { NODE_ESM_COMPILER_OPTIONS } from "../scripts/node-esm";
 
 const pkgDir = resolve(import.meta.dir, "..");
 const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
 const scratch = tempDir("todo-sdk-consumer");
-const dataDir = tempDir("todo-sdk-server");
 let tarball = "";
-let server: Awaited<ReturnType<typeof startMainProcess>> | undefined;
-let httpUrl = "";
-let grpcUrl = "";
+let server: TodoServer | undefined;
+
+/** The server `beforeAll` started (`bun start`, on its embedded database). */
+function running(): TodoServer {
+  if (!server) throw new Error("the server did not start (see beforeAll)");
+  return server;
+}
 
 /** Runs a command to its end; throws with its output when it fails. */
 async function sh(cmd: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 120_000) {
@@ -54,37 +60,18 @@ beforeAll(async () => {
   writeFileSync(
     join(scratch, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        lib: ["ES2022", "DOM"],
-        types: [],
-        strict: true,
-        outDir: "out",
-      },
+      compilerOptions: { ...NODE_ESM_COMPILER_OPTIONS, outDir: "out" },
       files: ["program.ts"],
     }),
   );
   copyFileSync(join(import.meta.dir, "consumer", "program.ts"), join(scratch, "program.ts"));
   await sh(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", tarball], scratch, {}, 300_000);
-  const started = await startMainProcess(dataDir, [
-    /HTTP\/1\.1\):\s+(http:\/\/\S+)/,
-    /\(h2c\):\s+(http:\/\/\S+)/,
-  ]);
-  server = started;
-  httpUrl = /HTTP\/1\.1\):\s+(http:\/\/\S+)/.exec(started.output())?.[1] as string;
-  grpcUrl = /\(h2c\):\s+(http:\/\/\S+)/.exec(started.output())?.[1] as string;
+  server = await startTodoServer();
 }, 420_000);
 
 afterAll(async () => {
-  if (server && server.child.exitCode === null) {
-    server.child.kill("SIGTERM");
-    await Promise.race([server.child.exited, Bun.sleep(10_000)]);
-    if (server.child.exitCode === null) server.child.kill("SIGKILL");
-  }
+  await server?.stop();
   removeDir(scratch);
-  removeDir(dataDir);
 });
 
 /** The lines the program must print, whatever the runtime and transport. */
@@ -136,7 +123,7 @@ describe("@todo/sdk from its npm tarball", () => {
     const version = (await sh(["node", "--version"], scratch)).trim();
     expect(Number(version.slice(1).split(".")[0])).toBeGreaterThanOrEqual(20);
     const out = await sh(["node", "out/program.js"], scratch, {
-      TODO_BASE_URL: httpUrl,
+      TODO_BASE_URL: running().url,
       TODO_TRANSPORT: "connect",
       TODO_RUN: "node",
     });
@@ -145,7 +132,7 @@ describe("@todo/sdk from its npm tarball", () => {
 
   test("Bun runs the program's TypeScript over gRPC (the bun build, HTTP/2 port)", async () => {
     const out = await sh([process.execPath, "program.ts"], scratch, {
-      TODO_BASE_URL: grpcUrl,
+      TODO_BASE_URL: running().grpcUrl,
       TODO_TRANSPORT: "grpc",
       TODO_RUN: "bun",
     });
@@ -154,7 +141,7 @@ describe("@todo/sdk from its npm tarball", () => {
 
   test("the browser build (fetch, @connectrpc/connect-web) runs the program over gRPC-web", async () => {
     const out = await sh(["node", "--conditions=browser", "out/program.js"], scratch, {
-      TODO_BASE_URL: httpUrl,
+      TODO_BASE_URL: running().url,
       TODO_TRANSPORT: "grpc-web",
       TODO_RUN: "browser",
     });
