@@ -8,4 +8,5 @@ export * from "../migrate";
 export * from "../private-dir";
 export * from "../sql-verbs";
 export * from "../state";
+export * from "../statement-shapes";
 export * from "../time-zone";
