@@ -4,15 +4,7 @@
  * is one more condition. Searches in relevance order page through list-search.ts.
  */
 import type { Sql } from "@todo/platform";
-import {
-  CursorError,
-  iso,
-  type ListedRow,
-  type ListQuery,
-  type ListResult,
-  listStatements,
-  type Params,
-} from "./list-query";
+import { CursorError, iso, type ListedRow, type ListQuery, type ListResult, type Params } from "./list-query";
 import type { SortKey } from "./order-by";
 import type { CursorValueType } from "./page-token";
 import { TASK_COLUMNS } from "./task-mapper";
@@ -120,8 +112,8 @@ export async function orderedPage(
            limit ${window + 1}) as matches`;
 
   const [rows, counted] = await Promise.all([
-    sql.unsafe<ListedRow[]>(pageSql, page.values as never[], listStatements.options(pageSql)),
-    sql.unsafe<{ n: number }[]>(countSql, count.values as never[], listStatements.options(countSql)),
+    sql.unsafe<ListedRow[]>(pageSql, page.values as never[]),
+    sql.unsafe<{ n: number }[]>(countSql, count.values as never[]),
   ]);
   const more = rows.length > q.pageSize;
   const shown = more ? rows.slice(0, q.pageSize) : rows;

@@ -2,7 +2,6 @@
  * What the two ways of paging a ListTasks query share (list-tasks.ts): the normalised request, the
  * page it gives, the statement parameters, and the error of a forged page token.
  */
-import { StatementShapes } from "@todo/platform/data";
 import type { SortKey } from "./order-by";
 import type { PageCursor } from "./page-token";
 import type { TaskRow } from "./task-mapper";
@@ -12,12 +11,6 @@ import type { TaskRow } from "./task-mapper";
  * is counted exactly.
  */
 export const SEARCH_WINDOW = 1000;
-
-/**
- * Which ListTasks statement texts are prepared: a text follows the shape of the caller's filter,
- * sort and search, so a bounded number of them are (see StatementShapes), per process.
- */
-export const listStatements = new StatementShapes();
 
 /** A normalised ListTasks request. */
 export interface ListQuery {

@@ -78,7 +78,7 @@ const CUT_SLACK = 1.5;
 
 /**
  * How many of the caller's tasks PostgreSQL expects to satisfy `match` (EXPLAIN: planned, not run).
- * Not prepared, like every statement of a search (see `searchPage`).
+ * Prepared, so it costs one round trip once a connection knows it: EXPLAIN plans afresh every time.
  */
 export async function estimateMatches(
   sql: Sql,
@@ -87,6 +87,7 @@ export async function estimateMatches(
   const [row] = await sql.unsafe<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>(
     `explain (format json) select 1 from task.tasks where ${match.where}`,
     match.values as never[],
+    { prepare: true },
   );
   return row?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0;
 }
@@ -249,10 +250,6 @@ export async function searchPage(
         from figures f left join (ranked r join task.tasks t on t.id = r.id) on true
         order by r.rank desc, r.create_time desc, r.id desc`;
     }
-    // Not prepared, unlike the plain list's statements (list-ordered.ts): postgres.js queues more
-    // statements on a connection behind a prepared one, and behind the statements of a search,
-    // which take hundreds of milliseconds at saturation, they waited seconds (docs/benchmarks.md,
-    // "Prepared list statements").
     const result = await sql.unsafe<WindowRow[]>(text, p.values as never[]);
     const first = result[0];
     const matched = first?.matched ?? 0;

@@ -8,5 +8,4 @@ export * from "../migrate";
 export * from "../private-dir";
 export * from "../sql-verbs";
 export * from "../state";
-export * from "../statement-shapes";
 export * from "../time-zone";
